@@ -1,0 +1,187 @@
+import { ConfigError, type ConfigIssue } from "./errors.ts";
+
+/**
+ * One configuration field read from one environment variable.
+ * `parse` returns the value or throws a plain string naming the allowed values.
+ */
+export interface Field<T> {
+  readonly env: string;
+  readonly doc: string;
+  readonly default: T | undefined;
+  readonly secret: boolean;
+  readonly parse: (raw: string) => T;
+  /** How the default is shown in docs and errors. */
+  readonly shownDefault: string;
+}
+
+export type ConfigSpec = Record<string, Field<unknown>>;
+export type Parsed<S extends ConfigSpec> = {
+  [K in keyof S]: S[K] extends Field<infer T> ? T : never;
+};
+
+interface FieldOptions<T> {
+  env: string;
+  doc: string;
+  default?: T;
+  secret?: boolean;
+}
+
+function field<T>(opts: FieldOptions<T>, parse: (raw: string) => T, show: (v: T) => string): Field<T> {
+  return {
+    env: opts.env,
+    doc: opts.doc,
+    default: opts.default,
+    secret: opts.secret ?? false,
+    parse,
+    shownDefault: opts.default === undefined ? "(required)" : show(opts.default),
+  };
+}
+
+export function string(opts: FieldOptions<string> & { pattern?: RegExp; hint?: string }) {
+  return field(
+    opts,
+    (raw) => {
+      if (raw.length === 0) throw "must not be empty";
+      if (opts.pattern && !opts.pattern.test(raw)) {
+        throw `must match ${opts.hint ?? opts.pattern.source}`;
+      }
+      return raw;
+    },
+    (v) => v,
+  );
+}
+
+export function integer(opts: FieldOptions<number> & { min: number; max: number }) {
+  return field(
+    opts,
+    (raw) => {
+      if (!/^-?\d+$/.test(raw.trim())) {
+        throw `must be a whole number between ${opts.min} and ${opts.max}`;
+      }
+      const n = Number(raw);
+      if (n < opts.min || n > opts.max) throw `must be between ${opts.min} and ${opts.max}`;
+      return n;
+    },
+    String,
+  );
+}
+
+export function boolean(opts: FieldOptions<boolean>) {
+  return field(
+    opts,
+    (raw) => {
+      const v = raw.trim().toLowerCase();
+      if (["1", "true", "yes", "on"].includes(v)) return true;
+      if (["0", "false", "no", "off"].includes(v)) return false;
+      throw "must be one of true/false/1/0/yes/no/on/off";
+    },
+    String,
+  );
+}
+
+export function oneOf<const T extends string>(opts: FieldOptions<T> & { values: readonly T[] }) {
+  return field(
+    opts,
+    (raw) => {
+      if (!(opts.values as readonly string[]).includes(raw)) {
+        throw `must be one of ${opts.values.join(", ")}`;
+      }
+      return raw as T;
+    },
+    (v) => v,
+  );
+}
+
+/** Comma-separated `host:port` list, as kafkajs `brokers` expects. */
+export function brokerList(opts: FieldOptions<string[]>) {
+  return field(
+    opts,
+    (raw) => {
+      const brokers = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+      if (brokers.length === 0) throw "must list at least one host:port";
+      for (const b of brokers) {
+        const m = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(b);
+        const port = m ? Number(m[2]) : 0;
+        if (!m || port < 1 || port > 65535) {
+          throw `'${b}' is not host:port (example: 127.0.0.1:9092)`;
+        }
+      }
+      return brokers;
+    },
+    (v) => v.join(","),
+  );
+}
+
+export function url(opts: FieldOptions<string> & { protocols: readonly string[] }) {
+  return field(
+    opts,
+    (raw) => {
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        throw `is not a URL (example: ${opts.protocols[0]}//127.0.0.1:8123)`;
+      }
+      if (!opts.protocols.includes(u.protocol)) {
+        throw `must use ${opts.protocols.join(" or ")}, not ${u.protocol}`;
+      }
+      return raw;
+    },
+    (v) => v,
+  );
+}
+
+/**
+ * Parses `env` against `spec`, collecting every problem before failing.
+ * Unknown variables with `prefix` are reported (a typo such as `DG_DEMO_EVENT=5` should not
+ * silently fall back to a default).
+ */
+export function parseConfig<S extends ConfigSpec>(
+  spec: S,
+  env: Readonly<Record<string, string | undefined>>,
+  options: { prefix?: string } = {},
+): Parsed<S> {
+  const issues: ConfigIssue[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(spec)) {
+    const raw = env[f.env];
+    if (raw === undefined || raw === "") {
+      if (f.default === undefined) {
+        issues.push({ key: f.env, message: `is required: ${f.doc}` });
+      } else {
+        out[name] = f.default;
+      }
+      continue;
+    }
+    try {
+      out[name] = f.parse(raw);
+    } catch (e) {
+      const why = typeof e === "string" ? e : e instanceof Error ? e.message : String(e);
+      const shown = f.secret ? "" : ` (got '${raw}')`;
+      issues.push({ key: f.env, message: `${why}${shown}; default ${f.shownDefault}` });
+    }
+  }
+  if (options.prefix) {
+    const known = new Set(Object.values(spec).map((f) => f.env));
+    for (const key of Object.keys(env)) {
+      if (key.startsWith(options.prefix) && !known.has(key)) {
+        issues.push({
+          key,
+          message: `unknown setting; known ${options.prefix}* settings: ${[...known]
+            .filter((k) => k.startsWith(options.prefix as string))
+            .join(", ")}`,
+        });
+      }
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return out as Parsed<S>;
+}
+
+/** Rows for a README configuration table: variable, default, meaning. */
+export function describeConfig(spec: ConfigSpec): { env: string; default: string; doc: string }[] {
+  return Object.values(spec).map((f) => ({ env: f.env, default: f.shownDefault, doc: f.doc }));
+}

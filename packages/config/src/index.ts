@@ -1,0 +1,14 @@
+export {
+  boolean,
+  brokerList,
+  type ConfigSpec,
+  describeConfig,
+  type Field,
+  integer,
+  oneOf,
+  type Parsed,
+  parseConfig,
+  string,
+  url,
+} from "./config.ts";
+export { ConfigError, type ConfigIssue } from "./errors.ts";
