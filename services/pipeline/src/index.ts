@@ -1,0 +1,2 @@
+export { demoSettings, runDemo } from "./demo-run.ts";
+export { startLocalServices } from "./local-services.ts";

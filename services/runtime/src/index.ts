@@ -1,0 +1,4 @@
+export { type ClickHouseClient, createClickHouse, ensureDatabase } from "./clickhouse.ts";
+export { createKafka, createProducer, ensureTopic } from "./kafka.ts";
+export { createLogger, type LogFormat, type Logger } from "./logger.ts";
+export { type ConnectionSettings, connectionSettings } from "./settings.ts";

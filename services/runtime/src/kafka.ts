@@ -1,0 +1,82 @@
+import {
+  Kafka,
+  type KafkaConfig,
+  logLevel as KafkaLogLevel,
+  type logCreator,
+  Partitioners,
+  type Producer,
+  type ProducerConfig,
+} from "kafkajs";
+import type { Logger } from "pino";
+
+const levelNames: Record<number, "error" | "warn" | "info" | "debug"> = {
+  [KafkaLogLevel.ERROR]: "error",
+  [KafkaLogLevel.WARN]: "warn",
+  [KafkaLogLevel.INFO]: "info",
+  [KafkaLogLevel.DEBUG]: "debug",
+};
+
+/** kafkajs logs through pino so one process has one log format. */
+function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ level, log }) => {
+      const { message, timestamp: _ts, logger: _l, ...extra } = log;
+      logger[levelNames[level] ?? "info"]({ kafkajs: log.namespace ?? undefined, ...extra }, message);
+    };
+}
+
+export function createKafka(opts: {
+  clientId: string;
+  brokers: string[];
+  logger: Logger;
+  extra?: Partial<KafkaConfig>;
+}): Kafka {
+  return new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    // kafkajs is chatty at INFO (every group join); WARN and up is what operators need.
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: pinoLogCreator(opts.logger.child({ component: "kafkajs" })),
+    retry: { retries: 8, initialRetryTime: 200 },
+    ...opts.extra,
+  });
+}
+
+/**
+ * A producer with the Java client's murmur2 partitioner, so records keyed by account land in
+ * the same partition whichever client (kafkajs, Java, librdkafka) wrote them.
+ */
+export function createProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
+  return kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+    ...config,
+  });
+}
+
+/** Creates the topic if it does not exist; returns true when it was created. */
+export async function ensureTopic(
+  kafka: Kafka,
+  topic: string,
+  opts: { partitions?: number; config?: Record<string, string> } = {},
+): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // Checked first because kafkajs logs an error for "already exists" before returning false.
+    if ((await admin.listTopics()).includes(topic)) return false;
+    return await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: opts.partitions ?? 3,
+          replicationFactor: 1,
+          configEntries: Object.entries(opts.config ?? {}).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,2 @@
+export { produceApiRequests } from "./produce.ts";
+export { generateSkeletonTraffic, type SkeletonOptions } from "./skeleton.ts";
