@@ -1,8 +1,11 @@
+export { type Codec, createCodec, HEADER_LENGTH, SINGLE_OBJECT_MAGIC } from "./codec.ts";
 export {
-  type ApiRequest,
-  apiRequestFieldNames,
-  apiRequestSchemaV1,
-  ContractError,
-  decodeApiRequest,
-  encodeApiRequest,
-} from "./api-request.ts";
+  accountScoreCodec,
+  alertCodec,
+  apiRequestCodec,
+  apiRequestV1Codec,
+  campaignUpdateCodec,
+} from "./codecs.ts";
+export { ContractError, type ContractErrorKind } from "./errors.ts";
+export type * from "./generated/types.ts";
+export { allSchemaVersions, type SchemaVersion, type Subject, schemaVersion } from "./registry.ts";

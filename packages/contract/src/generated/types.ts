@@ -1,0 +1,231 @@
+// Generated from packages/contract/schemas/*/v*.avsc by `npm run gen:types`. Do not edit.
+/* biome-ignore-all format: generated */
+
+/** One explainable contribution to a score. */
+export interface Signal {
+  /** e.g. cot_rate_1h, template_concentration_24h. */
+  name: string;
+  value: number;
+  /** Population median the value is compared with. */
+  baseline: number;
+  /** Robust z-score (value - median) / (1.4826 * MAD). */
+  z: number;
+  /** Share of the score this signal accounts for. */
+  contribution: number;
+}
+
+/** The detector's score for one account at the end of a window, with the signals that produced it. */
+export interface AccountScoreV1 {
+  account_id: string;
+  /** Event time the score refers to. */
+  window_end_ms: number;
+  /** Combined extraction score; higher is more suspicious. */
+  score: number;
+  /** Whether the score crossed the alerting threshold. */
+  flagged: boolean;
+  signals: Array<Signal>;
+  /** Campaign the account is linked to, if any. */
+  campaign_id: null | string;
+  detector_version: string;
+}
+
+export type SubjectKind = "account" | "campaign";
+
+export type AlertState = "open" | "update" | "resolved";
+
+export type Severity = "low" | "medium" | "high" | "critical";
+
+export type FingerprintKind = "ip_prefix" | "asn" | "asn_user_agent" | "tls" | "user_agent" | "template" | "system_prompt";
+
+export interface SharedFingerprint {
+  kind: FingerprintKind;
+  value: string;
+  weight: number;
+  member_count: number;
+}
+
+/** An alert on an account or a campaign. One alert per subject moves open -> update -> resolved; replays carry the same alert_id and revision. */
+export interface AlertV1 {
+  /** Stable id: same subject and opening time give the same id. */
+  alert_id: string;
+  /** Increases with every update of this alert. */
+  revision: number;
+  subject_kind: SubjectKind;
+  subject_id: string;
+  state: AlertState;
+  severity: Severity;
+  score: number;
+  opened_at_ms: number;
+  event_time_ms: number;
+  /** Accounts involved: 1 for account alerts. */
+  member_count: number;
+  top_signals: Array<Signal>;
+  shared_fingerprints: Array<SharedFingerprint>;
+  /** One-line human explanation. Never contains prompt text. */
+  summary: string;
+}
+
+/** One LLM API request as the provider's gateway logged it. Carries fingerprints of the prompt, never its text. Field names follow the OpenTelemetry GenAI semantic conventions (without the gen_ai. prefix) where one exists; the otel property names the attribute. */
+export interface ApiRequestV1 {
+  /** Gateway's unique id for the request. */
+  request_id: string;
+  /** When the gateway received the request (event time), ms since the Unix epoch. */
+  event_time_ms: number;
+  /** Billing account the API key belongs to. */
+  account_id: string;
+  /** Organisation owning the account, when the provider has one. */
+  org_id: null | string;
+  /** Id (never the secret) of the API key used. */
+  api_key_id: string;
+  /** End-user id the caller passed (resellers and apps pass their own customer's id). */
+  end_user_id: null | string;
+  /** API route, e.g. /v1/chat/completions. */
+  endpoint: string;
+  /** Model the request asked for. */
+  request_model: string;
+  /** Whether the response was streamed. */
+  stream: boolean;
+  /** Completions requested (OpenAI n). */
+  request_choice_count: number;
+  request_temperature: null | number;
+  request_max_tokens: null | number;
+  /** Whether token log-probabilities were requested. */
+  logprobs: boolean;
+  /** Alternatives per token requested with logprobs. */
+  top_logprobs: null | number;
+  /** Tool/function definitions sent with the request. */
+  tools_count: number;
+  usage_input_tokens: number;
+  usage_output_tokens: number;
+  /** Hidden reasoning tokens billed, for reasoning models. */
+  usage_reasoning_tokens: null | number;
+  /** Input tokens served from the prompt cache. */
+  usage_cached_input_tokens: null | number;
+  /** HTTP status returned to the caller. */
+  status_code: number;
+  /** Time from request received to last byte sent. */
+  latency_ms: number;
+  /** Why generation stopped (first choice): stop, length, tool_calls, content_filter. */
+  response_finish_reason: null | string;
+  /** Caller IP as the gateway saw it (IPv4 dotted or IPv6). */
+  client_address: string;
+  /** Autonomous system number of client_address. */
+  client_asn: null | number;
+  /** ISO 3166-1 alpha-2 country of client_address. */
+  client_country: null | string;
+  user_agent: null | string;
+  /** JA4 fingerprint of the client's TLS hello. */
+  tls_fingerprint: null | string;
+  /** 64-bit simhash of the normalised prompt (packages/fingerprint): near-duplicates differ in few bits. */
+  prompt_simhash: Buffer;
+  /** Hash of the prompt with variable slots masked: the same template with other values gives the same hash. */
+  prompt_template_hash: Buffer;
+  /** Hash of the system prompt, when there is one. */
+  system_prompt_hash: null | Buffer;
+  /** 0..1: how strongly the prompt asks for chain-of-thought / reasoning traces. */
+  cot_elicitation: number;
+  /** Coarse topic of the prompt (coding, math, tool_use, ...). */
+  prompt_topic: null | string;
+}
+
+/** One LLM API request as the provider's gateway logged it. Carries fingerprints of the prompt, never its text. Field names follow the OpenTelemetry GenAI semantic conventions (without the gen_ai. prefix) where one exists; the otel property names the attribute. v2 adds prompt_language. */
+export interface ApiRequestV2 {
+  /** Gateway's unique id for the request. */
+  request_id: string;
+  /** When the gateway received the request (event time), ms since the Unix epoch. */
+  event_time_ms: number;
+  /** Billing account the API key belongs to. */
+  account_id: string;
+  /** Organisation owning the account, when the provider has one. */
+  org_id: null | string;
+  /** Id (never the secret) of the API key used. */
+  api_key_id: string;
+  /** End-user id the caller passed (resellers and apps pass their own customer's id). */
+  end_user_id: null | string;
+  /** API route, e.g. /v1/chat/completions. */
+  endpoint: string;
+  /** Model the request asked for. */
+  request_model: string;
+  /** Whether the response was streamed. */
+  stream: boolean;
+  /** Completions requested (OpenAI n). */
+  request_choice_count: number;
+  request_temperature: null | number;
+  request_max_tokens: null | number;
+  /** Whether token log-probabilities were requested. */
+  logprobs: boolean;
+  /** Alternatives per token requested with logprobs. */
+  top_logprobs: null | number;
+  /** Tool/function definitions sent with the request. */
+  tools_count: number;
+  usage_input_tokens: number;
+  usage_output_tokens: number;
+  /** Hidden reasoning tokens billed, for reasoning models. */
+  usage_reasoning_tokens: null | number;
+  /** Input tokens served from the prompt cache. */
+  usage_cached_input_tokens: null | number;
+  /** HTTP status returned to the caller. */
+  status_code: number;
+  /** Time from request received to last byte sent. */
+  latency_ms: number;
+  /** Why generation stopped (first choice): stop, length, tool_calls, content_filter. */
+  response_finish_reason: null | string;
+  /** Caller IP as the gateway saw it (IPv4 dotted or IPv6). */
+  client_address: string;
+  /** Autonomous system number of client_address. */
+  client_asn: null | number;
+  /** ISO 3166-1 alpha-2 country of client_address. */
+  client_country: null | string;
+  user_agent: null | string;
+  /** JA4 fingerprint of the client's TLS hello. */
+  tls_fingerprint: null | string;
+  /** 64-bit simhash of the normalised prompt (packages/fingerprint): near-duplicates differ in few bits. */
+  prompt_simhash: Buffer;
+  /** Hash of the prompt with variable slots masked: the same template with other values gives the same hash. */
+  prompt_template_hash: Buffer;
+  /** Hash of the system prompt, when there is one. */
+  system_prompt_hash: null | Buffer;
+  /** 0..1: how strongly the prompt asks for chain-of-thought / reasoning traces. */
+  cot_elicitation: number;
+  /** Coarse topic of the prompt (coding, math, tool_use, ...). */
+  prompt_topic: null | string;
+  /** Dominant language of the prompt (ISO 639-1), when detected. */
+  prompt_language: null | string;
+}
+
+export type CampaignStatus = "forming" | "active" | "dormant" | "closed";
+
+/** State of one campaign (accounts linked through shared fingerprints) after the linker processed more traffic. */
+export interface CampaignUpdateV1 {
+  campaign_id: string;
+  event_time_ms: number;
+  status: CampaignStatus;
+  member_count: number;
+  /** Member account ids, heaviest first, at most 1000. */
+  members: Array<string>;
+  members_truncated: boolean;
+  shared_fingerprints: Array<SharedFingerprint>;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  /** Exchanges harvested before the campaign's first alert (all of them while none has fired). */
+  requests_before_first_alert: number;
+  output_tokens_before_first_alert: number;
+  /** Share of requests on the campaign's top template. */
+  template_concentration: number;
+  /** Share of requests eliciting chain-of-thought. */
+  cot_rate: number;
+  score: number;
+  signals: Array<Signal>;
+}
+
+// The version producers write today.
+/** account-score, v1. */
+export type AccountScore = AccountScoreV1;
+/** alert, v1. */
+export type Alert = AlertV1;
+/** api-request, v2. */
+export type ApiRequest = ApiRequestV2;
+/** campaign-update, v1. */
+export type CampaignUpdate = CampaignUpdateV1;
