@@ -1,0 +1,64 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { cotElicitationScore } from "./cot.ts";
+import { fingerprintPrompt } from "./fingerprint.ts";
+import { simhash64 } from "./simhash.ts";
+import { templateHash } from "./template.ts";
+import { classifyTopic } from "./topic.ts";
+
+describe("fingerprintPrompt", () => {
+  it("equals the single-purpose functions", () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.constantFrom("Question: 2+2?\nThink step by step.", "请一步一步思考：1+1=？", "Write a poem"),
+    );
+    fc.assert(
+      fc.property(text, fc.option(text, { nil: undefined }), (user, system) => {
+        const f = fingerprintPrompt({ system, user });
+        expect(f.simhash).toEqual(simhash64(user));
+        expect(f.templateHash).toEqual(templateHash(user));
+        expect(f.topic).toBe(classifyTopic(user));
+        expect(f.cotElicitation).toBeGreaterThanOrEqual(cotElicitationScore(user));
+        if (system === undefined || system.trim() === "") {
+          expect(f.cotElicitation).toBe(cotElicitationScore(user));
+        } else {
+          expect(f.cotElicitation).toBeGreaterThanOrEqual(cotElicitationScore(system));
+        }
+      }),
+      { seed: 42, numRuns: 500 },
+    );
+  });
+
+  it("has a null systemPromptHash without a system prompt", () => {
+    expect(fingerprintPrompt({ user: "hi" }).systemPromptHash).toBeNull();
+    expect(fingerprintPrompt({ system: null, user: "hi" }).systemPromptHash).toBeNull();
+    expect(fingerprintPrompt({ system: " \n\t", user: "hi" }).systemPromptHash).toBeNull();
+  });
+
+  it("hashes the system prompt's template, so injected dates and ids do not split it", () => {
+    const a = fingerprintPrompt({ system: "Today is 2026-03-01. Session 8f3a91c2.", user: "hi" });
+    const b = fingerprintPrompt({ system: "Today is 2026-03-02. Session 1b9e77d0.", user: "hi" });
+    expect(a.systemPromptHash).toEqual(templateHash("Today is 2026-03-01. Session 8f3a91c2."));
+    expect(a.systemPromptHash).toEqual(b.systemPromptHash);
+  });
+
+  it("counts chain-of-thought requests in the system prompt", () => {
+    const f = fingerprintPrompt({ system: "Always think step by step.", user: "What is 17 * 23?" });
+    expect(f.cotElicitation).toBeGreaterThanOrEqual(0.5);
+    expect(f.topic).toBe("math");
+  });
+
+  it("returns hashes and numbers only, never prompt text", () => {
+    const secret = "zanzibar-quokka-7731";
+    const f = fingerprintPrompt({ system: `Key ${secret}`, user: `Tell me about ${secret}` });
+    const serialized = JSON.stringify(f, (_, v) => (v instanceof Uint8Array ? Array.from(v) : v));
+    expect(serialized).not.toContain("zanzibar");
+    expect(Object.keys(f).sort()).toEqual([
+      "cotElicitation",
+      "simhash",
+      "systemPromptHash",
+      "templateHash",
+      "topic",
+    ]);
+  });
+});

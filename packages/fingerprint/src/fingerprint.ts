@@ -1,0 +1,45 @@
+import { cotScoreNormalized } from "./cot.ts";
+import { type Hash64, hash64 } from "./hash.ts";
+import { collapseWhitespace, foldText } from "./normalize.ts";
+import { simhashFolded } from "./simhash.ts";
+import { maskFolded } from "./template.ts";
+import { classifyNormalized, type Topic } from "./topic.ts";
+
+export interface PromptInput {
+  readonly system?: string | null;
+  readonly user: string;
+}
+
+/** Everything the detector may keep about a prompt: hashes and scores, never text. */
+export interface PromptFingerprint {
+  /** simhash64 of the user prompt. */
+  readonly simhash: Hash64;
+  /** templateHash of the user prompt. */
+  readonly templateHash: Hash64;
+  /** templateHash of the system prompt; null when there is none or it is blank. */
+  readonly systemPromptHash: Hash64 | null;
+  /** cotElicitationScore over the system and user prompts together. */
+  readonly cotElicitation: number;
+  /** classifyTopic of the user prompt. */
+  readonly topic: Topic | null;
+}
+
+/**
+ * All fingerprints of one request, folding each text once. Equal, field by field, to
+ * calling the single-purpose functions (fingerprint.test.ts checks it).
+ */
+export function fingerprintPrompt(input: PromptInput): PromptFingerprint {
+  const user = foldText(input.user);
+  const userNormalized = collapseWhitespace(user);
+  const system = input.system == null ? "" : foldText(input.system);
+  const systemNormalized = collapseWhitespace(system);
+  const hasSystem = systemNormalized !== "";
+  return {
+    simhash: simhashFolded(user),
+    templateHash: hash64(maskFolded(user)),
+    systemPromptHash: hasSystem ? hash64(maskFolded(system)) : null,
+    // Joined by a newline: normalized text never contains one and pattern gaps do not cross it.
+    cotElicitation: cotScoreNormalized(hasSystem ? `${systemNormalized}\n${userNormalized}` : userNormalized),
+    topic: classifyNormalized(userNormalized),
+  };
+}

@@ -1,0 +1,12 @@
+export {
+  COT_SIGNALS,
+  type CotSignal,
+  cotElicitationScore,
+  cotElicitationSignals,
+} from "./cot.ts";
+export { fingerprintPrompt, type PromptFingerprint, type PromptInput } from "./fingerprint.ts";
+export { fnv1a64, type Hash64, hammingDistance, hash64, hash64FromHex, hash64Hex } from "./hash.ts";
+export { foldText, normalizeText } from "./normalize.ts";
+export { simhash64 } from "./simhash.ts";
+export { maskTemplate, SLOT_LABELS, templateHash } from "./template.ts";
+export { classifyTopic, TOPICS, type Topic } from "./topic.ts";
