@@ -1,0 +1,182 @@
+import { fingerprintPrompt } from "@distillguard/fingerprint";
+import { describe, expect, it } from "vitest";
+import { LiteLLMPayloadError } from "./errors.ts";
+import { litellmFixtures } from "./fixtures.ts";
+import { toApiRequest } from "./map.ts";
+import { decodeStandardLoggingPayload } from "./parse.ts";
+import type { StandardLoggingPayload } from "./types.ts";
+
+const f = litellmFixtures().find((x) => x.name === "chat-system");
+if (!f) throw new Error("chat-system fixture missing");
+const base = decodeStandardLoggingPayload(f.bytes);
+
+function variant(
+  patch: Partial<StandardLoggingPayload>,
+  meta: Partial<StandardLoggingPayload["metadata"]> = {},
+) {
+  return { ...base, ...patch, metadata: { ...base.metadata, ...meta } };
+}
+
+describe("toApiRequest: who sent it", () => {
+  it("bills the team, else the user, else the key itself", () => {
+    expect(toApiRequest(base).account_id).toBe("team-acme-support");
+    expect(toApiRequest(variant({}, { user_api_key_team_id: null })).account_id).toBe("user-4411");
+    expect(
+      toApiRequest(variant({}, { user_api_key_team_id: null, user_api_key_user_id: null })).account_id,
+    ).toBe(base.metadata.user_api_key_hash);
+  });
+
+  it("identifies the key by its hash and the end user by end_user, else the key's end user", () => {
+    const r = toApiRequest(variant({ end_user: null }, { user_api_key_end_user_id: "eu-1" }));
+    expect(r.api_key_id).toBe(base.metadata.user_api_key_hash);
+    expect(r.end_user_id).toBe("eu-1");
+    expect(
+      toApiRequest(variant({ end_user: "eu-2" }, { user_api_key_end_user_id: "eu-1" })).end_user_id,
+    ).toBe("eu-2");
+  });
+
+  it("takes the client from the top-level address, else metadata, first hop of a forwarded chain", () => {
+    expect(
+      toApiRequest(
+        variant({ requester_ip_address: null }, { requester_ip_address: " 203.0.113.9 , 10.0.0.1" }),
+      ).client_address,
+    ).toBe("203.0.113.9");
+    expect(
+      toApiRequest(variant({ requester_ip_address: null }, { requester_ip_address: null })).client_address,
+    ).toBe("");
+  });
+
+  it("reads the user agent from the logged header, else the User-Agent request tag", () => {
+    const noHeader = {
+      user_agent: null,
+      request_tags: ["team:a", "User-Agent: curl", "User-Agent: curl/8.5.0"],
+    };
+    expect(toApiRequest(variant(noHeader, { user_agent: null })).user_agent).toBe("curl/8.5.0");
+    expect(toApiRequest(variant(noHeader, { user_agent: "meta/1" })).user_agent).toBe("meta/1");
+    expect(
+      toApiRequest(variant({ user_agent: null, request_tags: [] }, { user_agent: null })).user_agent,
+    ).toBeNull();
+  });
+
+  it("leaves ASN, country and TLS null unless an enricher knows them", () => {
+    const plain = toApiRequest(base);
+    expect([plain.client_asn, plain.client_country, plain.tls_fingerprint]).toEqual([null, null, null]);
+    const seen: unknown[] = [];
+    const enriched = toApiRequest(base, (req) => {
+      seen.push(req);
+      return {
+        client_asn: 64500,
+        client_country: "SG",
+        tls_fingerprint: "t13d1516h2_8daaf6152771_02713d6af862",
+      };
+    });
+    expect(seen).toEqual([
+      { request_id: base.id, client_address: "198.51.100.23", user_agent: "OpenAI/Python 1.82.0" },
+    ]);
+    expect([enriched.client_asn, enriched.client_country, enriched.tls_fingerprint]).toEqual([
+      64500,
+      "SG",
+      "t13d1516h2_8daaf6152771_02713d6af862",
+    ]);
+  });
+});
+
+describe("toApiRequest: what was asked", () => {
+  it("names the model the client asked for (model_group), else the deployment", () => {
+    expect(toApiRequest(base).request_model).toBe("gpt-4o");
+    expect(toApiRequest(variant({ model_group: null })).request_model).toBe("gpt-4o-2024-08-06");
+  });
+
+  it("sees a stream in either the payload flag or the request params", () => {
+    expect(toApiRequest(variant({ stream: null })).stream).toBe(false);
+    expect(toApiRequest(variant({ stream: true })).stream).toBe(true);
+    expect(toApiRequest(variant({ stream: null, model_parameters: { stream: true } })).stream).toBe(true);
+  });
+
+  it("defaults the params an API would default", () => {
+    const r = toApiRequest(variant({ model_parameters: {} }));
+    expect(r).toMatchObject({
+      request_choice_count: 1,
+      request_temperature: null,
+      request_max_tokens: null,
+      logprobs: false,
+      top_logprobs: null,
+      tools_count: 0,
+    });
+  });
+
+  it("counts legacy functions as tools and takes max_completion_tokens for reasoning models", () => {
+    const r = toApiRequest(
+      variant({ model_parameters: { functions: [{}, {}, {}], max_completion_tokens: 900 } }),
+    );
+    expect(r.tools_count).toBe(3);
+    expect(r.request_max_tokens).toBe(900);
+  });
+});
+
+describe("toApiRequest: times and usage", () => {
+  it("puts the event at startTime and measures latency to endTime, in whole ms", () => {
+    const r = toApiRequest(variant({ startTime: 1767225600.0005, endTime: 1767225600.2504 }));
+    expect(r.event_time_ms).toBe(1767225600001);
+    expect(r.latency_ms).toBe(249);
+  });
+
+  it("clamps a clock that ran backwards to zero latency, refuses an absurd one", () => {
+    expect(toApiRequest(variant({ endTime: base.startTime - 1 })).latency_ms).toBe(0);
+    const e = (() => {
+      try {
+        toApiRequest(variant({ endTime: base.startTime + 30 * 86_400 }));
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(e).toBeInstanceOf(LiteLLMPayloadError);
+    expect(e).toMatchObject({ kind: "schema", path: "$.endTime" });
+  });
+
+  it("reads usage details from the response, else from metadata.usage_object", () => {
+    const fromMeta = variant(
+      { response: {} },
+      { usage_object: { completion_tokens_details: { reasoning_tokens: 7 }, cache_read_input_tokens: 11 } },
+    );
+    expect(toApiRequest(fromMeta)).toMatchObject({
+      usage_reasoning_tokens: 7,
+      usage_cached_input_tokens: 11,
+    });
+    expect(toApiRequest(variant({ response: null }, { usage_object: null }))).toMatchObject({
+      usage_reasoning_tokens: null,
+      usage_cached_input_tokens: null,
+      response_finish_reason: null,
+    });
+  });
+});
+
+describe("toApiRequest: the prompt becomes fingerprints", () => {
+  it("fingerprints the system prompt and the conversation separately", () => {
+    const r = toApiRequest(base);
+    const fp = fingerprintPrompt({
+      system:
+        "You are Acme's customer support assistant. Answer politely, in two short paragraphs at most, and only about Acme products and orders.",
+      user: "My order #48213 arrived with a cracked lid on the blender jar. How do I get a replacement part?",
+    });
+    expect(r.prompt_simhash).toEqual(Buffer.from(fp.simhash));
+    expect(r.prompt_template_hash).toEqual(Buffer.from(fp.templateHash));
+    expect(r.system_prompt_hash).toEqual(fp.systemPromptHash && Buffer.from(fp.systemPromptHash));
+    expect(r.cot_elicitation).toBe(fp.cotElicitation);
+    expect(r.prompt_topic).toBe(fp.topic);
+  });
+
+  it("gives the contract's fixed(8) hashes as 8-byte Buffers", () => {
+    const r = toApiRequest(base);
+    for (const h of [r.prompt_simhash, r.prompt_template_hash, r.system_prompt_hash]) {
+      expect(Buffer.isBuffer(h) && h.length).toBe(8);
+    }
+  });
+
+  it("has no language and no system hash for redacted messages", () => {
+    const r = toApiRequest(variant({ messages: [{ role: "user", content: "redacted-by-litellm" }] }));
+    expect(r.prompt_language).toBeNull();
+    expect(r.system_prompt_hash).toBeNull();
+    expect(r.prompt_simhash).toEqual(Buffer.from(fingerprintPrompt({ user: "" }).simhash));
+  });
+});

@@ -1,0 +1,122 @@
+import type { ApiRequest } from "@distillguard/contract";
+import { fingerprintPrompt, type Hash64 } from "@distillguard/fingerprint";
+import { guessPromptLanguage } from "./language.ts";
+import { extractPrompt } from "./prompt.ts";
+import { invalid, isObject } from "./read.ts";
+import { endpointOf, statusCodeOf } from "./status.ts";
+import type { LiteLLMUsage, StandardLoggingPayload } from "./types.ts";
+
+/** Network facts the gateway does not know; an edge log or GeoIP/ASN lookup supplies them. */
+export interface Enrichment {
+  client_asn?: number | null;
+  client_country?: string | null;
+  tls_fingerprint?: string | null;
+}
+
+export type Enricher = (request: {
+  request_id: string;
+  client_address: string;
+  user_agent: string | null;
+}) => Enrichment | null | undefined;
+
+const INT32_MAX = 2 ** 31 - 1;
+const USER_AGENT_TAG = "User-Agent: ";
+
+/**
+ * One LiteLLM log record → one ApiRequest. The prompt is reduced to fingerprints here and
+ * its text goes no further: nothing in the result is prompt text.
+ */
+export function toApiRequest(p: StandardLoggingPayload, enrich?: Enricher): ApiRequest {
+  const m = p.metadata;
+  const params = p.model_parameters;
+  const startMs = Math.round(p.startTime * 1000);
+  const latency = Math.max(0, Math.round(p.endTime * 1000) - startMs);
+  if (latency > INT32_MAX) throw invalid("$.endTime", "is more than 24 days after $.startTime");
+  const usage = usageDetails(p);
+  const clientAddress = clientAddressOf(p);
+  const userAgent = userAgentOf(p);
+  const prompt = extractPrompt(p.messages);
+  const fp = fingerprintPrompt({ system: prompt.system, user: prompt.user });
+  const extra = enrich?.({ request_id: p.id, client_address: clientAddress, user_agent: userAgent }) ?? {};
+
+  return {
+    request_id: p.id,
+    event_time_ms: startMs,
+    // The team is who pays, and extraction campaigns spread over a team's many keys; keys
+    // without a team bill their user, and a bare key is its own account.
+    account_id: m.user_api_key_team_id ?? m.user_api_key_user_id ?? m.user_api_key_hash,
+    org_id: m.user_api_key_org_id ?? null,
+    api_key_id: m.user_api_key_hash,
+    end_user_id: p.end_user ?? m.user_api_key_end_user_id ?? null,
+    endpoint: endpointOf(p),
+    // model_group is the name the client asked for; `model` is the deployment it was routed to.
+    request_model: p.model_group ?? p.model,
+    stream: p.stream === true || params.stream === true,
+    request_choice_count: params.n ?? 1,
+    request_temperature: params.temperature ?? null,
+    request_max_tokens: params.max_tokens ?? params.max_completion_tokens ?? null,
+    logprobs: params.logprobs === true,
+    top_logprobs: params.top_logprobs ?? null,
+    tools_count: params.tools?.length ?? params.functions?.length ?? 0,
+    usage_input_tokens: p.prompt_tokens,
+    usage_output_tokens: p.completion_tokens,
+    usage_reasoning_tokens: usage?.completion_tokens_details?.reasoning_tokens ?? null,
+    usage_cached_input_tokens:
+      usage?.prompt_tokens_details?.cached_tokens ?? usage?.cache_read_input_tokens ?? null,
+    status_code: statusCodeOf(p),
+    latency_ms: latency,
+    response_finish_reason: finishReasonOf(p),
+    client_address: clientAddress,
+    client_asn: extra.client_asn ?? null,
+    client_country: extra.client_country ?? null,
+    user_agent: userAgent,
+    tls_fingerprint: extra.tls_fingerprint ?? null,
+    prompt_simhash: toBuffer(fp.simhash),
+    prompt_template_hash: toBuffer(fp.templateHash),
+    system_prompt_hash: fp.systemPromptHash ? toBuffer(fp.systemPromptHash) : null,
+    cot_elicitation: fp.cotElicitation,
+    prompt_topic: fp.topic,
+    prompt_language: prompt.redacted ? null : guessPromptLanguage(prompt.user),
+  };
+}
+
+/** Response usage first (what the provider billed), the copy in metadata for failures and streams. */
+function usageDetails(p: StandardLoggingPayload): LiteLLMUsage | null {
+  const fromResponse = isObject(p.response) ? p.response.usage : null;
+  return fromResponse ?? p.metadata.usage_object ?? null;
+}
+
+function finishReasonOf(p: StandardLoggingPayload): string | null {
+  if (!isObject(p.response)) return null;
+  return p.response.choices?.[0]?.finish_reason ?? null;
+}
+
+/**
+ * With use_x_forwarded_for LiteLLM logs the raw header, "client, proxy1, proxy2": the client
+ * is the first entry. "" when the proxy recorded no address.
+ */
+function clientAddressOf(p: StandardLoggingPayload): string {
+  const raw = p.requester_ip_address ?? p.metadata.requester_ip_address ?? "";
+  return (raw.split(",")[0] ?? "").trim();
+}
+
+/**
+ * Newer releases log the header (top level and metadata); older ones only as request tags,
+ * "User-Agent: <product>" then "User-Agent: <full header>", so the last such tag is the header.
+ */
+function userAgentOf(p: StandardLoggingPayload): string | null {
+  const logged = p.user_agent ?? p.metadata.user_agent;
+  if (logged) return logged;
+  const tags = p.request_tags ?? [];
+  for (let i = tags.length - 1; i >= 0; i--) {
+    const t = tags[i];
+    if (t?.startsWith(USER_AGENT_TAG) && t.length > USER_AGENT_TAG.length)
+      return t.slice(USER_AGENT_TAG.length);
+  }
+  return null;
+}
+
+/** A copy, not a view: the fingerprint package may reuse the memory behind its hashes. */
+function toBuffer(h: Hash64): Buffer {
+  return Buffer.from(h.subarray(0, 8));
+}

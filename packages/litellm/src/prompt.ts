@@ -1,0 +1,50 @@
+import type { LiteLLMMessage, StandardLoggingPayload } from "./types.ts";
+
+/** What LiteLLM puts in place of the messages when message logging is turned off. */
+export const LITELLM_REDACTED = "redacted-by-litellm";
+
+export interface PromptText {
+  /** `system` and `developer` messages, joined; null when there are none (or all are empty). */
+  system: string | null;
+  /** Every other message's text, in order: the conversation the caller sent. */
+  user: string;
+  /** LiteLLM redacted the messages: the text is gone and fingerprints carry no information. */
+  redacted: boolean;
+}
+
+const SYSTEM_ROLES = new Set(["system", "developer"]);
+
+/**
+ * The prompt as the two texts fingerprinting takes. Only text is kept: image, audio and file
+ * parts have no `text` and are skipped, so the same words with another picture fingerprint
+ * alike.
+ */
+export function extractPrompt(messages: StandardLoggingPayload["messages"]): PromptText {
+  if (messages === null || messages === undefined) return { system: null, user: "", redacted: false };
+  if (typeof messages === "string") {
+    return messages === LITELLM_REDACTED
+      ? { system: null, user: "", redacted: true }
+      : { system: null, user: messages, redacted: false };
+  }
+  const list = Array.isArray(messages) ? messages : [messages];
+  if (list.length === 1 && list[0]?.content === LITELLM_REDACTED) {
+    return { system: null, user: "", redacted: true };
+  }
+  const system: string[] = [];
+  const user: string[] = [];
+  for (const m of list) {
+    const text = messageText(m);
+    if (text === "") continue;
+    (SYSTEM_ROLES.has(m.role ?? "user") ? system : user).push(text);
+  }
+  return { system: system.length > 0 ? system.join("\n") : null, user: user.join("\n"), redacted: false };
+}
+
+function messageText(m: LiteLLMMessage): string {
+  const c = m.content;
+  if (typeof c === "string") return c;
+  if (!Array.isArray(c)) return "";
+  const texts: string[] = [];
+  for (const part of c) if (typeof part.text === "string" && part.text !== "") texts.push(part.text);
+  return texts.join("\n");
+}
