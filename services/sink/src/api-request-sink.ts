@@ -1,9 +1,9 @@
-import { decodeApiRequest } from "@distillguard/contract";
-import { type ClickHouseClient, createProducer, type Logger } from "@distillguard/runtime";
+import { apiRequestCodec, ContractError } from "@distillguard/contract";
+import { type ClickHouseClient, createProducer, deadLetter, type Logger } from "@distillguard/runtime";
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
-import { type RawRequestRow, toRawRequestRow } from "./rows.ts";
+import { type ApiRequestRow, toApiRequestRow } from "./rows.ts";
 
-export interface RawRequestSinkOptions {
+export interface ApiRequestSinkOptions {
   kafka: Kafka;
   clickhouse: ClickHouseClient;
   logger: Logger;
@@ -15,37 +15,44 @@ export interface RawRequestSinkOptions {
   fromBeginning?: boolean;
 }
 
-export interface RawRequestSink {
+export interface ApiRequestSink {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Totals since start: rows acknowledged by ClickHouse, records sent to the DLQ. */
   stats(): { rows: number; dlq: number; batches: number };
 }
 
+const SERVICE = "sink";
+
 /**
  * Consumes ApiRequest records and inserts them into ClickHouse. Offsets are committed only
  * after ClickHouse (and the DLQ, for bad records) acknowledged the batch, so a crash replays
  * rather than loses; ReplacingMergeTree on (topic, partition, offset) absorbs the replay.
  */
-export function createRawRequestSink(opts: RawRequestSinkOptions): RawRequestSink {
-  const table = opts.table ?? "raw_requests";
-  const log = opts.logger.child({ component: "raw-request-sink", topic: opts.topic });
+export function createApiRequestSink(opts: ApiRequestSinkOptions): ApiRequestSink {
+  const table = opts.table ?? "api_requests";
+  const log = opts.logger.child({ component: "api-request-sink", topic: opts.topic });
   const totals = { rows: 0, dlq: 0, batches: 0 };
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
 
   async function handleBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload) {
-    const rows: RawRequestRow[] = [];
+    const rows: ApiRequestRow[] = [];
     const dead: Message[] = [];
+    const source = { topic: batch.topic, partition: batch.partition, service: SERVICE };
     for (const m of batch.messages) {
-      if (!m.value || m.value.length === 0) {
-        dead.push(deadLetter(m, batch.topic, batch.partition, "empty record value"));
-        continue;
-      }
       try {
-        rows.push(toRawRequestRow(decodeApiRequest(m.value), batch.topic, batch.partition, m.offset));
+        rows.push(
+          toApiRequestRow(
+            apiRequestCodec.decode(m.value ?? Buffer.alloc(0)),
+            batch.topic,
+            batch.partition,
+            m.offset,
+          ),
+        );
       } catch (e) {
-        dead.push(deadLetter(m, batch.topic, batch.partition, e instanceof Error ? e.message : String(e)));
+        if (!(e instanceof ContractError)) throw e;
+        dead.push(deadLetter(m, source, { message: e.message, kind: e.kind }));
       }
     }
     if (dead.length > 0 && producer) {
@@ -89,23 +96,5 @@ export function createRawRequestSink(opts: RawRequestSinkOptions): RawRequestSin
       log.info(totals, "sink stopped");
     },
     stats: () => ({ ...totals }),
-  };
-}
-
-function deadLetter(
-  m: Message & { offset: string },
-  topic: string,
-  partition: number,
-  reason: string,
-): Message {
-  return {
-    key: m.key ?? null,
-    value: m.value ?? null,
-    headers: {
-      "dg-error": reason,
-      "dg-source-topic": topic,
-      "dg-source-partition": String(partition),
-      "dg-source-offset": m.offset,
-    },
   };
 }

@@ -1,3 +1,3 @@
+export { type ApiRequestSink, createApiRequestSink } from "./api-request-sink.ts";
 export { applyMigrations } from "./migrations.ts";
-export { createRawRequestSink, type RawRequestSink } from "./raw-request-sink.ts";
-export { type RawRequestRow, toRawRequestRow } from "./rows.ts";
+export { type ApiRequestRow, toApiRequestRow } from "./rows.ts";

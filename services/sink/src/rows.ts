@@ -1,36 +1,39 @@
 import type { ApiRequest } from "@distillguard/contract";
 
-export interface RawRequestRow {
+/** One api_requests row as JSONEachRow: hashes as hex, booleans as 0/1. */
+export type ApiRequestRow = Omit<
+  ApiRequest,
+  "prompt_simhash" | "prompt_template_hash" | "system_prompt_hash" | "stream" | "logprobs"
+> & {
   event_time: number;
-  event_time_ms: number;
-  request_id: string;
-  account_id: string;
-  model: string;
-  input_tokens: number;
-  output_tokens: number;
+  stream: 0 | 1;
+  logprobs: 0 | 1;
+  prompt_simhash: string;
+  prompt_template_hash: string;
+  system_prompt_hash: string | null;
   kafka_topic: string;
   kafka_partition: number;
   kafka_offset: string;
-}
+};
 
 /**
  * DateTime goes as unix seconds: every server version parses that in JSONEachRow regardless
  * of its time zone, unlike a formatted string.
  */
-export function toRawRequestRow(
+export function toApiRequestRow(
   r: ApiRequest,
   topic: string,
   partition: number,
   offset: string,
-): RawRequestRow {
+): ApiRequestRow {
   return {
+    ...r,
     event_time: Math.floor(r.event_time_ms / 1000),
-    event_time_ms: r.event_time_ms,
-    request_id: r.request_id,
-    account_id: r.account_id,
-    model: r.model,
-    input_tokens: r.input_tokens,
-    output_tokens: r.output_tokens,
+    stream: r.stream ? 1 : 0,
+    logprobs: r.logprobs ? 1 : 0,
+    prompt_simhash: r.prompt_simhash.toString("hex"),
+    prompt_template_hash: r.prompt_template_hash.toString("hex"),
+    system_prompt_hash: r.system_prompt_hash ? r.system_prompt_hash.toString("hex") : null,
     kafka_topic: topic,
     kafka_partition: partition,
     kafka_offset: offset,
