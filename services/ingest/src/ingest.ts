@@ -1,0 +1,119 @@
+import type { Enricher } from "@distillguard/litellm";
+import { createProducer, type Logger } from "@distillguard/runtime";
+import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
+import { planBatch } from "./batch.ts";
+import { translateRecord } from "./translate.ts";
+
+export interface IngestOptions {
+  kafka: Kafka;
+  logger: Logger;
+  /** LiteLLM StandardLoggingPayload JSON, one request per record. */
+  inputTopic: string;
+  /** ApiRequest records (Avro single-object), keyed by account_id. */
+  outputTopic: string;
+  /** Records that could not be read or mapped, with the reason and their source coordinates. */
+  dlqTopic: string;
+  groupId: string;
+  fromBeginning?: boolean;
+  /** Supplies ASN, country and TLS fingerprint, which LiteLLM does not log. */
+  enrich?: Enricher;
+  /** The consumer crashed and kafkajs will not restart it: the process should exit. */
+  onFatal?: (error: Error) => void;
+}
+
+export interface Ingest {
+  start(): Promise<void>;
+  /** Waits for the batch in flight, then disconnects; safe to call twice. */
+  stop(): Promise<void>;
+  /** Totals since start: records read, ApiRequests produced, records dead-lettered. */
+  stats(): { records: number; produced: number; dlq: number; batches: number };
+}
+
+const SERVICE = "ingest";
+
+/**
+ * LiteLLM logs in, fingerprinted ApiRequests out. The prompt text is reduced to fingerprints
+ * inside translateRecord and is never produced or logged. Offsets are committed only after
+ * the DLQ and the output topic acknowledged the whole batch (acks=all), so a crash replays the
+ * batch rather than losing it; downstream consumers dedupe on request_id.
+ */
+export function createIngest(opts: IngestOptions): Ingest {
+  const log = opts.logger.child({ component: "ingest", topic: opts.inputTopic });
+  const totals = { records: 0, produced: 0, dlq: 0, batches: 0 };
+  const translate = (value: Buffer | null) => translateRecord(value, opts.enrich);
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let stopping: Promise<void> | undefined;
+
+  async function handleBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload) {
+    if (batch.isEmpty()) return;
+    const source = { topic: batch.topic, partition: batch.partition, service: SERVICE };
+    const plan = planBatch(batch.messages, source, translate);
+    if (!producer) throw new Error("ingest producer is not connected");
+    // DLQ first: if the output send fails after it, the replay re-sends both, and a duplicate
+    // dead letter is harmless where a lost one is not.
+    if (plan.dead.length > 0) {
+      await producer.send({ topic: opts.dlqTopic, acks: -1, messages: plan.dead });
+      log.warn(
+        { partition: batch.partition, count: plan.dead.length, kinds: plan.deadKinds, first: plan.firstDead },
+        "records sent to DLQ",
+      );
+    }
+    if (plan.outputs.length > 0) {
+      await producer.send({ topic: opts.outputTopic, acks: -1, messages: plan.outputs });
+    }
+    const last = batch.lastOffset();
+    resolveOffset(last);
+    await consumer?.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+    ]);
+    await heartbeat();
+    totals.records += batch.messages.length;
+    totals.produced += plan.outputs.length;
+    totals.dlq += plan.dead.length;
+    totals.batches += 1;
+    log.debug(
+      { partition: batch.partition, produced: plan.outputs.length, dlq: plan.dead.length, lastOffset: last },
+      "batch committed",
+    );
+  }
+
+  return {
+    async start() {
+      producer = createProducer(opts.kafka);
+      await producer.connect();
+      // A short long-poll: stop() waits for the fetch in flight, and 5 s (the default) makes
+      // every shutdown and rebalance that much slower for no throughput gain under load.
+      consumer = opts.kafka.consumer({
+        groupId: opts.groupId,
+        allowAutoTopicCreation: false,
+        maxWaitTimeInMs: 500,
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        log.error({ err: payload.error, restart: payload.restart }, "consumer crashed");
+        if (!payload.restart) opts.onFatal?.(payload.error);
+      });
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic: opts.inputTopic, fromBeginning: opts.fromBeginning ?? true });
+      } catch (cause) {
+        const why = cause instanceof Error ? cause.message : String(cause);
+        throw new Error(`cannot subscribe to input topic ${opts.inputTopic}: ${why}`, { cause });
+      }
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: handleBatch });
+      log.info(
+        { groupId: opts.groupId, outputTopic: opts.outputTopic, dlqTopic: opts.dlqTopic },
+        "ingest started",
+      );
+    },
+    stop() {
+      stopping ??= (async () => {
+        await consumer?.disconnect();
+        await producer?.disconnect();
+        log.info(totals, "ingest stopped");
+      })();
+      return stopping;
+    },
+    stats: () => ({ ...totals }),
+  };
+}

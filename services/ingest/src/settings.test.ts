@@ -1,0 +1,47 @@
+import { ConfigError, parseConfig } from "@distillguard/config";
+import { describe, expect, it } from "vitest";
+import { ingestSettings } from "./settings.ts";
+
+describe("ingestSettings", () => {
+  it("defaults to the documented topics and group", () => {
+    expect(parseConfig(ingestSettings, {}, { prefix: "DG_INGEST_" })).toMatchObject({
+      kafkaBrokers: ["127.0.0.1:9092"],
+      inputTopic: "litellm-logs",
+      outputTopic: "api-requests",
+      dlqTopic: "api-requests.dlq",
+      groupId: "dg-ingest",
+    });
+  });
+
+  it("reads overrides", () => {
+    const s = parseConfig(
+      ingestSettings,
+      { DG_INGEST_INPUT_TOPIC: "gw.logs", DG_INGEST_GROUP: "ingest-eu", KAFKA_BROKERS: "k1:9092,k2:9092" },
+      { prefix: "DG_INGEST_" },
+    );
+    expect([s.inputTopic, s.groupId, s.kafkaBrokers]).toEqual([
+      "gw.logs",
+      "ingest-eu",
+      ["k1:9092", "k2:9092"],
+    ]);
+  });
+
+  it("names a bad topic and a misspelt setting", () => {
+    const e = (() => {
+      try {
+        parseConfig(
+          ingestSettings,
+          { DG_INGEST_OUTPUT_TOPIC: "api requests", DG_INGEST_TOPIC: "x" },
+          { prefix: "DG_INGEST_" },
+        );
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(e).toBeInstanceOf(ConfigError);
+    const message = (e as ConfigError).message;
+    expect(message).toContain("DG_INGEST_OUTPUT_TOPIC");
+    expect(message).toContain("a Kafka topic name");
+    expect(message).toContain("DG_INGEST_TOPIC");
+  });
+});

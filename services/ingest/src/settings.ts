@@ -1,0 +1,37 @@
+import { type Parsed, string } from "@distillguard/config";
+import { connectionSettings } from "@distillguard/runtime";
+
+const topicName = {
+  pattern: /^[A-Za-z0-9._-]{1,249}$/,
+  hint: "a Kafka topic name: 1-249 of letters, digits, . _ -",
+};
+
+/** What `services/ingest/src/main.ts` reads from the environment. */
+export const ingestSettings = {
+  ...connectionSettings,
+  inputTopic: string({
+    env: "DG_INGEST_INPUT_TOPIC",
+    doc: "Topic the gateway writes LiteLLM StandardLoggingPayload JSON to",
+    default: "litellm-logs",
+    ...topicName,
+  }),
+  outputTopic: string({
+    env: "DG_INGEST_OUTPUT_TOPIC",
+    doc: "Topic the ingest writes fingerprinted ApiRequest records to, keyed by account",
+    default: "api-requests",
+    ...topicName,
+  }),
+  dlqTopic: string({
+    env: "DG_INGEST_DLQ_TOPIC",
+    doc: "Topic for records the ingest could not read or map, with the reason and source offset",
+    default: "api-requests.dlq",
+    ...topicName,
+  }),
+  groupId: string({
+    env: "DG_INGEST_GROUP",
+    doc: "Kafka consumer group of the ingest",
+    default: "dg-ingest",
+  }),
+};
+
+export type IngestSettings = Parsed<typeof ingestSettings>;
