@@ -1,2 +1,11 @@
+export { type Calibration, defaultTracePath, loadAzureTrace, parseAzureTrace } from "./calibration.ts";
+export { type Draft, newDraft, type PromptSpec } from "./draft.ts";
+export { type RunStats, Simulation } from "./engine.ts";
+export { kafkaSink } from "./kafka-sink.ts";
+export { buildLabels, type Labels } from "./labels.ts";
+export { litellmSink, toExchange } from "./litellm-sink.ts";
+export { OcfWriter } from "./ocf.ts";
+export { parseDuration, toScenarioOptions } from "./options.ts";
 export { produceApiRequests } from "./produce.ts";
-export { generateSkeletonTraffic, type SkeletonOptions } from "./skeleton.ts";
+export { encodedSink, type Mode, ocfSink, type RequestSink, simulate } from "./run.ts";
+export { archetypes, buildScenario, campaignTypes, type ScenarioOptions, scenarios } from "./scenario.ts";

@@ -1,4 +1,4 @@
-import { type ApiRequest, encodeApiRequest } from "@distillguard/contract";
+import { type ApiRequest, apiRequestCodec } from "@distillguard/contract";
 import type { Producer } from "kafkajs";
 
 /** Writes requests keyed by account, so one account's events stay ordered in one partition. */
@@ -15,7 +15,7 @@ export async function produceApiRequests(
       acks: -1,
       messages: slice.map((r) => ({
         key: r.account_id,
-        value: encodeApiRequest(r),
+        value: apiRequestCodec.encode(r),
         timestamp: String(r.event_time_ms),
       })),
     });

@@ -1,0 +1,64 @@
+import { type SimulatedExchange, toStandardLoggingPayload } from "@distillguard/litellm";
+import type { Draft } from "./draft.ts";
+import type { RequestSink } from "./run.ts";
+import type { PromptText } from "./text.ts";
+
+/** The gateway's view of one simulated request: what LiteLLM would log for it. */
+export function toExchange(d: Draft, text: PromptText): SimulatedExchange {
+  const r = d.record;
+  const messages: SimulatedExchange["messages"] = [];
+  if (text.system) messages.push({ role: "system", content: text.system });
+  messages.push({ role: "user", content: text.user });
+  return {
+    request_id: r.request_id,
+    event_time_ms: r.event_time_ms,
+    latency_ms: r.latency_ms,
+    key: { hash: r.api_key_id, team_id: r.account_id, org_id: r.org_id },
+    end_user_id: r.end_user_id,
+    endpoint: r.endpoint,
+    model: r.request_model,
+    stream: r.stream,
+    params: {
+      temperature: r.request_temperature,
+      max_tokens: r.request_max_tokens,
+      n: r.request_choice_count,
+      logprobs: r.logprobs,
+      top_logprobs: r.top_logprobs,
+      tools:
+        r.tools_count > 0
+          ? Array.from({ length: r.tools_count }, (_, i) => ({
+              type: "function",
+              function: { name: `tool_${i}` },
+            }))
+          : null,
+    },
+    messages,
+    usage: {
+      input_tokens: r.usage_input_tokens,
+      output_tokens: r.usage_output_tokens,
+      reasoning_tokens: r.usage_reasoning_tokens,
+      cached_input_tokens: r.usage_cached_input_tokens,
+    },
+    outcome:
+      r.status_code === 200
+        ? { status: "success", finish_reason: r.response_finish_reason ?? "stop" }
+        : { status: "failure", status_code: r.status_code },
+    client_address: r.client_address,
+    user_agent: r.user_agent,
+  };
+}
+
+/** LiteLLM JSON, one payload per request: the input of the gateway-ingest path. */
+export function litellmSink(onRecord: (key: string, json: string, timestamp: number) => void): RequestSink {
+  return {
+    write(d, text) {
+      if (!text) throw new Error("LiteLLM output needs prompt text: run with --mode text");
+      onRecord(
+        d.record.account_id,
+        JSON.stringify(toStandardLoggingPayload(toExchange(d, text))),
+        d.record.event_time_ms,
+      );
+    },
+    close: () => {},
+  };
+}

@@ -1,0 +1,584 @@
+import type { Calibration } from "./calibration.ts";
+import { clients, type Network, networks, type Topic, topics, utcOffset } from "./catalog.ts";
+import { cumulative, Rng } from "./random.ts";
+import { ScriptSource, type UserBehaviour, UserSource } from "./sources/benign.ts";
+import { CiSuiteSource, EvalHarnessSource } from "./sources/bursts.ts";
+import { HydraSource } from "./sources/hydra.ts";
+import type { Source } from "./sources/source.ts";
+import {
+  benignProfile,
+  extractionProfile,
+  type Identity,
+  ipIn,
+  languageFor,
+  proxyPool,
+  type RequestProfile,
+  randomIpIn,
+  tzOf,
+  World,
+} from "./world.ts";
+
+export const archetypes = {
+  plain: "ordinary accounts: people and small apps, heavy-tailed volume, sessions, local-time diurnal cycle",
+  enterprise_batch: "enterprise batch jobs: huge, 24/7, steady pacing, a few templates, cloud IPs",
+  eval_harness:
+    "evaluation harnesses: bursts walking a benchmark item by item, templated, logprobs, step-by-step prompts",
+  ci_suite: "CI test suites: the same prompts on a clockwork schedule from fresh cloud runners",
+  corporate_nat: "corporate NAT: thousands of accounts behind one IP and one TLS-inspecting proxy",
+  coding_agent:
+    "popular coding agent: thousands of unrelated accounts with one identical system prompt, client and tool-call templates",
+  saas_app: "SaaS apps: one fixed system prompt, templated user prompts, many end users",
+  reseller: "legitimate resellers/routers: one account serving thousands of end users, diverse prompts",
+} as const;
+
+export const campaignTypes = {
+  heavy: "one heavy extractor: one account, high steady volume, chain-of-thought templates, datacenter IPs",
+  hydra:
+    "hydra cluster: hundreds of fresh accounts each below the benign median, rotating residential/datacenter proxies, shared templates, CoT elicitation, ramp after a model release",
+  router: "masked router: a reseller account mixing extraction into real customer traffic",
+  slow: "slow-and-low: a few accounts for weeks, jittered pacing, paraphrased templates",
+  sweep: "capability sweep: coding and tool-use tasks covering a taxonomy systematically",
+} as const;
+
+export type CampaignType = keyof typeof campaignTypes;
+
+export const scenarios: Record<string, { doc: string; campaigns: CampaignType[] }> = {
+  baseline: { doc: "benign population and every hard benign archetype, no campaign", campaigns: [] },
+  heavy: { doc: "baseline + one heavy extractor", campaigns: ["heavy"] },
+  hydra: { doc: "baseline + a hydra cluster", campaigns: ["hydra"] },
+  router: { doc: "baseline + a masked router", campaigns: ["router"] },
+  slow: { doc: "baseline + a slow-and-low campaign (use --duration 14d)", campaigns: ["slow"] },
+  sweep: { doc: "baseline + a capability sweep", campaigns: ["sweep"] },
+  all: {
+    doc: "baseline + one campaign of every type",
+    campaigns: ["heavy", "hydra", "router", "slow", "sweep"],
+  },
+};
+
+export interface ScenarioOptions {
+  scenario: string;
+  seed: number;
+  startMs: number;
+  durationMs: number;
+  /** Ordinary benign accounts; archetype counts scale with it (per 100k). */
+  accounts: number;
+  /** When the new model is released, as a share of the duration. */
+  releaseAt: number;
+  /** Multiplies every campaign's volume (and the hydra's account count). */
+  campaignScale: number;
+}
+
+export interface Built {
+  world: World;
+  sources: Source[];
+}
+
+export function buildScenario(o: ScenarioOptions, calibration: Calibration): Built {
+  const preset = scenarios[o.scenario];
+  if (!preset)
+    throw new Error(`unknown scenario '${o.scenario}'; known: ${Object.keys(scenarios).join(", ")}`);
+  const world = new World(
+    o.seed,
+    o.startMs,
+    o.startMs + o.durationMs,
+    o.startMs + o.durationMs * o.releaseAt,
+    calibration,
+  );
+  const sources: Source[] = [];
+  const per100k = (n: number) => Math.max(1, Math.round((n * o.accounts) / 100_000));
+  const rngFor = (label: string) => new Rng(o.seed, label);
+
+  // Registries shared across accounts.
+  const agentSystem = world.system("coding_agent");
+  const agentTurns = Array.from({ length: 6 }, () => world.family("agent_turn", "coding"));
+  const chatApps = Array.from({ length: 40 }, (_, i) =>
+    world.family("chat_app", topics[i % topics.length] as Topic),
+  );
+
+  const identity = (
+    index: number,
+    rng: Rng,
+    client = clients.common[rng.weighted(commonCum)] ?? clients.codingAgent,
+  ): Identity => ({
+    accountIndex: index,
+    accountId: world.accounts[index]?.id ?? "",
+    orgId: rng.chance(0.4) ? `org_${(index * 2654435761) % 1e9}` : null,
+    apiKeys: Array.from(
+      { length: 1 + rng.int(3) },
+      (_, k) => `key_${world.accounts[index]?.id.slice(5)}_${k}`,
+    ),
+    client,
+  });
+  const commonCum = cumulative(clients.commonWeights);
+
+  // --- plain population -------------------------------------------------------------
+  {
+    const rng = rngFor("population");
+    const homes: Network[] = [
+      ...networks.residential,
+      ...networks.residential,
+      ...networks.mobile,
+      ...networks.cloud,
+    ];
+    for (let i = 0; i < o.accounts; i++) {
+      const a = world.account("benign", "plain");
+      const r = new Rng(o.seed, `plain/${i}`);
+      const net = rng.pick(homes);
+      const ips = [randomIpIn(net, r)];
+      if (r.chance(0.3)) ips.push(randomIpIn(net, r));
+      // Heavy tail: lognormal body, a few power users in the thousands per day.
+      const perDay = Math.min(20_000, r.lognormal(40, 1.5));
+      const apps = r.chance(perDay > 300 ? 0.5 : 0.1);
+      const topicsOf = [r.pick(topics), r.pick(topics), "general" as Topic];
+      sources.push(
+        new UserSource(world, r, identity(a, r), ips, net, benignProfile, {
+          perDay,
+          sessionLength: apps ? 1 : 2 + r.int(12),
+          thinkMs: r.lognormal(20_000, 0.8),
+          tzHours: tzOf(net.country),
+          diurnal: !apps || r.chance(0.5),
+          topics: topicsOf,
+          language: () => languageFor(net.country, r),
+          templateRate: apps ? 0.8 : 0.05,
+          families: apps ? [r.pick(chatApps), r.pick(chatApps)] : [r.pick(chatApps)],
+          cotRate: 0.04,
+          system: -1,
+          endUsers: 0,
+          rateLimited: perDay > 2_000 ? 0.02 : 0.002,
+        }),
+      );
+    }
+  }
+
+  // --- hard benign archetypes ---------------------------------------------------------
+  const cloudUser = (
+    group: keyof typeof archetypes,
+    label: string,
+    b: Partial<UserBehaviour> & { perDay: number },
+    client = clients.common[0] ?? clients.router,
+    profile: RequestProfile = benignProfile,
+  ) => {
+    const a = world.account("benign", group);
+    const r = new Rng(o.seed, `${group}/${label}`);
+    const net = r.pick(networks.cloud);
+    const ips = Array.from({ length: 2 + r.int(3) }, () => randomIpIn(net, r));
+    sources.push(
+      new UserSource(world, r, identity(a, r, client), ips, net, profile, {
+        sessionLength: 1,
+        thinkMs: 1_000,
+        tzHours: tzOf(net.country),
+        diurnal: true,
+        topics: ["general", "writing", "coding"],
+        language: () => "en",
+        templateRate: 0.9,
+        families: [],
+        cotRate: 0.02,
+        system: -1,
+        endUsers: 0,
+        rateLimited: 0.001,
+        ...b,
+      }),
+    );
+    return a;
+  };
+
+  for (let i = 0; i < per100k(10); i++) {
+    const r = new Rng(o.seed, `enterprise_batch/${i}`);
+    const a = world.account("benign", "enterprise_batch");
+    const net = r.pick(networks.cloud);
+    const kinds = ["summarize", "classify", "extract"] as const;
+    sources.push(
+      new ScriptSource(
+        world,
+        r,
+        identity(a, r, r.pick(clients.common.slice(0, 5))),
+        [randomIpIn(net, r), randomIpIn(net, r)],
+        net,
+        {
+          ...benignProfile,
+          streamRate: 0,
+          temperature: [0, 0.2],
+          maxTokens: [512, 1024],
+          inScale: 2.5,
+          outScale: 0.4,
+          reasoningRate: 0,
+          releaseShare: 0.05,
+        },
+        {
+          perDay: r.lognormal(80_000, 0.6),
+          startMs: world.startMs,
+          endMs: world.endMs,
+          jitter: 0.2,
+          families: kinds.map((k) => world.family(k, "writing")),
+          variants: 1,
+          topics: ["writing", "general"],
+          language: () => "en",
+          cotRate: 0.01,
+          system: world.system("enterprise"),
+          campaign: -1,
+          extraction: false,
+          rateLimited: 0.001,
+        },
+      ),
+    );
+  }
+
+  for (let i = 0; i < per100k(15); i++) {
+    const r = new Rng(o.seed, `eval_harness/${i}`);
+    const a = world.account("benign", "eval_harness");
+    const net = r.pick(networks.cloud);
+    sources.push(
+      new EvalHarnessSource(
+        world,
+        r,
+        identity(a, r, clients.common[3] ?? clients.router),
+        [randomIpIn(net, r)],
+        net,
+        {
+          ...benignProfile,
+          streamRate: 0,
+          temperature: [0],
+          maxTokens: [256, 512, 1024],
+          logprobsRate: 0.5,
+          multiChoiceRate: 0.1,
+          reasoningRate: 0.3,
+          releaseShare: 0.6,
+          releaseTauMs: 3_600_000,
+        },
+        [
+          { id: world.family("eval_mcq", "science"), cot: false },
+          { id: world.family("eval_cot", "math"), cot: true },
+          { id: world.family("eval_mcq", "reasoning"), cot: false },
+          { id: world.family("eval_cot", "reasoning"), cot: true },
+        ],
+      ),
+    );
+  }
+
+  for (let i = 0; i < per100k(30); i++) {
+    const r = new Rng(o.seed, `ci_suite/${i}`);
+    const a = world.account("benign", "ci_suite");
+    sources.push(
+      new CiSuiteSource(
+        world,
+        r,
+        identity(a, r, clients.ciRunner),
+        networks.cloud[2] ?? r.pick(networks.cloud),
+        {
+          ...benignProfile,
+          streamRate: 0,
+          temperature: [0],
+          maxTokens: [128, 256],
+          reasoningRate: 0,
+          releaseShare: 0,
+        },
+        {
+          periodMs: r.pick([15, 30, 60, 120]) * 60_000,
+          prompts: 20 + r.int(60),
+          families: [world.family("ci_check", "coding"), world.family("ci_check", "coding")],
+        },
+      ),
+    );
+  }
+
+  for (let n = 0; n < Math.max(1, Math.round(o.accounts / 50_000)); n++) {
+    const r = new Rng(o.seed, `corporate_nat/${n}`);
+    const net = networks.corporate[n % networks.corporate.length] ?? networks.corporate[0];
+    const natIp = ipIn(net, 7 + n, 10);
+    const users = per100k(1_500);
+    for (let i = 0; i < users; i++) {
+      const u = new Rng(o.seed, `corporate_nat/${n}/${i}`);
+      const a = world.account("benign", "corporate_nat");
+      sources.push(
+        new UserSource(
+          world,
+          u,
+          { ...identity(a, u), ja4: clients.corporateProxyJa4 },
+          [natIp],
+          net,
+          benignProfile,
+          {
+            perDay: Math.min(2_000, u.lognormal(25, 1.2)),
+            sessionLength: 2 + u.int(8),
+            thinkMs: u.lognormal(25_000, 0.6),
+            tzHours: utcOffset[net.country] ?? 0,
+            diurnal: true,
+            topics: ["coding", "writing", "general", u.pick(topics)],
+            language: () => "en",
+            templateRate: 0.05,
+            families: [u.pick(chatApps)],
+            cotRate: 0.04,
+            system: -1,
+            endUsers: 0,
+            rateLimited: 0.002,
+          },
+        ),
+      );
+    }
+    void r;
+  }
+
+  {
+    const users = per100k(3_000);
+    const homes = [...networks.residential, ...networks.cloud];
+    for (let i = 0; i < users; i++) {
+      const u = new Rng(o.seed, `coding_agent/${i}`);
+      const a = world.account("benign", "coding_agent");
+      const net = u.pick(homes);
+      sources.push(
+        new UserSource(
+          world,
+          u,
+          identity(a, u, clients.codingAgent),
+          [randomIpIn(net, u)],
+          net,
+          {
+            ...benignProfile,
+            streamRate: 0.95,
+            tools: [8, 24],
+            inScale: 4,
+            outScale: 0.8,
+            reasoningRate: 0.3,
+            releaseShare: 0.4,
+            releaseTauMs: 86_400_000,
+          },
+          {
+            perDay: Math.min(5_000, u.lognormal(120, 1.0)),
+            sessionLength: 20 + u.int(80),
+            thinkMs: u.lognormal(4_000, 0.5),
+            tzHours: tzOf(net.country),
+            diurnal: true,
+            topics: ["coding", "coding", "tool_use"],
+            language: () => languageFor(net.country, u),
+            templateRate: 0.6,
+            families: agentTurns,
+            cotRate: 0.02,
+            system: agentSystem,
+            endUsers: 0,
+            rateLimited: 0.005,
+          },
+        ),
+      );
+    }
+  }
+
+  for (let i = 0; i < per100k(5); i++) {
+    const r = new Rng(o.seed, `saas_app/${i}/templates`);
+    const fams = Array.from({ length: 3 }, () => world.family("saas_support", "general"));
+    cloudUser(
+      "saas_app",
+      String(i),
+      {
+        perDay: r.lognormal(40_000, 0.5),
+        families: fams,
+        system: world.system("saas_app"),
+        endUsers: 10_000,
+        templateRate: 0.95,
+      },
+      clients.common[5] ?? clients.router,
+    );
+  }
+
+  const resellers: number[] = [];
+  for (let i = 0; i < per100k(3); i++) {
+    const r = new Rng(o.seed, `reseller/${i}/templates`);
+    resellers.push(
+      cloudUser(
+        "reseller",
+        String(i),
+        {
+          perDay: r.lognormal(50_000, 0.4),
+          families: chatApps,
+          templateRate: 0.2,
+          endUsers: 5_000,
+          topics,
+          cotRate: 0.05,
+        },
+        clients.router,
+      ),
+    );
+  }
+
+  // --- campaigns ----------------------------------------------------------------------
+  for (const type of preset.campaigns) {
+    const r = new Rng(o.seed, `campaign/${type}`);
+    const lang = (zh: number) => () => (r.chance(zh) ? "zh" : "en");
+    const cotFamilies = (n: number, kind: "cot_problem" | "cot_rubric" = "cot_problem") =>
+      Array.from({ length: n }, (_, k) =>
+        world.family(k % 3 === 2 ? "cot_rubric" : kind, k % 2 ? "math" : "reasoning"),
+      );
+    const scale = o.campaignScale;
+    if (type === "heavy") {
+      const c = world.campaign("heavy", { perDay: 40_000 * scale });
+      const a = world.account("extraction", "heavy", c);
+      world.campaigns[c]?.accounts.push(a);
+      const net = r.pick(networks.datacenterProxy);
+      sources.push(
+        new ScriptSource(
+          world,
+          r,
+          identity(a, r, clients.scripted[0] ?? clients.router),
+          [0, 1, 2, 3].map(() => randomIpIn(net, r)),
+          net,
+          extractionProfile,
+          {
+            perDay: 40_000 * scale,
+            startMs: world.startMs + world.durationMs * 0.1 * r.next(),
+            endMs: world.endMs,
+            jitter: 0.5,
+            families: cotFamilies(5),
+            variants: 1,
+            topics: ["reasoning", "math", "coding"],
+            language: lang(0.3),
+            cotRate: 0.9,
+            system: -1,
+            campaign: c,
+            extraction: true,
+            rateLimited: 0.05,
+          },
+        ),
+      );
+    } else if (type === "hydra") {
+      const n = Math.round(600 * scale);
+      const c = world.campaign("hydra", { accounts: n, perAccountPerDay: 12 });
+      const accounts = Array.from({ length: n }, () => world.account("extraction", "hydra", c));
+      world.campaigns[c]?.accounts.push(...accounts);
+      const proxies = [
+        ...proxyPool(networks.residential, 300, 6, r),
+        ...proxyPool(networks.datacenterProxy, 20, 10, r),
+      ];
+      const startMs = world.startMs + world.durationMs * 0.05;
+      // Live accounts ≈ half of n; 12 requests/day each, 36 at the full post-release ramp, keeps
+      // every account below the benign median (40/day).
+      sources.push(
+        new HydraSource(world, r, extractionProfile, {
+          campaign: c,
+          accounts,
+          lifeShare: [0.3, 0.6],
+          perDay: (n / 2) * 12,
+          releaseBoost: 3,
+          startMs,
+          endMs: world.endMs,
+          proxies,
+          clients: clients.scripted,
+          families: cotFamilies(6),
+          variants: 3,
+          cotRate: 0.85,
+          language: lang(0.4),
+        }),
+      );
+    } else if (type === "router") {
+      const c = world.campaign("router", { extractionShare: 0.25 });
+      const a = cloudUser(
+        "reseller",
+        "masked",
+        { perDay: 45_000, families: chatApps, templateRate: 0.2, endUsers: 5_000, topics, cotRate: 0.05 },
+        clients.router,
+      );
+      const info = world.accounts[a];
+      if (info) {
+        info.label = "mixed";
+        info.group = "router";
+        info.campaign = c;
+      }
+      world.campaigns[c]?.accounts.push(a);
+      const net = r.pick(networks.cloud);
+      sources.push(
+        new ScriptSource(
+          world,
+          r,
+          identity(a, r, clients.router),
+          [randomIpIn(net, r)],
+          net,
+          extractionProfile,
+          {
+            perDay: 15_000 * scale,
+            startMs: world.startMs + world.durationMs * 0.1,
+            endMs: world.endMs,
+            jitter: 0.9,
+            families: cotFamilies(4),
+            variants: 2,
+            topics: ["reasoning", "math"],
+            language: lang(0.3),
+            cotRate: 0.8,
+            system: -1,
+            campaign: c,
+            extraction: true,
+            rateLimited: 0.01,
+          },
+        ),
+      );
+    } else if (type === "slow") {
+      const c = world.campaign("slow", { accounts: 8, perAccountPerDay: 60 });
+      const families = cotFamilies(3);
+      for (let k = 0; k < 8; k++) {
+        const a = world.account("extraction", "slow", c);
+        world.campaigns[c]?.accounts.push(a);
+        const pool = proxyPool(networks.residential, 10, 3, r);
+        const exit = r.pick(pool);
+        sources.push(
+          new ScriptSource(
+            world,
+            new Rng(o.seed, `campaign/slow/${k}`),
+            identity(a, r, r.pick(clients.common)),
+            pool.map((p) => p.ip),
+            exit.net,
+            extractionProfile,
+            {
+              perDay: 60 * scale,
+              startMs: world.startMs + world.durationMs * 0.05 * k,
+              endMs: world.endMs,
+              jitter: 0.95,
+              families,
+              variants: 30,
+              topics: ["reasoning", "math", "science"],
+              language: lang(0.5),
+              cotRate: 0.7,
+              system: -1,
+              campaign: c,
+              extraction: true,
+              rateLimited: 0,
+            },
+          ),
+        );
+      }
+    } else if (type === "sweep") {
+      const c = world.campaign("sweep", { accounts: 20, perAccountPerDay: 300 });
+      const net = r.pick(networks.cloud);
+      const families = [
+        ...Array.from({ length: 3 }, () => world.family("coding_task", "coding")),
+        ...Array.from({ length: 2 }, () => world.family("tool_use_task", "tool_use")),
+      ];
+      for (let k = 0; k < 20; k++) {
+        const a = world.account("extraction", "sweep", c);
+        world.campaigns[c]?.accounts.push(a);
+        sources.push(
+          new ScriptSource(
+            world,
+            new Rng(o.seed, `campaign/sweep/${k}`),
+            identity(a, r, clients.common[10] ?? clients.router),
+            [randomIpIn(net, r)],
+            net,
+            { ...extractionProfile, tools: [3, 12], outScale: 2, reasoningRate: 0.4 },
+            {
+              perDay: 300 * scale,
+              startMs: world.startMs + world.durationMs * 0.2,
+              endMs: world.endMs,
+              jitter: 0.3,
+              families,
+              variants: 1,
+              topics: ["coding", "tool_use"],
+              language: () => "en",
+              cotRate: 0.3,
+              system: -1,
+              campaign: c,
+              extraction: true,
+              rateLimited: 0,
+            },
+          ),
+        );
+      }
+    }
+  }
+  return { world, sources };
+}

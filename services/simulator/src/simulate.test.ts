@@ -1,0 +1,163 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { apiRequestCodec, schemaVersion } from "@distillguard/contract";
+import { decodeStandardLoggingPayload, toApiRequest } from "@distillguard/litellm";
+import avro from "avsc";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadAzureTrace } from "./calibration.ts";
+import { litellmSink } from "./litellm-sink.ts";
+import { encodedSink, ocfSink, simulate } from "./run.ts";
+import { archetypes, campaignTypes, type ScenarioOptions } from "./scenario.ts";
+
+const calibration = loadAzureTrace();
+const dir = mkdtempSync(join(tmpdir(), "dg-sim-test-"));
+const base: ScenarioOptions = {
+  scenario: "all",
+  seed: 7,
+  startMs: Date.parse("2026-03-02T00:00:00Z"),
+  durationMs: 2 * 3_600_000,
+  accounts: 3_000,
+  releaseAt: 0.25,
+  campaignScale: 1,
+};
+
+function readOcf(path: string): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    const out: Record<string, unknown>[] = [];
+    avro
+      .createFileDecoder(path)
+      .on("data", (r: Record<string, unknown>) => out.push(r))
+      .on("end", () => resolve(out))
+      .on("error", reject);
+  });
+}
+
+describe("simulate", () => {
+  let run: Awaited<ReturnType<typeof simulate>>;
+  let records: Record<string, unknown>[];
+  beforeAll(async () => {
+    run = await simulate(base, calibration, [ocfSink(join(dir, "a.avro"), base.seed)], {
+      mode: "fingerprint",
+    });
+    records = await readOcf(join(dir, "a.avro"));
+  });
+
+  it("is byte-identical for the same seed and options, and differs for another seed", async () => {
+    const again = await simulate(base, calibration, [ocfSink(join(dir, "b.avro"), base.seed)], {
+      mode: "fingerprint",
+    });
+    expect(readFileSync(join(dir, "b.avro")).equals(readFileSync(join(dir, "a.avro")))).toBe(true);
+    expect(again.labels).toEqual(run.labels);
+    await simulate({ ...base, seed: 8 }, calibration, [ocfSink(join(dir, "c.avro"), 8)], {
+      mode: "fingerprint",
+    });
+    expect(readFileSync(join(dir, "c.avro")).equals(readFileSync(join(dir, "a.avro")))).toBe(false);
+  });
+
+  it("writes a standard Avro container: every event, in event-time order, inside the window", () => {
+    expect(records).toHaveLength(run.events);
+    let prev = 0;
+    for (const r of records) {
+      const t = r.event_time_ms as number;
+      expect(t).toBeGreaterThanOrEqual(prev);
+      prev = t;
+    }
+    expect(records[0]?.event_time_ms).toBeGreaterThanOrEqual(base.startMs);
+    expect(prev).toBeLessThan(base.startMs + base.durationMs);
+  });
+
+  it("keeps ground truth out of the event stream", () => {
+    const fields = schemaVersion("api-request").type as avro.types.RecordType;
+    expect(Object.keys(records[0] ?? {}).sort()).toEqual(fields.fields.map((f) => f.name).sort());
+    const text = JSON.stringify(records.slice(0, 2000));
+    expect(text).not.toMatch(/hydra|extraction|campaign|cmp_|benign/);
+  });
+
+  it("has every benign archetype and every campaign type, each with traffic", () => {
+    for (const g of Object.keys(archetypes)) {
+      expect(run.labels.groups[g]?.accounts, g).toBeGreaterThan(0);
+      expect(run.labels.groups[g]?.events, g).toBeGreaterThan(0);
+    }
+    expect(run.labels.campaigns.map((c) => c.type).sort()).toEqual(Object.keys(campaignTypes).sort());
+    for (const c of run.labels.campaigns) {
+      expect(c.events, c.type).toBeGreaterThan(0);
+      expect(c.one_percent_ms, c.type).toBeGreaterThanOrEqual(c.first_event_ms ?? 0);
+    }
+  });
+
+  it("keeps each hydra account below the benign median volume", () => {
+    const perAccount = new Map<string, number>();
+    for (const r of records)
+      perAccount.set(r.account_id as string, (perAccount.get(r.account_id as string) ?? 0) + 1);
+    const hydra = new Set(run.labels.campaigns.find((c) => c.type === "hydra")?.account_ids);
+    const listed = new Set(run.labels.accounts.map((a) => a.account_id));
+    const plain = [...perAccount]
+      .filter(([a]) => !listed.has(a))
+      .map(([, n]) => n)
+      .sort((a, b) => a - b);
+    const median = plain[plain.length >> 1] ?? 0;
+    const hydraMax = Math.max(...[...perAccount].filter(([a]) => hydra.has(a)).map(([, n]) => n));
+    expect(hydraMax).toBeLessThanOrEqual(median);
+  });
+
+  it("shares fingerprints the way the archetypes say", () => {
+    const agents = new Set(
+      run.labels.accounts.filter((a) => a.group === "coding_agent").map((a) => a.account_id),
+    );
+    const systemHashes = new Set(
+      records
+        .filter((r) => agents.has(r.account_id as string))
+        .map((r) => (r.system_prompt_hash as Buffer | null)?.toString("hex")),
+    );
+    expect(systemHashes.size).toBe(1);
+    const nat = new Set(
+      run.labels.accounts.filter((a) => a.group === "corporate_nat").map((a) => a.account_id),
+    );
+    const natIps = new Set(
+      records.filter((r) => nat.has(r.account_id as string)).map((r) => r.client_address),
+    );
+    expect(natIps.size).toBe(1);
+  });
+});
+
+describe("text mode", () => {
+  it("writes LiteLLM JSON whose ingest mapping gives back the simulated request, fingerprints included", async () => {
+    const json: string[] = [];
+    const avroValues: Buffer[] = [];
+    const small = { ...base, accounts: 300, durationMs: 1_800_000 };
+    const r = await simulate(
+      small,
+      calibration,
+      [litellmSink((_k, j) => json.push(j)), encodedSink((_k, v) => avroValues.push(v))],
+      {
+        mode: "text",
+        maxEvents: 400,
+      },
+    );
+    expect(r.events).toBe(400);
+    expect(json).toHaveLength(400);
+    for (let i = 0; i < json.length; i++) {
+      const mapped = toApiRequest(decodeStandardLoggingPayload(Buffer.from(json[i] as string)));
+      const simulated = apiRequestCodec.decode(avroValues[i] as Buffer);
+      for (const f of [
+        "request_id",
+        "account_id",
+        "api_key_id",
+        "request_model",
+        "usage_input_tokens",
+        "usage_output_tokens",
+        "status_code",
+        "client_address",
+      ] as const) {
+        expect(mapped[f], f).toEqual(simulated[f]);
+      }
+      expect(mapped.prompt_simhash.toString("hex")).toBe(simulated.prompt_simhash.toString("hex"));
+      expect(mapped.prompt_template_hash.toString("hex")).toBe(
+        simulated.prompt_template_hash.toString("hex"),
+      );
+      expect(mapped.system_prompt_hash?.toString("hex")).toBe(simulated.system_prompt_hash?.toString("hex"));
+      expect(mapped.cot_elicitation).toBeCloseTo(simulated.cot_elicitation, 5);
+    }
+  });
+});
