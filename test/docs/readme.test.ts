@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are compose and shell syntax, not JS templates
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { ingestSettings } from "@distillguard/ingest";
 import { demoSettings } from "@distillguard/pipeline";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -20,7 +21,12 @@ describe("README", () => {
   });
 
   it("documents every setting the code reads", () => {
-    const fromSpecs = Object.values(demoSettings).map((f) => f.env);
+    const fromSpecs = [...Object.values(demoSettings), ...Object.values(ingestSettings)].map((f) => f.env);
+    const fromCode = readdirSync(new URL("services/", root), { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".ts") && !f.includes("node_modules"))
+      .flatMap((f) =>
+        [...read(`services/${f}`).matchAll(/process\.env\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]),
+      );
     const fromShell = [...read("infra/local/services").matchAll(/\$\{([A-Z][A-Z0-9_]+):-/g)].map((m) => m[1]);
     const fromCompose = [...read("infra/docker/compose.yaml").matchAll(/\$\{([A-Z][A-Z0-9_]+):-/g)].map(
       (m) => m[1],
@@ -28,9 +34,9 @@ describe("README", () => {
     const fromHarness = [...read("test/harness/services.ts").matchAll(/env\.([A-Z][A-Z0-9_]+)/g)].map(
       (m) => m[1],
     );
-    const missing = [...new Set([...fromSpecs, ...fromShell, ...fromCompose, ...fromHarness])].filter(
-      (v) => !tableVars.has(v),
-    );
+    const missing = [
+      ...new Set([...fromSpecs, ...fromCode, ...fromShell, ...fromCompose, ...fromHarness]),
+    ].filter((v) => !tableVars.has(v));
     expect(missing).toEqual([]);
   });
 
@@ -64,5 +70,17 @@ describe("infra/docker/compose.yaml", () => {
     expect(local).toContain('KAFKA_PORT="${KAFKA_PORT:-9092}"');
     expect(local).toContain('CLICKHOUSE_HTTP_PORT="${CLICKHOUSE_HTTP_PORT:-8123}"');
     expect(local).toContain('CLICKHOUSE_TCP_PORT="${CLICKHOUSE_TCP_PORT:-9000}"');
+  });
+});
+
+describe("docs/events.md", () => {
+  it("documents every ApiRequest field and every DLQ header", async () => {
+    const { schemaVersion } = await import("@distillguard/contract");
+    const { DLQ_HEADERS } = await import("@distillguard/runtime");
+    const doc = read("docs/events.md");
+    const type = schemaVersion("api-request").type as unknown as { fields: { name: string }[] };
+    const row = (name: string) => new RegExp(`\\|\\s*\`${name}\`\\s*\\|`);
+    for (const f of type.fields) expect(doc, f.name).toMatch(row(f.name));
+    for (const h of Object.values(DLQ_HEADERS)) expect(doc, h).toMatch(row(h));
   });
 });

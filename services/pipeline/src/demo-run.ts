@@ -1,5 +1,6 @@
-import { integer, type Parsed } from "@distillguard/config";
+import { integer, oneOf, type Parsed, string } from "@distillguard/config";
 import {
+  type ClickHouseClient,
   type ConnectionSettings,
   connectionSettings,
   createClickHouse,
@@ -9,29 +10,50 @@ import {
   ensureTopic,
   type Logger,
 } from "@distillguard/runtime";
-import { generateSkeletonTraffic, produceApiRequests } from "@distillguard/simulator";
-import { applyMigrations, createRawRequestSink } from "@distillguard/sink";
+import {
+  kafkaSink,
+  type Labels,
+  loadAzureTrace,
+  parseDuration,
+  scenarios,
+  simulate,
+} from "@distillguard/simulator";
+import { applyMigrations, createApiRequestSink } from "@distillguard/sink";
+import type { Kafka } from "kafkajs";
 
 export const demoSettings = {
   ...connectionSettings,
-  events: integer({
-    env: "DG_DEMO_EVENTS",
-    doc: "Requests the demo simulates",
-    default: 20,
+  scenario: oneOf({
+    env: "DG_DEMO_SCENARIO",
+    doc: "Simulator scenario the demo replays",
+    default: "hydra",
+    values: Object.keys(scenarios) as [string, ...string[]],
+  }),
+  accounts: integer({
+    env: "DG_DEMO_ACCOUNTS",
+    doc: "Ordinary benign accounts the demo simulates",
+    default: 2_000,
     min: 1,
     max: 1_000_000,
+  }),
+  duration: string({
+    env: "DG_DEMO_DURATION",
+    doc: "Event time the demo simulates (e.g. 30m, 6h)",
+    default: "1h",
+    pattern: /^\d+(\.\d+)?(ms|s|m|h|d)$/,
+    hint: "a number with ms, s, m, h or d",
   }),
   seed: integer({
     env: "DG_DEMO_SEED",
     doc: "Simulator seed for the demo",
-    default: 1,
+    default: 7,
     min: 0,
     max: 2 ** 32 - 1,
   }),
   timeoutSeconds: integer({
     env: "DG_DEMO_TIMEOUT",
     doc: "Seconds the demo waits for the sink to store every row",
-    default: 60,
+    default: 120,
     min: 1,
     max: 3600,
   }),
@@ -42,97 +64,110 @@ export type DemoSettings = Parsed<typeof demoSettings>;
 export const demoTopic = "api-requests";
 
 export interface DemoResult {
-  runId: string;
-  rows: Record<string, unknown>[];
-  tableRows: number;
+  produced: number;
+  stored: number;
+  topAccounts: Record<string, unknown>[];
+  labels: Labels;
 }
 
 /**
- * Walking skeleton: simulate → Kafka → sink → ClickHouse → read back. `nowMs` and `runId`
- * are passed in so the run is reproducible from its inputs.
+ * The walking pipeline: simulate a scenario → Kafka → sink → ClickHouse → read back.
+ * Detection joins with its own issue; the demo shows today's per-account view, in which a
+ * hydra campaign's accounts are invisible, next to the ground truth.
  */
 export async function runDemo(
-  settings: DemoSettings & ConnectionSettings,
-  deps: { logger: Logger; nowMs: number; runId: string; topic?: string; groupId?: string },
+  s: DemoSettings & ConnectionSettings,
+  deps: { logger: Logger; topic?: string; groupId?: string; tracePath?: string },
 ): Promise<DemoResult> {
-  const { logger, runId } = deps;
+  const { logger } = deps;
   const topic = deps.topic ?? demoTopic;
-  const kafka = createKafka({ clientId: "dg-demo", brokers: settings.kafkaBrokers, logger });
-  await ensureTopic(kafka, topic, { partitions: 3 });
+  const kafka = createKafka({ clientId: "dg-demo", brokers: s.kafkaBrokers, logger });
+  await ensureTopic(kafka, topic, { partitions: 6 });
   await ensureTopic(kafka, `${topic}.dlq`, { partitions: 1 });
-
-  await ensureDatabase(settings.clickhouseUrl, settings.clickhouseDatabase);
-  const clickhouse = createClickHouse({ url: settings.clickhouseUrl, database: settings.clickhouseDatabase });
+  await ensureDatabase(s.clickhouseUrl, s.clickhouseDatabase);
+  const clickhouse = createClickHouse({ url: s.clickhouseUrl, database: s.clickhouseDatabase });
   try {
     await applyMigrations(clickhouse);
-
-    const events = generateSkeletonTraffic({
-      seed: settings.seed,
-      count: settings.events,
-      startMs: deps.nowMs,
-    }).map((e) => ({ ...e, request_id: `${runId}-${e.request_id}` }));
+    const before = await highWatermarks(kafka, topic);
     const producer = createProducer(kafka);
     await producer.connect();
-    await produceApiRequests(producer, topic, events);
+    const sink = kafkaSink(producer, topic, "avro");
+    const startMs = Date.parse("2026-03-02T00:00:00Z");
+    const run = await simulate(
+      {
+        scenario: s.scenario,
+        seed: s.seed,
+        startMs,
+        durationMs: parseDuration(s.duration),
+        accounts: s.accounts,
+        releaseAt: 0.25,
+        campaignScale: 1,
+      },
+      loadAzureTrace(deps.tracePath ?? process.env.DG_SIM_TRACE),
+      [sink],
+      { mode: "fingerprint" },
+    );
     await producer.disconnect();
-    logger.info({ topic, events: events.length, runId }, "simulated requests produced");
+    logger.info({ topic, events: run.events }, "simulated requests produced");
+    const after = await highWatermarks(kafka, topic);
+    const ranges = [...after].map(([p, end]) => ({ p, from: before.get(p) ?? "0", to: end }));
+    const inRun = ranges
+      .map((r) => `(kafka_partition = ${r.p} AND kafka_offset >= ${r.from} AND kafka_offset < ${r.to})`)
+      .join(" OR ");
+    const where = `kafka_topic = '${topic}' AND (${inRun || "0"})`;
 
-    const sink = createRawRequestSink({
+    const consumer = createApiRequestSink({
       kafka,
       clickhouse,
       logger,
       topic,
       dlqTopic: `${topic}.dlq`,
-      groupId: deps.groupId ?? "dg-sink-raw-requests",
+      groupId: deps.groupId ?? "dg-sink-api-requests",
     });
-    await sink.start();
-    const ids = events.map((e) => e.request_id);
-    const deadline = Date.now() + settings.timeoutSeconds * 1000;
+    await consumer.start();
+    const deadline = Date.now() + s.timeoutSeconds * 1000;
     let stored = 0;
     try {
       while (Date.now() < deadline) {
-        stored = await countStored(clickhouse, ids);
-        if (stored >= ids.length) break;
-        await new Promise((r) => setTimeout(r, 250));
+        stored = Number(
+          (await query(clickhouse, `SELECT count() AS n FROM api_requests FINAL WHERE ${where}`))[0]?.n ?? 0,
+        );
+        if (stored >= run.events) break;
+        await new Promise((r) => setTimeout(r, 500));
       }
     } finally {
-      await sink.stop();
+      await consumer.stop();
     }
-    if (stored < ids.length) {
+    if (stored < run.events) {
       throw new Error(
-        `only ${stored} of ${ids.length} rows reached ClickHouse within ${settings.timeoutSeconds}s (DG_DEMO_TIMEOUT)`,
+        `only ${stored} of ${run.events} rows reached ClickHouse within ${s.timeoutSeconds}s (DG_DEMO_TIMEOUT)`,
       );
     }
-
-    const rows = await query(
+    const topAccounts = await query(
       clickhouse,
-      `SELECT request_id, toString(event_time) AS event_time, account_id, model, input_tokens, output_tokens, kafka_partition, kafka_offset
-       FROM raw_requests FINAL WHERE request_id IN (${ids.map(quote).join(",")}) ORDER BY event_time_ms, request_id`,
+      `SELECT account_id, count() AS requests, sum(usage_output_tokens) AS output_tokens,
+              round(avg(cot_elicitation > 0.5), 2) AS cot_share, uniqExact(client_address) AS ips,
+              uniqExact(prompt_template_hash) AS templates
+       FROM api_requests FINAL WHERE ${where}
+       GROUP BY account_id ORDER BY requests DESC, account_id LIMIT 10`,
     );
-    const [total] = await query(clickhouse, "SELECT count() AS n FROM raw_requests FINAL");
-    return { runId, rows, tableRows: Number(total?.n ?? 0) };
+    return { produced: run.events, stored, topAccounts, labels: run.labels };
   } finally {
     await clickhouse.close();
   }
 }
 
-async function countStored(clickhouse: ReturnType<typeof createClickHouse>, ids: string[]): Promise<number> {
-  const [r] = await query(
-    clickhouse,
-    `SELECT uniqExact(request_id) AS n FROM raw_requests WHERE request_id IN (${ids.map(quote).join(",")})`,
-  );
-  return Number(r?.n ?? 0);
+async function highWatermarks(kafka: Kafka, topic: string): Promise<Map<number, string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high]));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
-async function query(
-  clickhouse: ReturnType<typeof createClickHouse>,
-  sql: string,
-): Promise<Record<string, unknown>[]> {
+async function query(clickhouse: ClickHouseClient, sql: string): Promise<Record<string, unknown>[]> {
   const rs = await clickhouse.query({ query: sql, format: "JSONEachRow" });
   return rs.json<Record<string, unknown>>();
-}
-
-/** 18.16 has no query parameters; ids are generated by us but quoted properly regardless. */
-function quote(s: string): string {
-  return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }

@@ -1,6 +1,6 @@
 // `npm run demo`: start local Kafka and ClickHouse (unless KAFKA_BROKERS and CLICKHOUSE_URL
-// point elsewhere), push simulated requests through the pipeline and print what ClickHouse holds.
-import { randomBytes } from "node:crypto";
+// point elsewhere), replay a simulated scenario through Kafka into ClickHouse and print what
+// ClickHouse holds next to the simulator's ground truth.
 import { ConfigError, parseConfig } from "@distillguard/config";
 import { createLogger } from "@distillguard/runtime";
 import { demoSettings, runDemo } from "./demo-run.ts";
@@ -18,16 +18,32 @@ async function main(): Promise<number> {
     throw e;
   }
   const logger = createLogger("demo", settings.logLevel, settings.logFormat);
-  if (!process.env.KAFKA_BROKERS || !process.env.CLICKHOUSE_URL) {
-    startLocalServices();
-  }
-  const runId = `demo-${randomBytes(3).toString("hex")}`;
-  const result = await runDemo(settings, { logger, nowMs: Date.now(), runId });
+  if (!process.env.KAFKA_BROKERS || !process.env.CLICKHOUSE_URL) startLocalServices();
+  const r = await runDemo(settings, { logger });
   console.log(
-    `\nRows read back from ClickHouse (${settings.clickhouseDatabase}.raw_requests) for run ${runId}:`,
+    `\nScenario '${settings.scenario}' (seed ${settings.seed}, ${settings.accounts} ordinary accounts, ${settings.duration} of event time): ${r.produced} requests through Kafka, ${r.stored} rows in ClickHouse ${settings.clickhouseDatabase}.api_requests.`,
   );
-  console.table(result.rows);
-  console.log(`${result.rows.length} rows from this run; ${result.tableRows} rows in the table in total.`);
+  console.log("\nBusiest accounts, as a per-account view sees them:");
+  console.table(r.topAccounts);
+  console.log("Ground truth from the simulator (never in the event stream):");
+  console.table(
+    Object.entries(r.labels.groups).map(([group, g]) => ({
+      group,
+      label: g.label,
+      accounts: g.accounts,
+      requests: g.events,
+    })),
+  );
+  for (const c of r.labels.campaigns) {
+    console.log(
+      `  ${c.campaign_id}: ${c.account_ids.length} accounts, ${c.events} requests, ${c.output_tokens} output tokens harvested — none of its accounts is among the busiest above.`.replace(
+        / — none of its accounts is among the busiest above\./,
+        r.topAccounts.some((a) => c.account_ids.includes(String(a.account_id)))
+          ? "."
+          : " — none of its accounts is among the busiest above.",
+      ),
+    );
+  }
   return 0;
 }
 
