@@ -408,8 +408,11 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
         world.family(k % 3 === 2 ? "cot_rubric" : kind, k % 2 ? "math" : "reasoning"),
       );
     const scale = o.campaignScale;
+    // Each seed draws its own variant of the campaign within the ranges public reports give.
+    const logUniform = (lo: number, hi: number) => Math.round(lo * (hi / lo) ** r.next());
     if (type === "heavy") {
-      const c = world.campaign("heavy", { perDay: 40_000 * scale });
+      const perDay = logUniform(20_000, 80_000) * scale;
+      const c = world.campaign("heavy", { perDay });
       const a = world.account("extraction", "heavy", c);
       world.campaigns[c]?.accounts.push(a);
       const net = r.pick(networks.datacenterProxy);
@@ -422,7 +425,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
           net,
           extractionProfile,
           {
-            perDay: 40_000 * scale,
+            perDay,
             startMs: world.startMs + world.durationMs * 0.1 * r.next(),
             endMs: world.endMs,
             jitter: 0.5,
@@ -439,8 +442,13 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
         ),
       );
     } else if (type === "hydra") {
-      const n = Math.round(600 * scale);
-      const c = world.campaign("hydra", { accounts: n, perAccountPerDay: 12 });
+      const n = Math.round(logUniform(300, 2_000) * scale);
+      const zh = r.uniform(0.2, 0.6);
+      const c = world.campaign("hydra", {
+        accounts: n,
+        perAccountPerDay: 12,
+        chineseShare: Number(zh.toFixed(2)),
+      });
       const accounts = Array.from({ length: n }, () => world.account("extraction", "hydra", c));
       world.campaigns[c]?.accounts.push(...accounts);
       const proxies = [
@@ -464,11 +472,12 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
           families: cotFamilies(6),
           variants: 3,
           cotRate: 0.85,
-          language: lang(0.4),
+          language: lang(zh),
         }),
       );
     } else if (type === "router") {
-      const c = world.campaign("router", { extractionShare: 0.25 });
+      const share = r.uniform(0.15, 0.4);
+      const c = world.campaign("router", { extractionShare: Number(share.toFixed(2)) });
       const a = cloudUser(
         "reseller",
         "masked",
@@ -492,7 +501,8 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
           net,
           extractionProfile,
           {
-            perDay: 15_000 * scale,
+            // The reseller itself sends 45k/day; extraction adds share / (1 − share) of that.
+            perDay: ((45_000 * share) / (1 - share)) * scale,
             startMs: world.startMs + world.durationMs * 0.1,
             endMs: world.endMs,
             jitter: 0.9,
@@ -509,9 +519,10 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
         ),
       );
     } else if (type === "slow") {
-      const c = world.campaign("slow", { accounts: 8, perAccountPerDay: 60 });
+      const accounts = 5 + r.int(8);
+      const c = world.campaign("slow", { accounts, perAccountPerDay: 60 });
       const families = cotFamilies(3);
-      for (let k = 0; k < 8; k++) {
+      for (let k = 0; k < accounts; k++) {
         const a = world.account("extraction", "slow", c);
         world.campaigns[c]?.accounts.push(a);
         const pool = proxyPool(networks.residential, 10, 3, r);
@@ -543,13 +554,14 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
         );
       }
     } else if (type === "sweep") {
-      const c = world.campaign("sweep", { accounts: 20, perAccountPerDay: 300 });
+      const accounts = 10 + r.int(31);
+      const c = world.campaign("sweep", { accounts, perAccountPerDay: 300 });
       const net = r.pick(networks.cloud);
       const families = [
         ...Array.from({ length: 3 }, () => world.family("coding_task", "coding")),
         ...Array.from({ length: 2 }, () => world.family("tool_use_task", "tool_use")),
       ];
-      for (let k = 0; k < 20; k++) {
+      for (let k = 0; k < accounts; k++) {
         const a = world.account("extraction", "sweep", c);
         world.campaigns[c]?.accounts.push(a);
         sources.push(
