@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { CampaignLinker, defaultLinkerConfig, type LinkEvent } from "./linker.ts";
+import { baselineOf, robustZ, UnionFind } from "./stats.ts";
+
+const template = (n: number) => {
+  const b = Buffer.alloc(8);
+  b.writeUInt32BE(0xabc00000 + n, 4);
+  return b;
+};
+
+/** A proxy-driven group: k accounts, CoT prompts on shared templates, rotating networks. */
+function coordinated(k: number, t0: number, perAccount: number): LinkEvent[] {
+  const out: LinkEvent[] = [];
+  for (let i = 0; i < perAccount; i++) {
+    for (let a = 0; a < k; a++) {
+      out.push({
+        account_id: `bot${a}`,
+        event_time_ms: t0 + (i * k + a) * 1_000,
+        client_address: `10.${(a * 7 + i) % 50}.${(a + i * 3) % 200}.9`,
+        client_asn: 64_000 + ((a + i) % 9),
+        user_agent: "python-httpx/0.27.0",
+        tls_fingerprint: "t13d",
+        prompt_template_hash: template(i % 3),
+        system_prompt_hash: null,
+        cot_elicitation: 0.9,
+        usage_output_tokens: 900,
+        usage_reasoning_tokens: 2_000,
+      });
+    }
+  }
+  return out;
+}
+
+/** Ordinary users of one popular app template: one network each, no CoT. */
+function appUsers(k: number, t0: number, perAccount: number): LinkEvent[] {
+  const out: LinkEvent[] = [];
+  for (let i = 0; i < perAccount; i++) {
+    for (let a = 0; a < k; a++) {
+      out.push({
+        account_id: `user${a}`,
+        event_time_ms: t0 + (i * k + a) * 1_000,
+        client_address: `172.16.${a}.4`,
+        client_asn: 7_922,
+        user_agent: "OpenAI/Python 1.82.0",
+        tls_fingerprint: "t13d",
+        prompt_template_hash: template(100),
+        system_prompt_hash: template(200),
+        cot_elicitation: 0,
+        usage_output_tokens: 200,
+        usage_reasoning_tokens: null,
+      });
+    }
+  }
+  return out;
+}
+
+describe("robust statistics", () => {
+  it("computes median/MAD baselines and floored robust z-scores", () => {
+    const b = baselineOf([1, 2, 3, 4, 100, 5, 6, 7], { median: 0, mad: 1 });
+    expect(b.median).toBe(4.5);
+    expect(b.mad).toBe(2);
+    expect(robustZ(4.5 + 1.4826 * 2, b, 0.1)).toBeCloseTo(1);
+    expect(baselineOf([1, 2], { median: 9, mad: 9 })).toEqual({ median: 9, mad: 9 });
+    expect(robustZ(1, { median: 0, mad: 0 }, 0.5)).toBeCloseTo(1 / (1.4826 * 0.5));
+  });
+
+  it("groups by union regardless of order", () => {
+    const a = new UnionFind();
+    a.union(5, 3);
+    a.union(3, 9);
+    a.union(1, 2);
+    expect(a.find(9)).toBe(3);
+    expect(a.find(5)).toBe(3);
+    expect(a.find(2)).toBe(1);
+  });
+});
+
+describe("CampaignLinker", () => {
+  it("links a coordinated group, names what it shares, and leaves app users alone", () => {
+    const l = new CampaignLinker();
+    const events = [...coordinated(12, 0, 4), ...appUsers(40, 0, 4)].sort(
+      (x, y) => x.event_time_ms - y.event_time_ms,
+    );
+    for (const e of events) l.observe(e);
+    const r = l.evaluate(events[events.length - 1]?.event_time_ms ?? 0);
+    expect(r.campaigns).toHaveLength(1);
+    const c = r.campaigns[0];
+    expect(c?.member_count).toBe(12);
+    expect(c?.members.every((m) => m.startsWith("bot"))).toBe(true);
+    expect(c?.shared_fingerprints.some((f) => f.kind === "template" && f.member_count === 12)).toBe(true);
+    expect(c?.output_tokens).toBe(12 * 4 * 900);
+    expect(r.alerts.map((a) => a.state)).toEqual(["open"]);
+    expect(r.alerts[0]?.summary).toMatch(/^12 accounts linked by template /);
+  });
+
+  it("keeps one alert open without flapping, and resolves it after the campaign goes quiet", () => {
+    const l = new CampaignLinker({ ...defaultLinkerConfig, resolveAfter: 3 });
+    const events = coordinated(10, 0, 4);
+    for (const e of events) l.observe(e);
+    const t = events[events.length - 1]?.event_time_ms ?? 0;
+    const states: string[] = [];
+    states.push(...l.evaluate(t).alerts.map((a) => a.state));
+    // Same evidence again: nothing material changed, so nothing is emitted.
+    states.push(...l.evaluate(t + 60_000).alerts.map((a) => a.state));
+    // The accounts go quiet past the horizon: the campaign dissolves and the alert resolves, once.
+    const later = t + defaultLinkerConfig.horizonMs + 1;
+    for (let i = 0; i < 5; i++) states.push(...l.evaluate(later + i * 60_000).alerts.map((a) => a.state));
+    expect(states).toEqual(["open", "resolved"]);
+  });
+
+  it("forgets fingerprints only one account ever used", () => {
+    const l = new CampaignLinker();
+    for (let i = 0; i < 1_000; i++) {
+      l.observe({ ...appUsers(1, i, 1)[0], prompt_template_hash: template(10_000 + i) } as LinkEvent);
+    }
+    expect(l.trackedFingerprints).toBeLessThanOrEqual(1);
+  });
+});

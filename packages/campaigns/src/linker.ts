@@ -1,0 +1,637 @@
+import type { Alert, CampaignUpdate, SharedFingerprint, Signal } from "@distillguard/contract";
+import { hash53, hex, networkPrefix } from "./keys.ts";
+import { type Baseline, baselineOf, robustZ, UnionFind } from "./stats.ts";
+
+/** What the linker reads from each request: a structural subset of ApiRequest. */
+export interface LinkEvent {
+  account_id: string;
+  event_time_ms: number;
+  client_address: string;
+  client_asn: number | null;
+  user_agent: string | null;
+  tls_fingerprint: string | null;
+  prompt_template_hash: Uint8Array;
+  system_prompt_hash: Uint8Array | null;
+  cot_elicitation: number;
+  usage_output_tokens: number;
+  usage_reasoning_tokens: number | null;
+}
+
+export interface LinkerConfig {
+  /** Accounts and fingerprints unseen for this long are forgotten (decay). */
+  horizonMs: number;
+  /** Smallest group of accounts that can be a campaign. */
+  minMembers: number;
+  /** A request with cot_elicitation at or above this asks for reasoning traces. */
+  cotThreshold: number;
+  /**
+   * A fingerprint used by more than this share of active accounts (and by at least
+   * `glueMinAccounts`) links nothing: it is world glue, like a popular SDK's defaults.
+   */
+  glueShare: number;
+  glueMinAccounts: number;
+  /** Group score at which a shared fingerprint links its accounts. */
+  linkScore: number;
+  /** Campaign score that opens an alert, and the lower one under which it may resolve. */
+  alertScore: number;
+  resolveScore: number;
+  /** Evaluations below resolveScore (or inactive) before an alert resolves: no flapping. */
+  resolveAfter: number;
+  /** Size of the first-seen table that keeps one-off fingerprints out of memory. */
+  admissionSlots: number;
+  /** Robust-z cap per signal, so one extreme signal cannot carry a campaign alone. */
+  zCap: number;
+  madFloor: number;
+  /** Baselines used until enough groups exist to measure the population. */
+  priors: { cotRate: Baseline; multiAsnShare: Baseline; multiPrefixShare: Baseline };
+}
+
+export const defaultLinkerConfig: LinkerConfig = {
+  horizonMs: 24 * 3_600_000,
+  minMembers: 5,
+  cotThreshold: 0.5,
+  glueShare: 0.25,
+  glueMinAccounts: 1_000,
+  linkScore: 3,
+  alertScore: 4,
+  resolveScore: 2,
+  resolveAfter: 3,
+  admissionSlots: 1 << 20,
+  zCap: 6,
+  madFloor: 0.05,
+  priors: {
+    cotRate: { median: 0.04, mad: 0.03 },
+    multiAsnShare: { median: 0, mad: 0.02 },
+    multiPrefixShare: { median: 0.25, mad: 0.15 },
+  },
+};
+
+type ContentKind = "template" | "system_prompt";
+
+class AccountState {
+  requests = 0;
+  cot = 0;
+  output = 0;
+  reasoning = 0;
+  first: number;
+  last: number;
+  readonly prefixes = new Map<string, number>();
+  readonly asns = new Set<number>();
+  readonly clients = new Map<string, number>();
+  campaign: string | null = null;
+
+  constructor(
+    readonly slot: number,
+    readonly id: string,
+    t: number,
+  ) {
+    this.first = t;
+    this.last = t;
+  }
+}
+
+class FingerprintState {
+  requests = 0;
+  cot = 0;
+  last: number;
+  readonly accounts = new Map<number, number>();
+
+  constructor(
+    readonly kind: ContentKind,
+    readonly key: number,
+    readonly hex: string,
+    t: number,
+  ) {
+    this.last = t;
+  }
+}
+
+interface GroupFeatures {
+  members: number;
+  cotRate: number;
+  multiAsnShare: number;
+  multiPrefixShare: number;
+}
+
+interface CampaignState {
+  id: string;
+  members: Set<number>;
+  alert: { id: string; openedAt: number; revision: number; lowStreak: number; resolved: boolean } | null;
+  /** Totals of members that left or expired while in the campaign. */
+  carried: { requests: number; output: number; reasoning: number };
+  beforeFirstAlert: { requests: number; output: number } | null;
+  /** What the last alert record said, to emit updates only on material change. */
+  lastReported: { members: number; severity: Alert["severity"] } | null;
+  /** An alert inherited in a merge that has not been announced under this campaign yet. */
+  alertIsNew?: boolean;
+}
+
+export interface Evaluation {
+  campaigns: CampaignUpdate[];
+  alerts: Alert[];
+}
+
+const MAX_PER_ACCOUNT_SET = 32;
+
+/**
+ * Links accounts into campaigns through the content fingerprints they share (template and
+ * system-prompt hashes), but only where the group of accounts sharing one behaves as one
+ * coordinated actor: it elicits reasoning traces, and its members rotate through networks
+ * (many ASNs and /24s each, as proxy pools do). A fingerprint that thousands of unrelated
+ * accounts share for ordinary reasons (an agent's system prompt, an app's template, a NAT) does
+ * not pass, so it links nothing. Pure: event time in, records out, no clock of its own.
+ */
+export class CampaignLinker {
+  private readonly accounts = new Map<string, AccountState>();
+  private readonly bySlot = new Map<number, AccountState>();
+  private readonly fingerprints = new Map<number, FingerprintState>();
+  private readonly firstKey: Float64Array;
+  private readonly firstUser: Int32Array;
+  private readonly campaigns = new Map<string, CampaignState>();
+  private nextSlot = 0;
+  private lastGroupBaselines: Record<keyof LinkerConfig["priors"], Baseline>;
+
+  constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
+    this.firstKey = new Float64Array(config.admissionSlots).fill(-1);
+    this.firstUser = new Int32Array(config.admissionSlots).fill(-1);
+    this.lastGroupBaselines = { ...config.priors };
+  }
+
+  get activeAccounts(): number {
+    return this.accounts.size;
+  }
+
+  get trackedFingerprints(): number {
+    return this.fingerprints.size;
+  }
+
+  observe(e: LinkEvent): void {
+    const t = e.event_time_ms;
+    let a = this.accounts.get(e.account_id);
+    if (!a) {
+      a = new AccountState(this.nextSlot++, e.account_id, t);
+      this.accounts.set(e.account_id, a);
+      this.bySlot.set(a.slot, a);
+    }
+    a.requests++;
+    a.last = Math.max(a.last, t);
+    const cot = e.cot_elicitation >= this.config.cotThreshold;
+    if (cot) a.cot++;
+    a.output += e.usage_output_tokens;
+    a.reasoning += e.usage_reasoning_tokens ?? 0;
+    bump(a.prefixes, networkPrefix(e.client_address));
+    if (e.client_asn !== null && a.asns.size < MAX_PER_ACCOUNT_SET) a.asns.add(e.client_asn);
+    if (e.user_agent !== null) bump(a.clients, e.user_agent);
+    this.touch("template", e.prompt_template_hash, a, t, cot);
+    if (e.system_prompt_hash) this.touch("system_prompt", e.system_prompt_hash, a, t, cot);
+  }
+
+  /**
+   * A fingerprint is tracked once a second account uses it; until then one slot of a fixed
+   * table remembers its first user. Free-form prompts, each with its own template hash, thus
+   * never take memory.
+   */
+  private touch(kind: ContentKind, hash: Uint8Array, a: AccountState, t: number, cot: boolean): void {
+    const key = kind === "template" ? hash53(hash) : -hash53(hash) - 1;
+    let fp = this.fingerprints.get(key);
+    if (!fp) {
+      const slot = Math.abs(key) % this.config.admissionSlots;
+      if (this.firstKey[slot] !== key) {
+        this.firstKey[slot] = key;
+        this.firstUser[slot] = a.slot;
+        return;
+      }
+      const first = this.firstUser[slot] as number;
+      if (first === a.slot) return;
+      fp = new FingerprintState(kind, key, hex(hash), t);
+      this.fingerprints.set(key, fp);
+      if (this.bySlot.has(first)) fp.accounts.set(first, 1);
+      fp.requests = 1;
+      this.firstKey[slot] = -1;
+    }
+    fp.requests++;
+    if (cot) fp.cot++;
+    fp.last = Math.max(fp.last, t);
+    fp.accounts.set(a.slot, (fp.accounts.get(a.slot) ?? 0) + 1);
+  }
+
+  /** Re-links, re-scores and advances alert lifecycles as of event time `nowMs`. */
+  evaluate(nowMs: number): Evaluation {
+    const cfg = this.config;
+    this.expire(nowMs);
+
+    // 1. Score every content fingerprint shared by enough accounts, as a candidate group.
+    const glue = Math.max(cfg.glueMinAccounts, cfg.glueShare * this.accounts.size);
+    const groups: { fp: FingerprintState; f: GroupFeatures }[] = [];
+    for (const fp of this.fingerprints.values()) {
+      if (fp.accounts.size < cfg.minMembers || fp.accounts.size > glue) continue;
+      groups.push({ fp, f: this.features(fp.accounts.keys(), fp.cot / fp.requests) });
+    }
+    const base = {
+      cotRate: baselineOf(
+        groups.map((g) => g.f.cotRate),
+        cfg.priors.cotRate,
+      ),
+      multiAsnShare: baselineOf(
+        groups.map((g) => g.f.multiAsnShare),
+        cfg.priors.multiAsnShare,
+      ),
+      multiPrefixShare: baselineOf(
+        groups.map((g) => g.f.multiPrefixShare),
+        cfg.priors.multiPrefixShare,
+      ),
+    };
+    this.lastGroupBaselines = base;
+
+    // 2. Link the accounts of every group that behaves as one actor.
+    const uf = new UnionFind();
+    const linking: FingerprintState[] = [];
+    for (const g of groups) {
+      if (this.score(g.f, base).score < cfg.linkScore) continue;
+      linking.push(g.fp);
+      let first = -1;
+      for (const slot of g.fp.accounts.keys()) {
+        if (first < 0) first = slot;
+        else uf.union(first, slot);
+      }
+    }
+    const components = new Map<number, Set<number>>();
+    for (const fp of linking) {
+      for (const slot of fp.accounts.keys()) {
+        const root = uf.find(slot);
+        const c = components.get(root);
+        if (c) c.add(slot);
+        else components.set(root, new Set([slot]));
+      }
+    }
+
+    // 3. Campaigns: match components to known campaigns by member overlap (stable ids).
+    const out: Evaluation = { campaigns: [], alerts: [] };
+    const seen = new Set<string>();
+    for (const members of components.values()) {
+      if (members.size < cfg.minMembers) continue;
+      const c = this.match(members, nowMs, linking, out);
+      seen.add(c.id);
+      this.report(c, members, linking, base, nowMs, out);
+    }
+    for (const c of this.campaigns.values()) {
+      if (seen.has(c.id) || !c.alert || c.alert.resolved) continue;
+      // Gone quiet or dissolved: count towards resolution like a low score.
+      this.advanceAlert(c, 0, nowMs, out, null);
+    }
+    return out;
+  }
+
+  private features(slots: Iterable<number>, cotRate: number): GroupFeatures {
+    let members = 0;
+    let repeat = 0;
+    let multiAsn = 0;
+    let multiPrefix = 0;
+    for (const slot of slots) {
+      const a = this.bySlot.get(slot);
+      if (!a) continue;
+      members++;
+      // One request cannot show rotation; judge rotation on accounts seen at least twice.
+      if (a.requests < 2) continue;
+      repeat++;
+      if (a.asns.size >= 2) multiAsn++;
+      if (a.prefixes.size >= 2) multiPrefix++;
+    }
+    return {
+      members,
+      cotRate,
+      multiAsnShare: repeat > 0 ? multiAsn / repeat : 0,
+      multiPrefixShare: repeat > 0 ? multiPrefix / repeat : 0,
+    };
+  }
+
+  private score(
+    f: GroupFeatures,
+    base: Record<keyof LinkerConfig["priors"], Baseline>,
+  ): { score: number; signals: Signal[] } {
+    const cfg = this.config;
+    const parts = [
+      { name: "cot_rate", value: f.cotRate, b: base.cotRate },
+      { name: "multi_asn_share", value: f.multiAsnShare, b: base.multiAsnShare },
+      { name: "multi_prefix_share", value: f.multiPrefixShare, b: base.multiPrefixShare },
+    ].map((p) => {
+      const z = robustZ(p.value, p.b, cfg.madFloor);
+      return { ...p, z, c: Math.min(Math.max(z, 0), cfg.zCap) };
+    });
+    // Mean of capped positive z: every signal must contribute for a high score.
+    const total = parts.reduce((s, p) => s + p.c, 0);
+    const score = total / parts.length;
+    const signals: Signal[] = parts
+      .map((p) => ({
+        name: p.name,
+        value: p.value,
+        baseline: p.b.median,
+        z: p.z,
+        contribution: total > 0 ? p.c / total : 0,
+      }))
+      .sort((x, y) => y.contribution - x.contribution);
+    return { score, signals };
+  }
+
+  /**
+   * The known campaign this component continues (largest member overlap), or a new one.
+   * Campaigns that grew together are merged into it: their alerts resolve as merged, so one
+   * actor keeps one alert.
+   */
+  private match(
+    members: Set<number>,
+    nowMs: number,
+    linking: FingerprintState[],
+    out: Evaluation,
+  ): CampaignState {
+    const overlaps: { c: CampaignState; overlap: number }[] = [];
+    for (const c of this.campaigns.values()) {
+      let overlap = 0;
+      for (const m of members) if (c.members.has(m)) overlap++;
+      if (overlap * 2 >= Math.min(c.members.size, members.size) && overlap > 0) overlaps.push({ c, overlap });
+    }
+    overlaps.sort((x, y) => y.overlap - x.overlap || x.c.id.localeCompare(y.c.id));
+    const best = overlaps[0]?.c;
+    if (best) {
+      for (const m of best.members) if (!members.has(m)) this.leave(best, m);
+      best.members = members;
+      for (const { c } of overlaps.slice(1)) this.merge(c, best, nowMs, out);
+      return best;
+    }
+    const anchor = linking.find((fp) => members.has(fp.accounts.keys().next().value ?? -1))?.hex ?? "0";
+    const c: CampaignState = {
+      id: `cmp_${anchor}_${nowMs.toString(36)}`,
+      members,
+      alert: null,
+      carried: { requests: 0, output: 0, reasoning: 0 },
+      beforeFirstAlert: null,
+      lastReported: null,
+    };
+    this.campaigns.set(c.id, c);
+    return c;
+  }
+
+  private merge(from: CampaignState, into: CampaignState, nowMs: number, out: Evaluation): void {
+    into.carried.requests += from.carried.requests;
+    into.carried.output += from.carried.output;
+    into.carried.reasoning += from.carried.reasoning;
+    if (from.beforeFirstAlert && (!into.beforeFirstAlert || from.alert?.openedAt !== undefined)) {
+      into.beforeFirstAlert ??= from.beforeFirstAlert;
+    }
+    if (from.alert && !from.alert.resolved) {
+      from.alert.resolved = true;
+      from.alert.revision++;
+      const r = this.alertRecord(from, "resolved", 0, "low", nowMs, null);
+      r.summary = `merged into ${into.id}`;
+      out.alerts.push(r);
+      // The surviving campaign keeps the earliest opening, so time-to-detect is not reset.
+      if (into.alert && !into.alert.resolved && from.alert.openedAt < into.alert.openedAt) {
+        into.alert.openedAt = from.alert.openedAt;
+      } else if (!into.alert || into.alert.resolved) {
+        into.alert = {
+          ...from.alert,
+          id: `campaign:${into.id}:${from.alert.openedAt}`,
+          resolved: false,
+          revision: 0,
+          lowStreak: 0,
+        };
+        into.alertIsNew = true;
+      }
+    }
+    this.campaigns.delete(from.id);
+  }
+
+  private leave(c: CampaignState, slot: number): void {
+    const a = this.bySlot.get(slot);
+    if (!a) return;
+    c.carried.requests += a.requests;
+    c.carried.output += a.output;
+    c.carried.reasoning += a.reasoning;
+  }
+
+  private report(
+    c: CampaignState,
+    members: Set<number>,
+    linking: FingerprintState[],
+    base: Record<keyof LinkerConfig["priors"], Baseline>,
+    nowMs: number,
+    out: Evaluation,
+  ): void {
+    let requests = c.carried.requests;
+    let output = c.carried.output;
+    let reasoning = c.carried.reasoning;
+    let cot = 0;
+    let memberRequests = 0;
+    const ranked: AccountState[] = [];
+    const prefixMembers = new Map<string, number>();
+    for (const slot of members) {
+      const a = this.bySlot.get(slot);
+      if (!a) continue;
+      a.campaign = c.id;
+      ranked.push(a);
+      requests += a.requests;
+      memberRequests += a.requests;
+      output += a.output;
+      reasoning += a.reasoning;
+      cot += a.cot;
+      for (const p of a.prefixes.keys()) prefixMembers.set(p, (prefixMembers.get(p) ?? 0) + 1);
+    }
+    const f = this.features(members, memberRequests > 0 ? cot / memberRequests : 0);
+    const { score, signals } = this.score(f, base);
+
+    // Shared fingerprints, weighted IDF-style: rarer across all accounts weighs more.
+    const n = Math.max(1, this.accounts.size);
+    const shared: SharedFingerprint[] = [];
+    let onShared = 0;
+    for (const fp of linking) {
+      let inside = 0;
+      for (const [slot, count] of fp.accounts) {
+        if (members.has(slot)) {
+          inside++;
+          onShared += count;
+        }
+      }
+      if (inside >= 2)
+        shared.push({
+          kind: fp.kind,
+          value: fp.hex,
+          weight: Math.log(n / fp.accounts.size),
+          member_count: inside,
+        });
+    }
+    for (const [p, count] of prefixMembers) {
+      if (count >= 2)
+        shared.push({ kind: "ip_prefix", value: p, weight: Math.log(n / count), member_count: count });
+    }
+    shared.sort((x, y) => y.member_count - x.member_count || x.value.localeCompare(y.value));
+    const topShared = shared.slice(0, 20);
+
+    ranked.sort((x, y) => y.requests - x.requests || x.id.localeCompare(y.id));
+    if (score >= this.config.alertScore && !c.beforeFirstAlert) c.beforeFirstAlert = { requests, output };
+    const alerted = c.alert !== null;
+    out.campaigns.push({
+      campaign_id: c.id,
+      event_time_ms: nowMs,
+      status: score >= this.config.alertScore ? "active" : "forming",
+      member_count: members.size,
+      members: ranked.slice(0, 1000).map((a) => a.id),
+      members_truncated: ranked.length > 1000,
+      shared_fingerprints: topShared,
+      requests,
+      input_tokens: 0,
+      output_tokens: output,
+      reasoning_tokens: reasoning,
+      requests_before_first_alert: c.beforeFirstAlert?.requests ?? requests,
+      output_tokens_before_first_alert: c.beforeFirstAlert?.output ?? output,
+      template_concentration: memberRequests > 0 ? Math.min(1, onShared / memberRequests) : 0,
+      cot_rate: f.cotRate,
+      score,
+      signals,
+    });
+    this.advanceAlert(c, score, nowMs, out, {
+      f,
+      signals,
+      shared: topShared,
+      members: members.size,
+      alerted,
+    });
+  }
+
+  private advanceAlert(
+    c: CampaignState,
+    score: number,
+    nowMs: number,
+    out: Evaluation,
+    detail: {
+      f: GroupFeatures;
+      signals: Signal[];
+      shared: SharedFingerprint[];
+      members: number;
+      alerted: boolean;
+    } | null,
+  ): void {
+    const cfg = this.config;
+    const severity = (s: number): Alert["severity"] =>
+      s >= 5.5 ? "critical" : s >= 5 ? "high" : s >= 4 ? "medium" : "low";
+    if (c.alert && c.alertIsNew && detail) {
+      c.alertIsNew = false;
+      out.alerts.push(this.alertRecord(c, "open", score, severity(score), nowMs, detail));
+      c.lastReported = { members: detail.members, severity: severity(score) };
+      return;
+    }
+    if (!c.alert || c.alert.resolved) {
+      if (score < cfg.alertScore || !detail) return;
+      c.alert = {
+        id: `campaign:${c.id}:${nowMs}`,
+        openedAt: nowMs,
+        revision: 0,
+        lowStreak: 0,
+        resolved: false,
+      };
+      out.alerts.push(this.alertRecord(c, "open", score, severity(score), nowMs, detail));
+      c.lastReported = { members: detail.members, severity: severity(score) };
+      return;
+    }
+    if (score < cfg.resolveScore) c.alert.lowStreak++;
+    else c.alert.lowStreak = 0;
+    if (c.alert.lowStreak >= cfg.resolveAfter) {
+      c.alert.resolved = true;
+      c.alert.revision++;
+      out.alerts.push(this.alertRecord(c, "resolved", score, severity(score), nowMs, detail));
+      return;
+    }
+    // Updates only when something an analyst would act on changed: ≥ 10% more or fewer
+    // members, or another severity. Scores wobbling around a threshold emit nothing.
+    const sev = severity(Math.max(score, cfg.alertScore));
+    const last = c.lastReported;
+    if (
+      detail &&
+      (!last ||
+        last.severity !== sev ||
+        Math.abs(detail.members - last.members) >= Math.max(1, 0.1 * last.members))
+    ) {
+      c.alert.revision++;
+      out.alerts.push(this.alertRecord(c, "update", score, sev, nowMs, detail));
+      c.lastReported = { members: detail.members, severity: sev };
+    }
+  }
+
+  private alertRecord(
+    c: CampaignState,
+    state: Alert["state"],
+    score: number,
+    severity: Alert["severity"],
+    nowMs: number,
+    detail: { signals: Signal[]; shared: SharedFingerprint[]; members: number } | null,
+  ): Alert {
+    const alert = c.alert as NonNullable<CampaignState["alert"]>;
+    const shared = detail?.shared ?? [];
+    const names = shared
+      .slice(0, 3)
+      .map((s) => `${s.kind} ${s.value} (${s.member_count} accounts)`)
+      .join(", ");
+    const top = detail?.signals[0];
+    return {
+      alert_id: alert.id,
+      revision: alert.revision,
+      subject_kind: "campaign",
+      subject_id: c.id,
+      state,
+      severity,
+      score,
+      opened_at_ms: alert.openedAt,
+      event_time_ms: nowMs,
+      member_count: detail?.members ?? c.members.size,
+      top_signals: detail?.signals ?? [],
+      shared_fingerprints: shared,
+      summary:
+        state === "resolved"
+          ? `campaign ${c.id} quiet or below threshold for ${this.config.resolveAfter} evaluations`
+          : `${detail?.members ?? 0} accounts linked by ${names}; ${top ? `${top.name} ${top.value.toFixed(2)} vs baseline ${top.baseline.toFixed(2)}` : ""}`,
+    };
+  }
+
+  private expire(nowMs: number): void {
+    const cutoff = nowMs - this.config.horizonMs;
+    for (const [id, a] of this.accounts) {
+      if (a.last >= cutoff) continue;
+      if (a.campaign) {
+        const c = this.campaigns.get(a.campaign);
+        if (c?.members.has(a.slot)) {
+          this.leave(c, a.slot);
+          c.members.delete(a.slot);
+        }
+      }
+      this.accounts.delete(id);
+      this.bySlot.delete(a.slot);
+    }
+    for (const [key, fp] of this.fingerprints) {
+      if (fp.last < cutoff) {
+        this.fingerprints.delete(key);
+        continue;
+      }
+      for (const slot of fp.accounts.keys()) if (!this.bySlot.has(slot)) fp.accounts.delete(slot);
+    }
+  }
+
+  /** Every member account id of a campaign (CampaignUpdate lists at most 1000). */
+  membersOf(campaignId: string): string[] {
+    const c = this.campaigns.get(campaignId);
+    if (!c) return [];
+    return [...c.members].flatMap((slot) => {
+      const a = this.bySlot.get(slot);
+      return a ? [a.id] : [];
+    });
+  }
+
+  /** Population baselines of the last evaluation, for explanations and tests. */
+  baselines(): Record<keyof LinkerConfig["priors"], Baseline> {
+    return this.lastGroupBaselines;
+  }
+}
+
+function bump(m: Map<string, number>, k: string): void {
+  const v = m.get(k);
+  if (v !== undefined) m.set(k, v + 1);
+  else if (m.size < MAX_PER_ACCOUNT_SET) m.set(k, 1);
+}
