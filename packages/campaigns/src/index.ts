@@ -1,4 +1,4 @@
-export { hash53, hex, networkPrefix } from "./keys.ts";
+export { hash53, hex, ipv4Prefix24, networkPrefix, prefix24String } from "./keys.ts";
 export {
   CampaignLinker,
   defaultLinkerConfig,

@@ -16,6 +16,37 @@ export function hex(h: Uint8Array): string {
   return s;
 }
 
+/**
+ * The /24 of an IPv4 address as a number (a·2^16 + b·2^8 + c), parsed without allocating;
+ * -1 when `ip` is not dotted IPv4 (then use `networkPrefix`). The hot path keys on this.
+ */
+export function ipv4Prefix24(ip: string): number {
+  let value = 0;
+  let part = 0;
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return -1;
+      if (++dots === 3) return value * 256 + part;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+export function prefix24String(key: number): string {
+  return `${Math.floor(key / 65536)}.${Math.floor(key / 256) % 256}.${key % 256}.0/24`;
+}
+
 /** The /24 of an IPv4 address or the /64 of an IPv6 one, as a printable prefix. */
 export function networkPrefix(ip: string): string {
   if (ip.includes(":")) {

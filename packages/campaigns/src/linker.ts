@@ -1,5 +1,5 @@
 import type { Alert, CampaignUpdate, SharedFingerprint, Signal } from "@distillguard/contract";
-import { hash53, hex, networkPrefix } from "./keys.ts";
+import { hash53, hex, ipv4Prefix24, networkPrefix, prefix24String } from "./keys.ts";
 import { type Baseline, baselineOf, robustZ, UnionFind } from "./stats.ts";
 
 /** What the linker reads from each request: a structural subset of ApiRequest. */
@@ -68,6 +68,9 @@ export const defaultLinkerConfig: LinkerConfig = {
 
 type ContentKind = "template" | "system_prompt";
 
+/** Distinct values kept per account: enough to see rotation, bounded memory. */
+const MAX_DISTINCT = 8;
+
 class AccountState {
   requests = 0;
   cot = 0;
@@ -75,9 +78,11 @@ class AccountState {
   reasoning = 0;
   first: number;
   last: number;
-  readonly prefixes = new Map<string, number>();
-  readonly asns = new Set<number>();
-  readonly clients = new Map<string, number>();
+  /** Network prefixes (IPv4 /24 as numbers, others as negative string hashes), first seen first. */
+  readonly prefixes = new Float64Array(MAX_DISTINCT);
+  prefixCount = 0;
+  readonly asns = new Float64Array(MAX_DISTINCT);
+  asnCount = 0;
   campaign: string | null = null;
 
   constructor(
@@ -131,8 +136,6 @@ export interface Evaluation {
   alerts: Alert[];
 }
 
-const MAX_PER_ACCOUNT_SET = 32;
-
 /**
  * Links accounts into campaigns through the content fingerprints they share (template and
  * system-prompt hashes), but only where the group of accounts sharing one behaves as one
@@ -179,11 +182,31 @@ export class CampaignLinker {
     if (cot) a.cot++;
     a.output += e.usage_output_tokens;
     a.reasoning += e.usage_reasoning_tokens ?? 0;
-    bump(a.prefixes, networkPrefix(e.client_address));
-    if (e.client_asn !== null && a.asns.size < MAX_PER_ACCOUNT_SET) a.asns.add(e.client_asn);
-    if (e.user_agent !== null) bump(a.clients, e.user_agent);
+    let prefix = ipv4Prefix24(e.client_address);
+    if (prefix < 0) prefix = this.otherPrefix(e.client_address);
+    a.prefixCount = addDistinct(a.prefixes, a.prefixCount, prefix);
+    if (e.client_asn !== null) a.asnCount = addDistinct(a.asns, a.asnCount, e.client_asn);
     this.touch("template", e.prompt_template_hash, a, t, cot);
     if (e.system_prompt_hash) this.touch("system_prompt", e.system_prompt_hash, a, t, cot);
+  }
+
+  /** Non-IPv4 prefixes (IPv6 /64) get negative ids; the printable form is kept for reports. */
+  private readonly otherPrefixes = new Map<string, number>();
+  private readonly otherPrefixNames = new Map<number, string>();
+
+  private otherPrefix(ip: string): number {
+    const p = networkPrefix(ip);
+    let id = this.otherPrefixes.get(p);
+    if (id === undefined) {
+      id = -1 - this.otherPrefixes.size;
+      this.otherPrefixes.set(p, id);
+      this.otherPrefixNames.set(id, p);
+    }
+    return id;
+  }
+
+  private prefixName(id: number): string {
+    return id >= 0 ? prefix24String(id) : (this.otherPrefixNames.get(id) ?? "?");
   }
 
   /**
@@ -294,8 +317,8 @@ export class CampaignLinker {
       // One request cannot show rotation; judge rotation on accounts seen at least twice.
       if (a.requests < 2) continue;
       repeat++;
-      if (a.asns.size >= 2) multiAsn++;
-      if (a.prefixes.size >= 2) multiPrefix++;
+      if (a.asnCount >= 2) multiAsn++;
+      if (a.prefixCount >= 2) multiPrefix++;
     }
     return {
       members,
@@ -423,7 +446,7 @@ export class CampaignLinker {
     let cot = 0;
     let memberRequests = 0;
     const ranked: AccountState[] = [];
-    const prefixMembers = new Map<string, number>();
+    const prefixMembers = new Map<number, number>();
     for (const slot of members) {
       const a = this.bySlot.get(slot);
       if (!a) continue;
@@ -434,7 +457,10 @@ export class CampaignLinker {
       output += a.output;
       reasoning += a.reasoning;
       cot += a.cot;
-      for (const p of a.prefixes.keys()) prefixMembers.set(p, (prefixMembers.get(p) ?? 0) + 1);
+      for (let i = 0; i < a.prefixCount; i++) {
+        const p = a.prefixes[i] as number;
+        prefixMembers.set(p, (prefixMembers.get(p) ?? 0) + 1);
+      }
     }
     const f = this.features(members, memberRequests > 0 ? cot / memberRequests : 0);
     const { score, signals } = this.score(f, base);
@@ -460,8 +486,14 @@ export class CampaignLinker {
         });
     }
     for (const [p, count] of prefixMembers) {
-      if (count >= 2)
-        shared.push({ kind: "ip_prefix", value: p, weight: Math.log(n / count), member_count: count });
+      if (count >= 2) {
+        shared.push({
+          kind: "ip_prefix",
+          value: this.prefixName(p),
+          weight: Math.log(n / count),
+          member_count: count,
+        });
+      }
     }
     shared.sort((x, y) => y.member_count - x.member_count || x.value.localeCompare(y.value));
     const topShared = shared.slice(0, 20);
@@ -630,8 +662,10 @@ export class CampaignLinker {
   }
 }
 
-function bump(m: Map<string, number>, k: string): void {
-  const v = m.get(k);
-  if (v !== undefined) m.set(k, v + 1);
-  else if (m.size < MAX_PER_ACCOUNT_SET) m.set(k, 1);
+/** Adds v to the first `count` slots of a small set if absent and there is room; returns the count. */
+function addDistinct(set: Float64Array, count: number, v: number): number {
+  for (let i = 0; i < count; i++) if (set[i] === v) return count;
+  if (count >= set.length) return count;
+  set[count] = v;
+  return count + 1;
 }
