@@ -1,0 +1,36 @@
+export {
+  compileLayout,
+  type DistinctField,
+  defaultSpec,
+  type FieldSpec,
+  type Layout,
+  type QuantileField,
+  type RegularityField,
+  type RingLayout,
+  type RingSpec,
+  SpecError,
+  type SumField,
+  type TopKField,
+  type WindowSpec,
+} from "./spec.ts";
+export {
+  createWindowStore,
+  type EvictReason,
+  gapStats,
+  type Key,
+  type StoreHooks,
+  type StoreStats,
+  WindowStore,
+} from "./store.ts";
+export {
+  bucketOf,
+  horizonMs,
+  isLate,
+  type Ring,
+  readTimesCovering,
+  type TimeRange,
+  watermarkOf,
+  windowBuckets,
+  windowRange,
+  windowsFor,
+} from "./time.ts";
