@@ -646,6 +646,13 @@ export class CampaignLinker {
     }
   }
 
+  /** The campaign an account was last linked into, if it is still a member. */
+  campaignOf(accountId: string): string | null {
+    const a = this.accounts.get(accountId);
+    if (!a?.campaign) return null;
+    return this.campaigns.get(a.campaign)?.members.has(a.slot) ? a.campaign : null;
+  }
+
   /** Every member account id of a campaign (CampaignUpdate lists at most 1000). */
   membersOf(campaignId: string): string[] {
     const c = this.campaigns.get(campaignId);

@@ -1,0 +1,209 @@
+import { networkPrefix } from "@distillguard/campaigns";
+import type { StoreHooks, WindowStore } from "@distillguard/windows";
+import { createWindowStore, type WindowSpec } from "@distillguard/windows";
+import { accountSpec } from "./account-spec.ts";
+
+/** The request fields account features read: a structural subset of ApiRequest. */
+export interface FeatureEvent {
+  account_id: string;
+  event_time_ms: number;
+  request_model: string;
+  request_choice_count: number;
+  logprobs: boolean;
+  usage_input_tokens: number;
+  usage_output_tokens: number;
+  usage_reasoning_tokens: number | null;
+  status_code: number;
+  response_finish_reason: string | null;
+  client_address: string;
+  client_asn: number | null;
+  prompt_simhash: Uint8Array;
+  prompt_template_hash: Uint8Array;
+  cot_elicitation: number;
+}
+
+/** Signals per account, in this order in every signal vector. */
+export const signalNames = [
+  "requests_24h",
+  "requests_1h",
+  "output_tokens_24h",
+  "output_per_request",
+  "out_in_ratio",
+  "reasoning_per_request",
+  "cot_rate",
+  "cot_rate_1h",
+  "logprobs_rate",
+  "multi_choice_rate",
+  "saturation_rate",
+  "rate_limited_rate_1h",
+  "active_hours",
+  "gap_cv_1h",
+  "distinct_prefixes",
+  "distinct_asns",
+  "topic_breadth",
+  "template_top_share",
+  "template_entropy_bits",
+  "new_model_share",
+] as const;
+
+export type SignalName = (typeof signalNames)[number];
+export const signalIndex = Object.fromEntries(signalNames.map((n, i) => [n, i])) as Record<
+  SignalName,
+  number
+>;
+
+/**
+ * Per-account features over event-time windows: maps each request onto the window store's
+ * inputs (no allocation per event) and reads them back as a signal vector.
+ */
+export class AccountFeatures {
+  readonly store: WindowStore;
+  private readonly v: Record<string, number>;
+  private readonly h: Record<string, number>;
+  private readonly o: Record<string, number>;
+  private readonly out: Float64Array;
+  /** Models counted as "the newest" (set when a release happens). */
+  readonly newModels = new Set<string>();
+
+  constructor(spec: WindowSpec = accountSpec, hooks: StoreHooks = {}, store?: WindowStore) {
+    this.store = store ?? createWindowStore(spec, hooks);
+    const s = this.store;
+    const val = (n: string) => s.valueIndex(n);
+    const hash = (n: string) => s.hashIndex(n);
+    const out = (n: string) => s.outputIndex(n);
+    this.v = Object.fromEntries(
+      [
+        "inputTokens",
+        "outputTokens",
+        "reasoningTokens",
+        "cot",
+        "logprobs",
+        "multiChoice",
+        "saturated",
+        "rateLimited",
+        "newModel",
+      ].map((n) => [n, val(n)]),
+    );
+    this.h = Object.fromEntries(["prefix", "asn", "simhashBucket", "template"].map((n) => [n, hash(n)]));
+    this.o = Object.fromEntries(
+      [
+        "count@24h/6h",
+        "count@1h",
+        "activeBuckets@24h",
+        "inputTokens@24h/6h",
+        "outputTokens@24h/6h",
+        "reasoningTokens@24h/6h",
+        "cot@24h/6h",
+        "cot@1h",
+        "logprobs@24h/6h",
+        "multiChoice@24h/6h",
+        "saturated@24h/6h",
+        "rateLimited@1h",
+        "newModel@24h/6h",
+        "gaps.cv@1h",
+        "prefixes@24h/6h",
+        "asns@24h/6h",
+        "simhashBuckets@24h/6h",
+        "templates.topShare@24h/6h",
+        "templates.entropyBits@24h/6h",
+      ].map((n) => [n, out(n)]),
+    );
+    this.out = new Float64Array(s.layout.outputs.length);
+  }
+
+  observe(e: FeatureEvent): boolean {
+    const s = this.store;
+    const v = s.values;
+    const hs = s.hashes;
+    const vi = this.v;
+    v[vi.inputTokens as number] = e.usage_input_tokens;
+    v[vi.outputTokens as number] = e.usage_output_tokens;
+    v[vi.reasoningTokens as number] = e.usage_reasoning_tokens ?? 0;
+    v[vi.cot as number] = e.cot_elicitation >= 0.5 ? 1 : 0;
+    v[vi.logprobs as number] = e.logprobs ? 1 : 0;
+    v[vi.multiChoice as number] = e.request_choice_count > 1 ? 1 : 0;
+    v[vi.saturated as number] = e.response_finish_reason === "length" ? 1 : 0;
+    v[vi.rateLimited as number] = e.status_code === 429 ? 1 : 0;
+    v[vi.newModel as number] = this.newModels.has(e.request_model) ? 1 : 0;
+    const hi = this.h;
+    setHash(hs, hi.prefix as number, 0x70, prefixKey(e.client_address));
+    setHash(hs, hi.asn as number, 0xa5, e.client_asn ?? 0);
+    // Topic breadth: distinct 12-bit simhash buckets, coarse enough that near-duplicates share one.
+    setHash(
+      hs,
+      hi.simhashBucket as number,
+      0x51,
+      (((e.prompt_simhash[0] ?? 0) << 4) | ((e.prompt_simhash[1] ?? 0) >> 4)) >>> 0,
+    );
+    const t = e.prompt_template_hash;
+    const th = hi.template as number;
+    hs[2 * th] = (((t[0] ?? 0) << 24) | ((t[1] ?? 0) << 16) | ((t[2] ?? 0) << 8) | (t[3] ?? 0)) >>> 0;
+    hs[2 * th + 1] = (((t[4] ?? 0) << 24) | ((t[5] ?? 0) << 16) | ((t[6] ?? 0) << 8) | (t[7] ?? 0)) >>> 0;
+    return this.store.update(e.account_id, e.event_time_ms);
+  }
+
+  /** Fills `into` (length signalNames.length) with the account's signals at `nowMs`; false if unknown. */
+  signals(account: string, nowMs: number, into: Float64Array): boolean {
+    const out = this.out;
+    if (!this.store.readAll(account, nowMs, out)) return false;
+    const g = (n: string) => out[this.o[n] as number] as number;
+    const n24 = g("count@24h/6h");
+    const n1 = g("count@1h");
+    const input = g("inputTokens@24h/6h");
+    const output = g("outputTokens@24h/6h");
+    const per = (x: number, n: number) => (n > 0 ? x / n : 0);
+    const set = (name: SignalName, value: number) => {
+      into[signalIndex[name]] = Number.isFinite(value) ? value : 0;
+    };
+    set("requests_24h", n24);
+    set("requests_1h", n1);
+    set("output_tokens_24h", output);
+    set("output_per_request", per(output, n24));
+    set("out_in_ratio", per(output, Math.max(1, input)));
+    set("reasoning_per_request", per(g("reasoningTokens@24h/6h"), n24));
+    set("cot_rate", per(g("cot@24h/6h"), n24));
+    set("cot_rate_1h", per(g("cot@1h"), n1));
+    set("logprobs_rate", per(g("logprobs@24h/6h"), n24));
+    set("multi_choice_rate", per(g("multiChoice@24h/6h"), n24));
+    set("saturation_rate", per(g("saturated@24h/6h"), n24));
+    set("rate_limited_rate_1h", per(g("rateLimited@1h"), n1));
+    set("active_hours", g("activeBuckets@24h"));
+    set("gap_cv_1h", g("gaps.cv@1h"));
+    set("distinct_prefixes", g("prefixes@24h/6h"));
+    set("distinct_asns", g("asns@24h/6h"));
+    set("topic_breadth", g("simhashBuckets@24h/6h"));
+    set("template_top_share", g("templates.topShare@24h/6h"));
+    set("template_entropy_bits", g("templates.entropyBits@24h/6h"));
+    set("new_model_share", per(g("newModel@24h/6h"), n24));
+    return true;
+  }
+}
+
+function setHash(hashes: Uint32Array, index: number, tag: number, value: number): void {
+  hashes[2 * index] = tag;
+  hashes[2 * index + 1] = value >>> 0;
+}
+
+/** IPv4 /24 as a 24-bit number, parsed without allocating; other addresses hashed (FNV-1a). */
+function prefixKey(ip: string): number {
+  let value = 0;
+  let part = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      value = value * 256 + part;
+      part = 0;
+      if (++dots === 3) return value;
+    } else if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+    } else {
+      break;
+    }
+  }
+  // IPv6 (rare): the /64, normalised, then hashed; the high bit keeps it apart from IPv4 keys.
+  const p = networkPrefix(ip);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), 0x01000193);
+  return (h | 0x80000000) >>> 0;
+}

@@ -1,0 +1,11 @@
+export { accountSpec } from "./account-spec.ts";
+export { AlertLifecycle, type LifecycleConfig, severityOf } from "./alerts.ts";
+export {
+  Detector,
+  type DetectorConfig,
+  type DetectorEvent,
+  type DetectorOutput,
+  defaultDetectorConfig,
+} from "./detector.ts";
+export { AccountFeatures, type FeatureEvent, type SignalName, signalIndex, signalNames } from "./features.ts";
+export { AccountScorer, defaultScorerConfig, type ScorerConfig, type SignalRule } from "./scorer.ts";

@@ -1,0 +1,132 @@
+import { type Baseline, baselineOf, robustZ } from "@distillguard/campaigns";
+import type { Signal } from "@distillguard/contract";
+import { type SignalName, signalIndex, signalNames } from "./features.ts";
+
+export interface SignalRule {
+  /** Weight in the score; signals without a rule only explain. */
+  weight: number;
+  /** log: compare log1p(value) (volumes are heavy-tailed); rate: compare as is. */
+  scale: "log" | "rate";
+  /** MAD floor on the compared scale, so a population that barely varies cannot explode z. */
+  madFloor: number;
+}
+
+export interface ScorerConfig {
+  rules: Partial<Record<SignalName, SignalRule>>;
+  /** Accounts with fewer requests in 24 h are not scored (too little evidence; campaigns catch those). */
+  minRequests: number;
+  zCap: number;
+  /** Hard requirements to flag: extraction harvests reasoning traces (public cases) ... */
+  minCotRate: number;
+  /**
+   * ... and long completions: output per request at least this many MADs above the
+   * population. Evaluation harnesses also ask "step by step" but cap answers short.
+   */
+  minOutputZ: number;
+  openScore: number;
+  resolveScore: number;
+  resolveAfter: number;
+}
+
+export const defaultScorerConfig: ScorerConfig = {
+  rules: {
+    cot_rate: { weight: 3, scale: "rate", madFloor: 0.05 },
+    output_per_request: { weight: 1.5, scale: "log", madFloor: 0.3 },
+    reasoning_per_request: { weight: 1, scale: "log", madFloor: 0.5 },
+    saturation_rate: { weight: 1, scale: "rate", madFloor: 0.05 },
+    logprobs_rate: { weight: 0.5, scale: "rate", madFloor: 0.05 },
+    multi_choice_rate: { weight: 0.5, scale: "rate", madFloor: 0.05 },
+    requests_24h: { weight: 1, scale: "log", madFloor: 0.5 },
+    active_hours: { weight: 0.5, scale: "rate", madFloor: 2 },
+    template_top_share: { weight: 0.5, scale: "rate", madFloor: 0.1 },
+    distinct_asns: { weight: 0.5, scale: "log", madFloor: 0.3 },
+  },
+  minRequests: 100,
+  zCap: 6,
+  minCotRate: 0.3,
+  minOutputZ: 1,
+  openScore: 2.5,
+  resolveScore: 1.2,
+  resolveAfter: 3,
+};
+
+const ruled = (cfg: ScorerConfig) =>
+  signalNames.flatMap((name) => {
+    const rule = cfg.rules[name];
+    return rule ? [{ name, index: signalIndex[name], rule }] : [];
+  });
+
+/**
+ * Account score = weighted mean of robust z-scores (clipped to [0, zCap]) of the ruled
+ * signals against the population of scored accounts, so it reads as "how many MADs above
+ * normal, on average, where it counts". Explanations carry value, baseline and z per signal.
+ */
+export class AccountScorer {
+  private baselines = new Map<SignalName, Baseline>();
+  private readonly rules: ReturnType<typeof ruled>;
+  private readonly totalWeight: number;
+
+  constructor(readonly config: ScorerConfig = defaultScorerConfig) {
+    this.rules = ruled(config);
+    this.totalWeight = this.rules.reduce((s, r) => s + r.rule.weight, 0);
+  }
+
+  /** Recomputes median/MAD per signal from a sample of signal vectors of scorable accounts. */
+  updateBaselines(sample: readonly Float64Array[]): void {
+    for (const { name, index, rule } of this.rules) {
+      const values = sample.map((v) => transform(v[index] ?? 0, rule.scale));
+      this.baselines.set(name, baselineOf(values, { median: 0, mad: rule.madFloor }));
+    }
+  }
+
+  baseline(name: SignalName): Baseline | undefined {
+    return this.baselines.get(name);
+  }
+
+  scorable(v: Float64Array): boolean {
+    return (v[signalIndex.requests_24h] ?? 0) >= this.config.minRequests;
+  }
+
+  score(v: Float64Array): { score: number; signals: Signal[] } {
+    let total = 0;
+    const parts: { name: string; value: number; baseline: number; z: number; c: number }[] = [];
+    for (const { name, index, rule } of this.rules) {
+      const b = this.baselines.get(name) ?? { median: 0, mad: rule.madFloor };
+      const x = v[index] ?? 0;
+      const z = robustZ(transform(x, rule.scale), b, rule.madFloor);
+      const c = rule.weight * Math.min(Math.max(z, 0), this.config.zCap);
+      total += c;
+      parts.push({ name, value: x, baseline: untransform(b.median, rule.scale), z, c });
+    }
+    let score = total / this.totalWeight;
+    // The hard rules: without harvesting long reasoning traces this is not the extraction we
+    // look for, however unusual the account is otherwise.
+    const output = parts.find((p) => p.name === "output_per_request");
+    if (
+      (v[signalIndex.cot_rate] ?? 0) < this.config.minCotRate ||
+      (output !== undefined && output.z < this.config.minOutputZ)
+    ) {
+      score = Math.min(score, this.config.openScore * 0.99);
+    }
+    const signals = parts
+      .filter((p) => p.c > 0)
+      .sort((a, b) => b.c - a.c)
+      .slice(0, 5)
+      .map((p) => ({
+        name: p.name,
+        value: p.value,
+        baseline: p.baseline,
+        z: p.z,
+        contribution: total > 0 ? p.c / total : 0,
+      }));
+    return { score, signals };
+  }
+}
+
+function transform(x: number, scale: "log" | "rate"): number {
+  return scale === "log" ? Math.log1p(Math.max(0, x)) : x;
+}
+
+function untransform(x: number, scale: "log" | "rate"): number {
+  return scale === "log" ? Math.expm1(x) : x;
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { runDetector } from "./run-detector.ts";
+
+const base = {
+  startMs: Date.parse("2026-03-02T00:00:00Z"),
+  durationMs: 6 * 3_600_000,
+  accounts: 10_000,
+  releaseAt: 0.25,
+  campaignScale: 1,
+};
+
+describe("account scoring on simulator scenarios", () => {
+  for (const seed of [7, 9]) {
+    it(`alerts on the heavy extractor and on no benign account (seed ${seed})`, async () => {
+      const r = await runDetector({ ...base, seed, scenario: "all" });
+      const label = new Map(r.labels.accounts.map((a) => [a.account_id, a.label]));
+      const opened = r.alerts.filter((a) => a.subject_kind === "account" && a.state === "open");
+      const heavy = r.labels.campaigns.find((c) => c.type === "heavy")?.account_ids[0];
+      const heavyAlert = opened.find((a) => a.subject_id === heavy);
+      expect(heavyAlert).toBeDefined();
+      // Explained: top signals with their value and the population baseline they beat.
+      expect(heavyAlert?.top_signals[0]?.name).toBe("cot_rate");
+      expect(heavyAlert?.top_signals.every((s) => s.value > s.baseline)).toBe(true);
+      const benign = opened.filter((a) => (label.get(a.subject_id) ?? "benign") === "benign");
+      expect(benign.map((a) => a.summary)).toEqual([]);
+      // Every account alert is announced once: no account opens twice.
+      const ids = opened.map((a) => a.subject_id);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+  }
+});
