@@ -1,7 +1,7 @@
 // Detection core throughput on one core: update (window features + campaign linker) + score
 // (evaluate every 15 min of event time) over a recorded simulator stream with 100k ordinary
 // accounts, and bytes per active account; in the same run, a naive baseline. See README.md.
-//   node --expose-gc --import tsx bench/detector/run.ts [--duration 6h] [--naive-events 200000]
+//   node --expose-gc --import tsx bench/detector/run.ts [--duration 6h] [--naive-events 500000]
 import { parseArgs } from "node:util";
 import type { ApiRequest } from "@distillguard/contract";
 import { Detector } from "@distillguard/detector";
@@ -11,7 +11,7 @@ const { values } = parseArgs({
   options: {
     duration: { type: "string", default: "6h" },
     accounts: { type: "string", default: "100000" },
-    "naive-events": { type: "string", default: "200000" },
+    "naive-events": { type: "string", default: "500000" },
   },
 });
 const options = {
