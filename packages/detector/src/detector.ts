@@ -46,7 +46,16 @@ export class Detector {
   readonly scorer: AccountScorer;
   readonly linker: CampaignLinker;
   private readonly accountAlerts: AlertLifecycle;
-  private touched = new Set<string>();
+  /**
+   * Accounts seen since the last evaluation, by window-store slot (no string set per event),
+   * and each slot's request count since its key arrived: fewer than minRequests in total
+   * means fewer in 24 h too, so most accounts are skipped without reading their windows.
+   */
+  private touchedFlag = new Uint8Array(1024);
+  private touchedSlots = new Int32Array(1024);
+  private touchedCount = 0;
+  private slotRequests = new Float64Array(1024);
+  private slotKey: Array<string | undefined> = [];
   private readonly vector = new Float64Array(signalNames.length);
   lateEvents = 0;
 
@@ -78,22 +87,55 @@ export class Detector {
   observe(e: DetectorEvent): void {
     // A late event is counted by the store's hook; the linker's per-account totals still take
     // it (they are not windowed), so nothing the leakage account needs is lost.
-    if (this.features.observe(e)) this.touched.add(e.account_id);
+    if (this.features.observe(e)) this.touch(this.features.store.lastSlot, e.account_id);
     this.linker.observe(e);
+  }
+
+  private touch(slot: number, account: string): void {
+    if (slot >= this.touchedFlag.length) this.grow(slot);
+    if (this.slotKey[slot] !== account) {
+      // A new key in this slot (first use, or reuse after expiry/eviction).
+      this.slotKey[slot] = account;
+      this.slotRequests[slot] = 0;
+    }
+    this.slotRequests[slot] = (this.slotRequests[slot] as number) + 1;
+    if (this.touchedFlag[slot] === 0) {
+      this.touchedFlag[slot] = 1;
+      this.touchedSlots[this.touchedCount++] = slot;
+    }
+  }
+
+  private grow(slot: number): void {
+    const n = Math.max(slot + 1, this.touchedFlag.length * 2);
+    const flag = new Uint8Array(n);
+    flag.set(this.touchedFlag);
+    const slots = new Int32Array(n);
+    slots.set(this.touchedSlots);
+    const req = new Float64Array(n);
+    req.set(this.slotRequests);
+    this.touchedFlag = flag;
+    this.touchedSlots = slots;
+    this.slotRequests = req;
   }
 
   evaluate(nowMs: number): DetectorOutput {
     const out: DetectorOutput = { scores: [], alerts: [], campaigns: [] };
-    this.features.store.expire(nowMs);
-    const accounts = [...this.touched];
-    this.touched = new Set();
-
     // Population baselines from a deterministic sample of accounts active since last time.
     const vectors = new Map<string, Float64Array>();
-    for (const a of accounts) {
+    const min = this.config.scorer.minRequests;
+    const store = this.features.store;
+    for (let i = 0; i < this.touchedCount; i++) {
+      const slot = this.touchedSlots[i] as number;
+      this.touchedFlag[slot] = 0;
+      const account = this.slotKey[slot];
+      if (account === undefined || (this.slotRequests[slot] as number) < min || store.keyOf(slot) !== account)
+        continue;
       const v = new Float64Array(signalNames.length);
-      if (this.features.signals(a, nowMs, v) && this.scorer.scorable(v)) vectors.set(a, v);
+      if (this.features.signalsOfSlot(slot, nowMs, v) && this.scorer.scorable(v)) vectors.set(account, v);
     }
+    this.touchedCount = 0;
+    // Expire after reading: an account idle past the timeout is not among the touched.
+    store.expire(nowMs);
     const all = [...vectors.values()];
     const step = Math.max(1, Math.ceil(all.length / this.config.baselineSample));
     this.scorer.updateBaselines(all.filter((_, i) => i % step === 0));

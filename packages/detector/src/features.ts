@@ -144,8 +144,20 @@ export class AccountFeatures {
 
   /** Fills `into` (length signalNames.length) with the account's signals at `nowMs`; false if unknown. */
   signals(account: string, nowMs: number, into: Float64Array): boolean {
+    if (!this.store.readAll(account, nowMs, this.out)) return false;
+    this.derive(into);
+    return true;
+  }
+
+  /** `signals` by window-store slot (from `store.lastSlot`), without a key lookup. */
+  signalsOfSlot(slot: number, nowMs: number, into: Float64Array): boolean {
+    if (!this.store.readAllSlot(slot, nowMs, this.out)) return false;
+    this.derive(into);
+    return true;
+  }
+
+  private derive(into: Float64Array): void {
     const out = this.out;
-    if (!this.store.readAll(account, nowMs, out)) return false;
     const g = (n: string) => out[this.o[n] as number] as number;
     const n24 = g("count@24h/6h");
     const n1 = g("count@1h");
@@ -175,7 +187,6 @@ export class AccountFeatures {
     set("template_top_share", g("templates.topShare@24h/6h"));
     set("template_entropy_bits", g("templates.entropyBits@24h/6h"));
     set("new_model_share", per(g("newModel@24h/6h"), n24));
-    return true;
   }
 }
 

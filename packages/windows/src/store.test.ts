@@ -2,8 +2,8 @@ import { hllStandardError } from "@distillguard/sketches";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ReferenceStore } from "./reference.ts";
-import type { WindowSpec } from "./spec.ts";
-import { type Key, WindowStore } from "./store.ts";
+import { defaultSpec, type WindowSpec } from "./spec.ts";
+import { createWindowStore, type Key, WindowStore } from "./store.ts";
 
 // Small rings so streams of a few hundred events wrap every ring many times.
 const spec = (maxKeys: number, idleTimeoutMs = 1e12): WindowSpec => ({
@@ -395,5 +395,23 @@ describe("lateness, expiry and eviction", () => {
     const out = new Float64Array(s.layout.outputs.length);
     s.read(17, "a", 17, out);
     expect(out[s.outputIndex("count@a")]).toBe(1);
+  });
+});
+
+describe("slot access", () => {
+  it("exposes the slot of the last update, its key, and reads by slot equal reads by key", () => {
+    const store = createWindowStore({ ...defaultSpec, maxKeys: 100 });
+    store.values.fill(1);
+    store.update("a", 1_000);
+    const slotA = store.lastSlot;
+    store.update("b", 2_000);
+    expect(store.keyOf(slotA)).toBe("a");
+    expect(store.keyOf(store.lastSlot)).toBe("b");
+    const byKey = new Float64Array(store.layout.outputs.length);
+    const bySlot = new Float64Array(store.layout.outputs.length);
+    expect(store.readAll("a", 5_000, byKey)).toBe(true);
+    expect(store.readAllSlot(slotA, 5_000, bySlot)).toBe(true);
+    expect([...bySlot]).toEqual([...byKey]);
+    expect(store.readAllSlot(99, 5_000, bySlot)).toBe(false);
   });
 });

@@ -217,6 +217,7 @@ export class WindowStore {
     }
     if (t > this.maxEventMs) this.maxEventMs = t;
     const slot = this.intern(key);
+    this.lastSlot = slot;
     // Recency for the LRU cap: a stamp in the block's header line, which `apply` touches anyway.
     // An exact LRU linked list touched two more random cache lines per event; replacing it
     // took the update row of bench/windows from ~640k to ~710k events/s (synthetic, 130k keys).
@@ -260,6 +261,25 @@ export class WindowStore {
     const slot = this.map.get(key);
     this.readRing(slot ?? -1, r, nowMs, out);
     return slot !== undefined;
+  }
+
+  /**
+   * Slot of the key the last accepted `update` applied to: lets a caller keep per-key side
+   * data in its own typed arrays without a second key lookup. A slot is reused after its key
+   * expires or is evicted, so pair it with `keyOf`.
+   */
+  lastSlot = -1;
+
+  /** The key living in `slot`, or undefined for a free slot. */
+  keyOf(slot: number): Key | undefined {
+    return this.keys[slot];
+  }
+
+  /** `readAll` by slot (from `lastSlot`), skipping the key lookup. */
+  readAllSlot(slot: number, nowMs: number, out: Float64Array): boolean {
+    const live = this.keys[slot] !== undefined;
+    for (const r of this.layout.rings) this.readRing(live ? slot : -1, r, nowMs, out);
+    return live;
   }
 
   /** `read` for every ring. */
