@@ -2,27 +2,13 @@
 // simulator alone vs simulator + linker (observe every event, evaluate every 15 min of event
 // time), in the same run. See README.md here.
 //   node --import tsx bench/campaigns/run.ts [--duration 6h] [--accounts 100000]
-import { parseArgs } from "node:util";
-import { CampaignLinker } from "@distillguard/campaigns";
-import { loadAzureTrace, parseDuration, type RequestSink, simulate } from "@distillguard/simulator";
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: "string", default: "6h" },
-    accounts: { type: "string", default: "100000" },
-    scenario: { type: "string", default: "all" },
-  },
-});
+import { CampaignLinker } from "@distillguard/campaigns";
+import { loadAzureTrace, type RequestSink, simulate } from "@distillguard/simulator";
+import { benchArgs } from "../scenario.ts";
+
+const { values, options } = benchArgs({ duration: "6h", accounts: "100000", scenario: "all" }, {});
 const calibration = loadAzureTrace(process.env.DG_SIM_TRACE);
-const options = {
-  scenario: values.scenario,
-  seed: 7,
-  startMs: Date.parse("2026-03-02T00:00:00Z"),
-  durationMs: parseDuration(values.duration),
-  accounts: Number(values.accounts),
-  releaseAt: 0.25,
-  campaignScale: 1,
-};
 
 async function time(sinks: () => RequestSink[]): Promise<{ seconds: number; events: number }> {
   const t0 = performance.now();

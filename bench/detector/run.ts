@@ -2,27 +2,16 @@
 // (evaluate every 15 min of event time) over a recorded simulator stream with 100k ordinary
 // accounts, and bytes per active account; in the same run, a naive baseline. See README.md.
 //   node --expose-gc --import tsx bench/detector/run.ts [--duration 6h] [--naive-events 500000]
-import { parseArgs } from "node:util";
+
 import type { ApiRequest } from "@distillguard/contract";
 import { Detector } from "@distillguard/detector";
-import { loadAzureTrace, parseDuration, simulate } from "@distillguard/simulator";
+import { loadAzureTrace, simulate } from "@distillguard/simulator";
+import { benchArgs } from "../scenario.ts";
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: "string", default: "6h" },
-    accounts: { type: "string", default: "100000" },
-    "naive-events": { type: "string", default: "500000" },
-  },
-});
-const options = {
-  scenario: "all",
-  seed: 7,
-  startMs: Date.parse("2026-03-02T00:00:00Z"),
-  durationMs: parseDuration(values.duration),
-  accounts: Number(values.accounts),
-  releaseAt: 0.25,
-  campaignScale: 1,
-};
+const { values, options } = benchArgs(
+  { duration: "6h", accounts: "125000", scenario: "all" },
+  { "naive-events": { type: "string", default: "500000" } },
+);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 

@@ -1,37 +1,18 @@
 // Simulator throughput on one core: events/s generating a scenario with 100k benign accounts,
 // (a) generation only, (b) written to an Avro object container file. See README.md here.
 //   node --import tsx bench/simulator/run.ts [--duration 2h] [--accounts 100000]
+
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import {
-  buildScenario,
-  loadAzureTrace,
-  ocfSink,
-  parseDuration,
-  type RequestSink,
-  simulate,
-} from "@distillguard/simulator";
+import { buildScenario, loadAzureTrace, ocfSink, type RequestSink, simulate } from "@distillguard/simulator";
+import { benchArgs } from "../scenario.ts";
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: "string", default: "2h" },
-    accounts: { type: "string", default: "100000" },
-    scenario: { type: "string", default: "all" },
-    repeats: { type: "string", default: "3" },
-  },
-});
+const { values, options } = benchArgs(
+  { duration: "2h", accounts: "100000", scenario: "all" },
+  { repeats: { type: "string", default: "3" } },
+);
 const calibration = loadAzureTrace(process.env.DG_SIM_TRACE);
-const options = {
-  scenario: values.scenario,
-  seed: 7,
-  startMs: Date.parse("2026-03-02T00:00:00Z"),
-  durationMs: parseDuration(values.duration),
-  accounts: Number(values.accounts),
-  releaseAt: 0.25,
-  campaignScale: 1,
-};
 const dir = mkdtempSync(join(tmpdir(), "dg-sim-bench-"));
 
 // Building the world (100k accounts and their sources) is a fixed cost per run; reported apart

@@ -1,8 +1,7 @@
 import { CampaignLinker, defaultLinkerConfig, type LinkerConfig } from "@distillguard/campaigns";
 import type { Alert, CampaignUpdate } from "@distillguard/contract";
-import { type Labels, loadAzureTrace, type ScenarioOptions, simulate } from "@distillguard/simulator";
-
-const calibration = loadAzureTrace();
+import type { Labels, ScenarioOptions } from "@distillguard/simulator";
+import { replay } from "./replay.ts";
 
 export interface LinkerRun {
   labels: Labels;
@@ -24,33 +23,16 @@ export async function runLinker(
   const linker = new CampaignLinker(config);
   const alerts: Alert[] = [];
   const campaigns = new Map<string, CampaignUpdate>();
-  const active = new Set<string>();
-  let next = options.startMs + everyMs;
-  const collect = (t: number) => {
-    const e = linker.evaluate(t);
-    alerts.push(...e.alerts);
-    for (const c of e.campaigns) campaigns.set(c.campaign_id, c);
-  };
-  const run = await simulate(
+  const { labels, active } = await replay(
     options,
-    calibration,
-    [
-      {
-        write(d) {
-          const r = d.record;
-          while (r.event_time_ms >= next) {
-            collect(next);
-            next += everyMs;
-          }
-          active.add(r.account_id);
-          linker.observe(r);
-        },
-        close() {},
-      },
-    ],
-    { mode: "fingerprint" },
+    everyMs,
+    (r) => linker.observe(r),
+    (t) => {
+      const e = linker.evaluate(t);
+      alerts.push(...e.alerts);
+      for (const c of e.campaigns) campaigns.set(c.campaign_id, c);
+    },
   );
-  collect(options.startMs + options.durationMs);
   const members = new Map([...campaigns.keys()].map((id) => [id, linker.membersOf(id)]));
-  return { labels: run.labels, alerts, campaigns, active, members };
+  return { labels, alerts, campaigns, active, members };
 }
