@@ -7,10 +7,11 @@ import {
 import type { AccountScore, Alert, CampaignUpdate } from "@distillguard/contract";
 import type { StoreHooks } from "@distillguard/windows";
 import { AlertLifecycle } from "./alerts.ts";
+import { type EntityEvent, EntityFeatures, type EntityKind } from "./entities.ts";
 import { AccountFeatures, type FeatureEvent, signalIndex, signalNames } from "./features.ts";
 import { AccountScorer, defaultScorerConfig, type ScorerConfig } from "./scorer.ts";
 
-export type DetectorEvent = FeatureEvent & LinkEvent;
+export type DetectorEvent = FeatureEvent & LinkEvent & EntityEvent;
 
 export interface DetectorConfig {
   scorer: ScorerConfig;
@@ -19,6 +20,13 @@ export interface DetectorConfig {
   baselineSample: number;
   /** Account scores at or above this are emitted even without an alert. */
   reportScore: number;
+  /**
+   * Shared entities that get their own windows (each costs one window update per request).
+   * Default: the network and client ones. Template and system-prompt hashes are tracked by
+   * the linker, which keeps only those a second account uses (most template hashes are
+   * one-offs); API keys and orgs nearly mirror accounts. All can be switched on.
+   */
+  entities: readonly EntityKind[];
   version: string;
 }
 
@@ -27,6 +35,7 @@ export const defaultDetectorConfig: DetectorConfig = {
   linker: defaultLinkerConfig,
   baselineSample: 20_000,
   reportScore: 1,
+  entities: ["ip_prefix", "asn", "tls", "user_agent"],
   version: "0.1.0",
 };
 
@@ -45,6 +54,7 @@ export class Detector {
   readonly features: AccountFeatures;
   readonly scorer: AccountScorer;
   readonly linker: CampaignLinker;
+  readonly entities: EntityFeatures | null;
   private readonly accountAlerts: AlertLifecycle;
   /**
    * Accounts seen since the last evaluation, by window-store slot (no string set per event),
@@ -72,6 +82,7 @@ export class Detector {
     });
     this.scorer = new AccountScorer(config.scorer);
     this.linker = new CampaignLinker(config.linker);
+    this.entities = config.entities.length > 0 ? new EntityFeatures(config.entities) : null;
     this.accountAlerts = new AlertLifecycle("account", {
       openScore: config.scorer.openScore,
       resolveScore: config.scorer.resolveScore,
@@ -89,6 +100,7 @@ export class Detector {
     // it (they are not windowed), so nothing the leakage account needs is lost.
     if (this.features.observe(e)) this.touch(this.features.store.lastSlot, e.account_id);
     this.linker.observe(e);
+    this.entities?.observe(e);
   }
 
   private touch(slot: number, account: string): void {
@@ -136,6 +148,7 @@ export class Detector {
     this.touchedCount = 0;
     // Expire after reading: an account idle past the timeout is not among the touched.
     store.expire(nowMs);
+    this.entities?.expire(nowMs);
     const all = [...vectors.values()];
     const step = Math.max(1, Math.ceil(all.length / this.config.baselineSample));
     this.scorer.updateBaselines(all.filter((_, i) => i % step === 0));

@@ -7,5 +7,13 @@ export {
   type DetectorOutput,
   defaultDetectorConfig,
 } from "./detector.ts";
+export {
+  type EntityEvent,
+  EntityFeatures,
+  type EntityKind,
+  type EntityReading,
+  entityKinds,
+  entitySpec,
+} from "./entities.ts";
 export { AccountFeatures, type FeatureEvent, type SignalName, signalIndex, signalNames } from "./features.ts";
 export { AccountScorer, defaultScorerConfig, type ScorerConfig, type SignalRule } from "./scorer.ts";
