@@ -4,13 +4,13 @@
 //   node --expose-gc --import tsx bench/detector/run.ts [--duration 6h] [--naive-events 500000]
 
 import type { ApiRequest } from "@distillguard/contract";
-import { Detector } from "@distillguard/detector";
+import { Detector, defaultDetectorConfig, entityKinds } from "@distillguard/detector";
 import { loadAzureTrace, simulate } from "@distillguard/simulator";
 import { benchArgs } from "../scenario.ts";
 
 const { values, options } = benchArgs(
   { duration: "6h", accounts: "125000", scenario: "all" },
-  { "naive-events": { type: "string", default: "500000" } },
+  { "naive-events": { type: "string", default: "500000" }, entities: { type: "string", default: "default" } },
 );
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
@@ -64,7 +64,10 @@ function runDetector(events: readonly ApiRequest[]): {
   detector: Detector;
   evalSeconds: number;
 } {
-  const detector = new Detector();
+  // --entities none: account windows and the linker only, to see what shared-entity windows cost.
+  const detector = new Detector(
+    values.entities === "none" ? { ...defaultDetectorConfig, entities: [] } : defaultDetectorConfig,
+  );
   let next = options.startMs + 15 * 60_000;
   let evalSeconds = 0;
   const start = performance.now();
@@ -89,11 +92,15 @@ gc();
 const heapAfter = process.memoryUsage().heapUsed;
 const stats = run.detector.features.store.stats();
 const active = stats.keys;
+const entityStats = run.detector.entities?.store.stats();
 console.log(
   `detector (update + score)    ${fmt(recorded.length / run.seconds)} events/s  (${run.seconds.toFixed(2)} s, of it evaluate ${run.evalSeconds.toFixed(2)} s)`,
 );
 console.log(
   `state                        ${fmt(active)} active accounts; window state ${stats.blockBytes} B/account (${fmt(stats.allocatedBytes / Math.max(1, active))} B allocated/account); whole heap delta ${fmt((heapAfter - heapBefore) / Math.max(1, active))} B/account`,
+);
+console.log(
+  `entities                     ${values.entities}: ${fmt(entityStats?.keys ?? 0)} entity keys, ${fmt((entityStats?.allocatedBytes ?? 0) / Math.max(1, active))} B allocated per active account`,
 );
 
 // 3. Naive baseline on a prefix of the same stream: per-account arrays of raw events, every
