@@ -64,10 +64,14 @@ function runDetector(events: readonly ApiRequest[]): {
   detector: Detector;
   evalSeconds: number;
 } {
-  // --entities none: account windows and the linker only, to see what shared-entity windows cost.
-  const detector = new Detector(
-    values.entities === "none" ? { ...defaultDetectorConfig, entities: [] } : defaultDetectorConfig,
-  );
+  // --entities none|default|all: what shared-entity windows cost.
+  const entities =
+    values.entities === "none"
+      ? []
+      : values.entities === "all"
+        ? entityKinds
+        : defaultDetectorConfig.entities;
+  const detector = new Detector({ ...defaultDetectorConfig, entities });
   let next = options.startMs + 15 * 60_000;
   let evalSeconds = 0;
   const start = performance.now();
