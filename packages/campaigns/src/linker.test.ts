@@ -115,4 +115,11 @@ describe("CampaignLinker", () => {
     }
     expect(l.trackedFingerprints).toBeLessThanOrEqual(1);
   });
+
+  it("caps tracked accounts, evicting the least recently seen in a batch", () => {
+    const l = new CampaignLinker({ ...defaultLinkerConfig, maxAccounts: 64 });
+    for (let i = 0; i < 200; i++) l.observe({ ...appUsers(1, i, 1)[0], account_id: `u${i}` } as LinkEvent);
+    expect(l.activeAccounts).toBeLessThanOrEqual(64);
+    expect(l.evictions).toBe(200 - l.activeAccounts);
+  });
 });

@@ -39,6 +39,11 @@ export interface LinkerConfig {
   resolveAfter: number;
   /** Size of the first-seen table that keeps one-off fingerprints out of memory. */
   admissionSlots: number;
+  /**
+   * Hard cap on tracked accounts: beyond it the least recently seen 1/64 are evicted at once
+   * (counted in `evictions`), so a flood of fresh accounts cannot exhaust memory.
+   */
+  maxAccounts: number;
   /** Robust-z cap per signal, so one extreme signal cannot carry a campaign alone. */
   zCap: number;
   madFloor: number;
@@ -57,6 +62,7 @@ export const defaultLinkerConfig: LinkerConfig = {
   resolveScore: 2,
   resolveAfter: 3,
   admissionSlots: 1 << 20,
+  maxAccounts: 2_000_000,
   zCap: 6,
   madFloor: 0.05,
   priors: {
@@ -164,6 +170,9 @@ export class CampaignLinker {
     return this.accounts.size;
   }
 
+  /** Accounts dropped by the cap (not by the horizon). */
+  evictions = 0;
+
   get trackedFingerprints(): number {
     return this.fingerprints.size;
   }
@@ -172,6 +181,7 @@ export class CampaignLinker {
     const t = e.event_time_ms;
     let a = this.accounts.get(e.account_id);
     if (!a) {
+      if (this.accounts.size >= this.config.maxAccounts) this.evictOldest();
       a = new AccountState(this.nextSlot++, e.account_id, t);
       this.accounts.set(e.account_id, a);
       this.bySlot.set(a.slot, a);
@@ -623,20 +633,31 @@ export class CampaignLinker {
     };
   }
 
+  private evictOldest(): void {
+    const batch = Math.max(1, Math.floor(this.config.maxAccounts / 64));
+    const oldest = [...this.accounts.values()]
+      .sort((x, y) => x.last - y.last || x.slot - y.slot)
+      .slice(0, batch);
+    for (const a of oldest) this.forget(a);
+    this.evictions += oldest.length;
+  }
+
+  /** Removes an account, carrying its totals into its campaign so the leakage account stays whole. */
+  private forget(a: AccountState): void {
+    if (a.campaign) {
+      const c = this.campaigns.get(a.campaign);
+      if (c?.members.has(a.slot)) {
+        this.leave(c, a.slot);
+        c.members.delete(a.slot);
+      }
+    }
+    this.accounts.delete(a.id);
+    this.bySlot.delete(a.slot);
+  }
+
   private expire(nowMs: number): void {
     const cutoff = nowMs - this.config.horizonMs;
-    for (const [id, a] of this.accounts) {
-      if (a.last >= cutoff) continue;
-      if (a.campaign) {
-        const c = this.campaigns.get(a.campaign);
-        if (c?.members.has(a.slot)) {
-          this.leave(c, a.slot);
-          c.members.delete(a.slot);
-        }
-      }
-      this.accounts.delete(id);
-      this.bySlot.delete(a.slot);
-    }
+    for (const a of this.accounts.values()) if (a.last < cutoff) this.forget(a);
     for (const [key, fp] of this.fingerprints) {
       if (fp.last < cutoff) {
         this.fingerprints.delete(key);
