@@ -1,4 +1,6 @@
 import { integer, oneOf, type Parsed, string } from "@distillguard/config";
+import type { Alert } from "@distillguard/contract";
+import { Detector } from "@distillguard/detector";
 import {
   type ClickHouseClient,
   type ConnectionSettings,
@@ -68,6 +70,10 @@ export interface DemoResult {
   stored: number;
   topAccounts: Record<string, unknown>[];
   labels: Labels;
+  /** Alerts the detection library raised on the same events, in process (open/update only). */
+  alerts: Alert[];
+  /** Members of each alerted campaign at the end. */
+  campaignMembers: Map<string, string[]>;
 }
 
 /**
@@ -93,6 +99,22 @@ export async function runDemo(
     await producer.connect();
     const sink = kafkaSink(producer, topic, "avro");
     const startMs = Date.parse("2026-03-02T00:00:00Z");
+    // Until the detector runs as a Kafka service, the demo runs the library on the same
+    // events in process, evaluating every 15 minutes of event time.
+    const detector = new Detector();
+    const alerts: Alert[] = [];
+    const every = 15 * 60_000;
+    let next = startMs + every;
+    const detect = {
+      write(d: { record: Parameters<Detector["observe"]>[0] }) {
+        while (d.record.event_time_ms >= next) {
+          alerts.push(...detector.evaluate(next).alerts);
+          next += every;
+        }
+        detector.observe(d.record);
+      },
+      close() {},
+    };
     const run = await simulate(
       {
         scenario: s.scenario,
@@ -104,9 +126,10 @@ export async function runDemo(
         campaignScale: 1,
       },
       loadAzureTrace(deps.tracePath ?? process.env.DG_SIM_TRACE),
-      [sink],
+      [sink, detect],
       { mode: "fingerprint" },
     );
+    alerts.push(...detector.evaluate(startMs + parseDuration(s.duration)).alerts);
     await producer.disconnect();
     logger.info({ topic, events: run.events }, "simulated requests produced");
     const after = await highWatermarks(kafka, topic);
@@ -151,7 +174,12 @@ export async function runDemo(
        FROM api_requests FINAL WHERE ${where}
        GROUP BY account_id ORDER BY requests DESC, account_id LIMIT 10`,
     );
-    return { produced: run.events, stored, topAccounts, labels: run.labels };
+    const campaignMembers = new Map(
+      alerts
+        .filter((a) => a.subject_kind === "campaign")
+        .map((a) => [a.subject_id, detector.linker.membersOf(a.subject_id)]),
+    );
+    return { produced: run.events, stored, topAccounts, labels: run.labels, alerts, campaignMembers };
   } finally {
     await clickhouse.close();
   }

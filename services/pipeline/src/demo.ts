@@ -34,14 +34,26 @@ async function main(): Promise<number> {
       requests: g.events,
     })),
   );
-  for (const c of r.labels.campaigns) {
+  const truth = new Map(r.labels.accounts.map((a) => [a.account_id, a.group]));
+  console.log("\nWhat the detection library found on the same events (in process):");
+  const opened = r.alerts.filter((a) => a.state === "open");
+  if (opened.length === 0) console.log("  no alerts");
+  for (const a of opened) {
+    const members =
+      a.subject_kind === "campaign" ? (r.campaignMembers.get(a.subject_id) ?? []) : [a.subject_id];
+    const groups = new Map<string, number>();
+    for (const m of members)
+      groups.set(truth.get(m) ?? "plain", (groups.get(truth.get(m) ?? "plain") ?? 0) + 1);
+    const verdict = [...groups].map(([g, n]) => `${n} ${g}`).join(", ");
+    console.log(`  ${a.severity.padEnd(8)} ${a.subject_kind} ${a.subject_id}: ${a.summary}`);
     console.log(
-      `  ${c.campaign_id}: ${c.account_ids.length} accounts, ${c.events} requests, ${c.output_tokens} output tokens harvested — none of its accounts is among the busiest above.`.replace(
-        / — none of its accounts is among the busiest above\./,
-        r.topAccounts.some((a) => c.account_ids.includes(String(a.account_id)))
-          ? "."
-          : " — none of its accounts is among the busiest above.",
-      ),
+      `           ground truth of its ${members.length} account(s): ${verdict || "gone (merged or expired)"}`,
+    );
+  }
+  for (const c of r.labels.campaigns) {
+    const seen = r.topAccounts.some((a) => c.account_ids.includes(String(a.account_id)));
+    console.log(
+      `  truth: ${c.campaign_id} (${c.type}), ${c.account_ids.length} accounts, ${c.events} requests, ${c.output_tokens} output tokens${seen ? "" : " — none among the busiest accounts above"}.`,
     );
   }
   return 0;
