@@ -55,6 +55,16 @@ describe("campaign linking on a hydra scenario", () => {
   }
 });
 
+describe("checkpoints", () => {
+  it("gives the same campaigns and alerts when the linker is restored from a checkpoint mid-stream", async () => {
+    const options = { ...base, seed: 8, scenario: "hydra" };
+    const straight = await runLinker(options);
+    const restored = await runLinker(options, undefined, undefined, base.startMs + 3 * 3_600_000);
+    expect(restored.alerts).toEqual(straight.alerts);
+    expect([...restored.campaigns.values()]).toEqual([...straight.campaigns.values()]);
+  });
+});
+
 describe("benign look-alikes", () => {
   it("raises no campaign alert on the benign population and its archetypes", async () => {
     const r = await runLinker({ ...base, accounts: 20_000, scenario: "baseline" });

@@ -19,8 +19,11 @@ export async function runLinker(
   options: ScenarioOptions,
   everyMs = 15 * 60_000,
   config: LinkerConfig = defaultLinkerConfig,
+  /** Checkpoint and restore the linker at the first evaluation at or after this time. */
+  checkpointAtMs = Number.POSITIVE_INFINITY,
 ): Promise<LinkerRun> {
-  const linker = new CampaignLinker(config);
+  let linker = new CampaignLinker(config);
+  let restored = false;
   const alerts: Alert[] = [];
   const campaigns = new Map<string, CampaignUpdate>();
   const { labels, active } = await replay(
@@ -28,6 +31,10 @@ export async function runLinker(
     everyMs,
     (r) => linker.observe(r),
     (t) => {
+      if (!restored && t >= checkpointAtMs) {
+        linker = CampaignLinker.deserialize(linker.serialize(), config);
+        restored = true;
+      }
       const e = linker.evaluate(t);
       alerts.push(...e.alerts);
       for (const c of e.campaigns) campaigns.set(c.campaign_id, c);

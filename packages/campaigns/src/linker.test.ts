@@ -122,4 +122,28 @@ describe("CampaignLinker", () => {
     expect(l.activeAccounts).toBeLessThanOrEqual(64);
     expect(l.evictions).toBe(200 - l.activeAccounts);
   });
+
+  it("continues from a checkpoint exactly as if it had never stopped", () => {
+    const events = [...coordinated(12, 0, 6), ...appUsers(40, 0, 6)].sort(
+      (x, y) => x.event_time_ms - y.event_time_ms,
+    );
+    const half = Math.floor(events.length / 2);
+    const mid = events[half - 1]?.event_time_ms ?? 0;
+    const end = events[events.length - 1]?.event_time_ms ?? 0;
+    const run = (split: boolean) => {
+      let l = new CampaignLinker();
+      const out = [];
+      for (const e of events.slice(0, half)) l.observe(e);
+      out.push(l.evaluate(mid));
+      if (split) l = CampaignLinker.deserialize(l.serialize());
+      for (const e of events.slice(half)) l.observe(e);
+      out.push(l.evaluate(end));
+      return { out, bytes: l.serialize() };
+    };
+    const straight = run(false);
+    const restored = run(true);
+    expect(restored.out).toEqual(straight.out);
+    expect(Buffer.from(restored.bytes).equals(Buffer.from(straight.bytes))).toBe(true);
+    expect(straight.out[1]?.campaigns.length).toBe(1);
+  });
 });

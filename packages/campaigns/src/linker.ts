@@ -667,6 +667,111 @@ export class CampaignLinker {
     }
   }
 
+  /**
+   * Checkpoint of the whole linker state (accounts, shared fingerprints, the first-seen table's
+   * used slots, campaigns with their alert state): restoring it and continuing gives the same
+   * output as never stopping. JSON inside: the state is Map-shaped and modest next to the
+   * window store, and a readable checkpoint is worth more here than bytes.
+   */
+  serialize(): Uint8Array {
+    const admission: number[] = [];
+    for (let i = 0; i < this.firstKey.length; i++) {
+      if (this.firstKey[i] !== -1) admission.push(i, this.firstKey[i] as number, this.firstUser[i] as number);
+    }
+    const state = {
+      v: 1,
+      admissionSlots: this.config.admissionSlots,
+      nextSlot: this.nextSlot,
+      evictions: this.evictions,
+      baselines: this.lastGroupBaselines,
+      otherPrefixes: [...this.otherPrefixes],
+      accounts: [...this.accounts.values()].map((a) => [
+        a.slot,
+        a.id,
+        a.requests,
+        a.cot,
+        a.output,
+        a.reasoning,
+        a.first,
+        a.last,
+        [...a.prefixes.subarray(0, a.prefixCount)],
+        [...a.asns.subarray(0, a.asnCount)],
+        a.campaign,
+      ]),
+      fingerprints: [...this.fingerprints.values()].map((f) => [
+        f.key,
+        f.kind,
+        f.hex,
+        f.requests,
+        f.cot,
+        f.last,
+        [...f.accounts],
+      ]),
+      admission,
+      campaigns: [...this.campaigns.values()].map((c) => ({ ...c, members: [...c.members] })),
+    };
+    return new TextEncoder().encode(JSON.stringify(state));
+  }
+
+  static deserialize(bytes: Uint8Array, config: LinkerConfig = defaultLinkerConfig): CampaignLinker {
+    const st = JSON.parse(new TextDecoder().decode(bytes));
+    if (st.v !== 1) throw new Error(`unsupported linker checkpoint version ${st.v}`);
+    if (st.admissionSlots !== config.admissionSlots) {
+      throw new Error(`checkpoint has ${st.admissionSlots} admission slots, config ${config.admissionSlots}`);
+    }
+    const l = new CampaignLinker(config);
+    l.nextSlot = st.nextSlot;
+    l.evictions = st.evictions;
+    l.lastGroupBaselines = st.baselines;
+    for (const [name, id] of st.otherPrefixes as [string, number][]) {
+      l.otherPrefixes.set(name, id);
+      l.otherPrefixNames.set(id, name);
+    }
+    for (const [
+      slot,
+      id,
+      requests,
+      cot,
+      output,
+      reasoning,
+      first,
+      last,
+      prefixes,
+      asns,
+      campaign,
+    ] of st.accounts) {
+      const a = new AccountState(slot, id, first);
+      a.requests = requests;
+      a.cot = cot;
+      a.output = output;
+      a.reasoning = reasoning;
+      a.last = last;
+      a.prefixes.set(prefixes);
+      a.prefixCount = prefixes.length;
+      a.asns.set(asns);
+      a.asnCount = asns.length;
+      a.campaign = campaign;
+      l.accounts.set(id, a);
+      l.bySlot.set(slot, a);
+    }
+    for (const [key, kind, hexValue, requests, cot, last, accounts] of st.fingerprints) {
+      const f = new FingerprintState(kind, key, hexValue, last);
+      f.requests = requests;
+      f.cot = cot;
+      for (const [slot, count] of accounts as [number, number][]) f.accounts.set(slot, count);
+      l.fingerprints.set(key, f);
+    }
+    const adm = st.admission as number[];
+    for (let i = 0; i < adm.length; i += 3) {
+      l.firstKey[adm[i] as number] = adm[i + 1] as number;
+      l.firstUser[adm[i] as number] = adm[i + 2] as number;
+    }
+    for (const c of st.campaigns as (Omit<CampaignState, "members"> & { members: number[] })[]) {
+      l.campaigns.set(c.id, { ...c, members: new Set(c.members) });
+    }
+    return l;
+  }
+
   /** The campaign an account was last linked into, if it is still a member. */
   campaignOf(accountId: string): string | null {
     const a = this.accounts.get(accountId);
