@@ -17,8 +17,11 @@ export async function runDetector(
   options: ScenarioOptions,
   everyMs = 15 * 60_000,
   config: DetectorConfig = defaultDetectorConfig,
+  /** Checkpoint and restore the detector at the first evaluation at or after this time. */
+  checkpointAtMs = Number.POSITIVE_INFINITY,
 ): Promise<DetectorRun> {
-  const detector = new Detector(config);
+  let detector = new Detector(config);
+  let restored = false;
   const alerts: Alert[] = [];
   const scores: AccountScore[] = [];
   const campaigns = new Map<string, CampaignUpdate>();
@@ -35,6 +38,10 @@ export async function runDetector(
       detector.observe(r);
     },
     (t) => {
+      if (!restored && t >= checkpointAtMs) {
+        detector = Detector.deserialize(detector.serialize(), config);
+        restored = true;
+      }
       const o = detector.evaluate(t);
       alerts.push(...o.alerts);
       scores.push(...o.scores);

@@ -8,7 +8,7 @@ export interface LifecycleConfig {
   resolveAfter: number;
 }
 
-interface State {
+export interface State {
   id: string;
   openedAt: number;
   revision: number;
@@ -84,6 +84,16 @@ export class AlertLifecycle {
 
   subjects(): string[] {
     return [...this.open.keys()];
+  }
+
+  /** Open alerts' state, for checkpoints. */
+  snapshot(): [string, State][] {
+    return [...this.open].map(([k, v]) => [k, { ...v }]);
+  }
+
+  restore(entries: readonly [string, State][]): void {
+    this.open.clear();
+    for (const [k, v] of entries) this.open.set(k, { ...v });
   }
 
   private resolve(subject: string, nowMs: number, score: number, summary: string): Alert {

@@ -5,7 +5,7 @@ import {
   type LinkerConfig,
 } from "@distillguard/campaigns";
 import type { AccountScore, Alert, CampaignUpdate } from "@distillguard/contract";
-import type { StoreHooks } from "@distillguard/windows";
+import { type StoreHooks, WindowStore } from "@distillguard/windows";
 import { AlertLifecycle } from "./alerts.ts";
 import { type EntityEvent, EntityFeatures, type EntityKind } from "./entities.ts";
 import { AccountFeatures, type FeatureEvent, signalIndex, signalNames } from "./features.ts";
@@ -72,17 +72,23 @@ export class Detector {
   constructor(
     readonly config: DetectorConfig = defaultDetectorConfig,
     hooks: StoreHooks = {},
+    restored?: { accounts: WindowStore; entities: WindowStore | null; linker: CampaignLinker },
   ) {
-    this.features = new AccountFeatures(undefined, {
+    const accountHooks: StoreHooks = {
       ...hooks,
       onLate: (key, t, late) => {
         this.lateEvents++;
         hooks.onLate?.(key, t, late);
       },
-    });
+    };
+    this.features = new AccountFeatures(undefined, accountHooks, restored?.accounts);
     this.scorer = new AccountScorer(config.scorer);
-    this.linker = new CampaignLinker(config.linker);
-    this.entities = config.entities.length > 0 ? new EntityFeatures(config.entities) : null;
+    this.linker = restored?.linker ?? new CampaignLinker(config.linker);
+    this.entities =
+      config.entities.length > 0
+        ? new EntityFeatures(config.entities, undefined, restored?.entities ?? undefined)
+        : null;
+
     this.accountAlerts = new AlertLifecycle("account", {
       openScore: config.scorer.openScore,
       resolveScore: config.scorer.resolveScore,
@@ -183,6 +189,103 @@ export class Detector {
     out.campaigns = c.campaigns;
     out.alerts.push(...c.alerts);
     return out;
+  }
+
+  /**
+   * Checkpoint of everything the detector holds: account and entity windows (their own
+   * compact binary form), the linker, open account alerts and the per-slot bookkeeping.
+   * Sections: u32 length + bytes each; the first is a JSON header.
+   */
+  serialize(): Uint8Array {
+    const slots: [number, string, number, number][] = [];
+    for (let slot = 0; slot < this.slotKey.length; slot++) {
+      const key = this.slotKey[slot];
+      if (key !== undefined)
+        slots.push([slot, key, this.slotRequests[slot] as number, this.touchedFlag[slot] as number]);
+    }
+    const header = {
+      v: 1,
+      lateEvents: this.lateEvents,
+      newModels: [...this.features.newModels],
+      touched: [...this.touchedSlots.subarray(0, this.touchedCount)],
+      slots,
+      alerts: this.accountAlerts.snapshot(),
+    };
+    const sections = [
+      new TextEncoder().encode(JSON.stringify(header)),
+      this.features.store.serialize(),
+      this.entities ? this.entities.store.serialize() : new Uint8Array(0),
+      this.linker.serialize(),
+    ];
+    const out = new Uint8Array(sections.reduce((n, s) => n + 4 + s.length, 0));
+    const view = new DataView(out.buffer);
+    let pos = 0;
+    for (const s of sections) {
+      view.setUint32(pos, s.length);
+      out.set(s, pos + 4);
+      pos += 4 + s.length;
+    }
+    return out;
+  }
+
+  static deserialize(
+    bytes: Uint8Array,
+    config: DetectorConfig = defaultDetectorConfig,
+    hooks: StoreHooks = {},
+  ): Detector {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const sections: Uint8Array[] = [];
+    for (let pos = 0; pos < bytes.length; ) {
+      const n = view.getUint32(pos);
+      sections.push(bytes.subarray(pos + 4, pos + 4 + n));
+      pos += 4 + n;
+    }
+    const [head, accounts, entities, linker] = sections;
+    if (!head || !accounts || !entities || !linker) throw new Error("truncated detector checkpoint");
+    const h = JSON.parse(new TextDecoder().decode(head));
+    if (h.v !== 1) throw new Error(`unsupported detector checkpoint version ${h.v}`);
+    // The restored store counts late events into the detector created just after it.
+    const holder: { d?: Detector } = {};
+    const accountHooks: StoreHooks = {
+      ...hooks,
+      onLate: (key, t, late) => {
+        if (holder.d) holder.d.lateEvents++;
+        hooks.onLate?.(key, t, late);
+      },
+    };
+    const d = new Detector(config, hooks, {
+      accounts: WindowStore.deserialize(accounts, accountHooks),
+      entities: entities.length > 0 ? WindowStore.deserialize(entities) : null,
+      linker: CampaignLinker.deserialize(linker, config.linker),
+    });
+    holder.d = d;
+    d.lateEvents = h.lateEvents;
+    for (const m of h.newModels as string[]) d.features.newModels.add(m);
+    // The window store renumbers slots when it restores: carry the bookkeeping over by key.
+    const newSlot = new Map<string, number>();
+    const store = d.features.store;
+    for (let slot = 0, live = 0; live < store.size; slot++) {
+      const key = store.keyOf(slot);
+      if (key === undefined) continue;
+      newSlot.set(String(key), slot);
+      live++;
+    }
+    const moved = new Map<number, number>();
+    for (const [old, key, requests, flag] of h.slots as [number, string, number, number][]) {
+      const slot = newSlot.get(key);
+      if (slot === undefined) continue;
+      moved.set(old, slot);
+      if (slot >= d.touchedFlag.length) d.grow(slot);
+      d.slotKey[slot] = key;
+      d.slotRequests[slot] = requests;
+      d.touchedFlag[slot] = flag;
+    }
+    for (const old of h.touched as number[]) {
+      const slot = moved.get(old);
+      if (slot !== undefined) d.touchedSlots[d.touchedCount++] = slot;
+    }
+    d.accountAlerts.restore(h.alerts);
+    return d;
   }
 
   /** Signals of one account now, by name (for tests, tools and explanations). */

@@ -75,9 +75,13 @@ export class EntityFeatures {
   private readonly outIndex: Record<string, number>;
   private readonly out: Float64Array;
 
-  constructor(kinds: readonly EntityKind[] = entityKinds, spec: WindowSpec = entitySpec) {
+  constructor(
+    kinds: readonly EntityKind[] = entityKinds,
+    spec: WindowSpec = entitySpec,
+    store?: WindowStore,
+  ) {
     this.kinds = new Set(kinds);
-    this.store = createWindowStore(spec);
+    this.store = store ?? createWindowStore(spec);
     this.cot = this.store.valueIndex("cot");
     this.output = this.store.valueIndex("outputTokens");
     this.account = this.store.hashIndex("account");
