@@ -310,8 +310,8 @@ describe("checkpoints", () => {
           run(b, null, steps.slice(at));
           expect(Array.from(b.serialize())).toEqual(Array.from(a.serialize()));
           expect(logB).toEqual(logA);
-          const { capacity: _ca, allocatedBytes: _aa, ...sa } = a.stats();
-          const { capacity: _cb, allocatedBytes: _ab, ...sb } = b.stats();
+          const { capacity: _ca, allocatedBytes: _aa, chunks: _ka, ...sa } = a.stats();
+          const { capacity: _cb, allocatedBytes: _ab, chunks: _kb, ...sb } = b.stats();
           expect(sb).toEqual(sa);
           const oa = new Float64Array(a.layout.outputs.length);
           const ob = new Float64Array(a.layout.outputs.length);
@@ -387,14 +387,20 @@ describe("lateness, expiry and eviction", () => {
     expect(() => s.update("a", Number.POSITIVE_INFINITY)).toThrow(RangeError);
   });
 
-  it("grows its slots up to maxKeys", () => {
+  it("grows by whole chunks, keeps every key's state in place, allocates within one chunk of need", () => {
     const s = new WindowStore({ ...spec(5000), initialKeys: 4 });
     for (let k = 0; k < 3000; k++) s.update(k, k);
+    for (let k = 0; k < 3000; k += 7) s.update(k, 3000 + k);
     expect(s.size).toBe(3000);
-    expect(s.stats().capacity).toBeGreaterThanOrEqual(3000);
+    const st = s.stats();
+    expect(st.chunks).toBe(3);
+    expect(st.capacity).toBe(3 * 1024);
+    expect(st.allocatedBytes).toBeLessThan((3000 + 1024) * (st.blockBytes + 4));
     const out = new Float64Array(s.layout.outputs.length);
-    s.read(17, "a", 17, out);
-    expect(out[s.outputIndex("count@a")]).toBe(1);
+    for (let k = 0; k < 3000; k++) {
+      s.read(k, "c", 6000, out);
+      expect(out[s.outputIndex("count@c")]).toBe(k % 7 === 0 ? 2 : 1);
+    }
   });
 });
 

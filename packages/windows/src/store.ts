@@ -45,6 +45,8 @@ export interface StoreStats {
   /** Bytes of one key's state, and of all slot storage allocated (state + LRU links). */
   blockBytes: number;
   allocatedBytes: number;
+  /** Storage chunks allocated (each a fixed number of slots). */
+  chunks: number;
 }
 
 const EMPTY_HEAD = Number.NEGATIVE_INFINITY;
@@ -75,6 +77,15 @@ export class WindowStore {
   private readonly hooks: StoreHooks;
   private readonly block: number;
   private readonly maxKeys: number;
+  /**
+   * Slot storage in fixed chunks of 2^chunkShift slots: growth adds a chunk instead of copying
+   * everything into a buffer twice the size, so allocation stays within one chunk of the live
+   * state and no pause grows with the key count. `mem` is the chunk of the slot last addressed
+   * through `at` (a cursor: every block access goes through `at` first).
+   */
+  private readonly chunks: Mem[] = [];
+  private readonly chunkShift: number;
+  private readonly chunkMask: number;
   private mem: Mem;
   private capacity: number;
   private readonly map = new Map<Key, number>();
@@ -132,9 +143,20 @@ export class WindowStore {
     this.ringByName = new Map(this.layout.rings.map((r) => [r.name, r.index]));
     this.maxT = Number.MAX_SAFE_INTEGER;
     this.minT = -Number.MAX_SAFE_INTEGER;
-    this.capacity = Math.min(this.maxKeys, spec.initialKeys ?? 1024);
-    this.mem = allocMem(this.capacity * this.block);
-    this.free = new Int32Array(this.capacity);
+    const chunkSlots = 2 ** Math.ceil(Math.log2(Math.max(1, Math.min(this.maxKeys, 1024))));
+    this.chunkShift = Math.log2(chunkSlots);
+    this.chunkMask = chunkSlots - 1;
+    const initial = Math.max(1, Math.min(this.maxKeys, spec.initialKeys ?? chunkSlots));
+    this.capacity = 0;
+    this.free = new Int32Array(0);
+    this.mem = allocMem(0);
+    while (this.capacity < initial) this.grow();
+  }
+
+  /** Points `mem` at the slot's chunk and returns the slot's byte offset inside it. */
+  private at(slot: number): number {
+    this.mem = this.chunks[slot >>> this.chunkShift] as Mem;
+    return (slot & this.chunkMask) * this.block;
   }
 
   /** Index into `values` of a value input. */
@@ -179,7 +201,9 @@ export class WindowStore {
   /** Newest event time applied for the key (−∞ when unknown). */
   lastEventMs(key: Key): number {
     const s = this.map.get(key);
-    return s === undefined ? Number.NEGATIVE_INFINITY : (this.mem.f64[(s * this.block) >>> 3] ?? 0);
+    if (s === undefined) return Number.NEGATIVE_INFINITY;
+    const base = this.at(s);
+    return this.mem.f64[base >>> 3] ?? 0;
   }
 
   stats(): StoreStats {
@@ -195,6 +219,7 @@ export class WindowStore {
       watermarkMs: this.watermarkMs,
       blockBytes: this.block,
       allocatedBytes: this.capacity * (this.block + 4),
+      chunks: this.chunks.length,
     };
   }
 
@@ -221,8 +246,9 @@ export class WindowStore {
     // Recency for the LRU cap: a stamp in the block's header line, which `apply` touches anyway.
     // An exact LRU linked list touched two more random cache lines per event; replacing it
     // took the update row of bench/windows from ~640k to ~710k events/s (synthetic, 130k keys).
-    this.mem.f64[((slot * this.block) >>> 3) + 1] = ++this.clock;
-    this.apply(slot, t);
+    const base = this.at(slot);
+    this.mem.f64[(base >>> 3) + 1] = ++this.clock;
+    this.apply(base, t);
     this.accepted++;
     return true;
   }
@@ -292,8 +318,7 @@ export class WindowStore {
   /** Removes keys whose newest event is older than nowMs − idleTimeoutMs, least recently updated first. */
   expire(nowMs: number): number {
     const threshold = nowMs - this.layout.spec.idleTimeoutMs;
-    const f64 = this.mem.f64;
-    const idle = this.liveSlots().filter((s) => (f64[(s * this.block) >>> 3] ?? 0) < threshold);
+    const idle = this.liveSlots().filter((s) => this.lastOf(s) < threshold);
     for (const s of idle) this.remove(s, "idle");
     this.expired += idle.length;
     return idle.length;
@@ -314,20 +339,30 @@ export class WindowStore {
 
   /** Live slots, least recently updated first (O(n log n): for expiry, eviction and checkpoints). */
   private liveSlots(): number[] {
-    const f64 = this.mem.f64;
     const slots: number[] = [];
-    for (let s = 0; s < this.highWater; s++) if (this.keys[s] !== undefined) slots.push(s);
-    const stamp = (s: number) => f64[((s * this.block) >>> 3) + 1] ?? 0;
-    return slots.sort((a, b) => stamp(a) - stamp(b));
+    const stamps = new Float64Array(this.highWater);
+    for (let s = 0; s < this.highWater; s++) {
+      if (this.keys[s] === undefined) continue;
+      slots.push(s);
+      const base = this.at(s);
+      stamps[s] = this.mem.f64[(base >>> 3) + 1] ?? 0;
+    }
+    return slots.sort((a, b) => (stamps[a] as number) - (stamps[b] as number));
+  }
+
+  /** Newest event time of a live slot. */
+  private lastOf(slot: number): number {
+    const base = this.at(slot);
+    return this.mem.f64[base >>> 3] ?? 0;
   }
 
   // ---- hot path -------------------------------------------------------------------------
 
-  private apply(slot: number, t: number): void {
+  /** `base`: the slot's offset in `mem`, from `at`. */
+  private apply(base: number, t: number): void {
     const mem = this.mem;
     const f64 = mem.f64;
     const u32 = mem.u32;
-    const base = slot * this.block;
     const last = f64[base >>> 3] ?? 0;
     const layout = this.layout;
 
@@ -470,8 +505,6 @@ export class WindowStore {
   }
 
   private readRing(slot: number, r: RingLayout, t: number, out: Float64Array): void {
-    const mem = this.mem;
-    const u32 = mem.u32;
     const ops = r.ops;
     const scratch = this.scratch[r.index] as OpScratch[];
     for (let oi = 0; oi < ops.length; oi++) {
@@ -499,7 +532,9 @@ export class WindowStore {
     let count = 0;
     let active = 0;
     const n = r.buckets;
-    const base = slot * this.block;
+    const base = slot < 0 ? 0 : this.at(slot);
+    const mem = this.mem;
+    const u32 = mem.u32;
     const head = slot < 0 ? EMPTY_HEAD : (mem.f64[((base + HEADS) >>> 3) + r.index] ?? EMPTY_HEAD);
     if (head !== EMPTY_HEAD) {
       const last = Math.floor(t / r.bucketMs);
@@ -626,7 +661,7 @@ export class WindowStore {
   }
 
   private initSlot(slot: number): void {
-    const base = slot * this.block;
+    const base = this.at(slot);
     this.mem.u8.fill(0, base, base + this.block);
     this.mem.f64[base >>> 3] = Number.NEGATIVE_INFINITY;
     this.mem.f64.fill(EMPTY_HEAD, (base + HEADS) >>> 3, ((base + HEADS) >>> 3) + this.layout.rings.length);
@@ -634,7 +669,7 @@ export class WindowStore {
 
   private remove(slot: number, reason: EvictReason | null): void {
     const key = this.keys[slot] as Key;
-    const last = this.mem.f64[(slot * this.block) >>> 3] ?? 0;
+    const last = this.lastOf(slot);
     this.map.delete(key);
     this.keys[slot] = undefined;
     this.free[this.freeTop++] = slot;
@@ -643,10 +678,9 @@ export class WindowStore {
   }
 
   private grow(): void {
-    const cap = Math.min(this.maxKeys, Math.max(16, this.capacity * 2));
-    const mem = allocMem(cap * this.block);
-    mem.u8.set(this.mem.u8.subarray(0, this.capacity * this.block));
-    this.mem = mem;
+    const slots = this.chunkMask + 1;
+    this.chunks.push(allocMem(slots * this.block));
+    const cap = this.capacity + slots;
     const free = new Int32Array(cap);
     free.set(this.free);
     this.free = free;
@@ -704,7 +738,8 @@ export class WindowStore {
       p += kb.length;
     }
     slots.forEach((s, i) => {
-      out.set(this.mem.u8.subarray(s * this.block, (s + 1) * this.block), blocksAt + i * this.block);
+      const base = this.at(s);
+      out.set(this.mem.u8.subarray(base, base + this.block), blocksAt + i * this.block);
     });
     return out;
   }
@@ -740,8 +775,8 @@ export class WindowStore {
     }
     const blocksAt = align8(p);
     keys.forEach((k, i) => {
-      const s = store.intern(k);
-      store.mem.u8.set(bytes.subarray(blocksAt + i * block, blocksAt + (i + 1) * block), s * block);
+      const base = store.at(store.intern(k));
+      store.mem.u8.set(bytes.subarray(blocksAt + i * block, blocksAt + (i + 1) * block), base);
     });
     const st = [0, 1, 2, 3, 4, 5, 6].map((i) => dv.getFloat64(statsAt + 8 * i, true));
     [
