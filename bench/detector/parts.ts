@@ -1,0 +1,66 @@
+// Where the update path's time goes: each part of Detector.observe alone over the same recorded
+// stream (no evaluate). Used to pick the next optimisation; figures in docs/benchmarks.md.
+//   node --expose-gc --import tsx bench/detector/parts.ts [--duration 2h] [--accounts 125000]
+
+import { CampaignLinker } from "@distillguard/campaigns";
+import type { ApiRequest } from "@distillguard/contract";
+import { AccountFeatures, Detector, defaultDetectorConfig, EntityFeatures } from "@distillguard/detector";
+import { loadAzureTrace, simulate } from "@distillguard/simulator";
+import { benchArgs } from "../scenario.ts";
+
+const { options } = benchArgs({ duration: "2h", accounts: "125000", scenario: "all" }, {});
+const fmt = (n: number) => Math.round(n).toLocaleString("en");
+const strings = new Map<string, string>();
+const intern = (s: string) => strings.get(s) ?? (strings.set(s, s), s);
+const recorded: ApiRequest[] = [];
+await simulate(options, loadAzureTrace(process.env.DG_SIM_TRACE), [
+  {
+    write(d) {
+      const r = d.record;
+      recorded.push({
+        ...r,
+        account_id: intern(r.account_id),
+        client_address: intern(r.client_address),
+        request_model: intern(r.request_model),
+        prompt_simhash: Buffer.from(r.prompt_simhash),
+        prompt_template_hash: Buffer.from(r.prompt_template_hash),
+        system_prompt_hash: r.system_prompt_hash ? Buffer.from(r.system_prompt_hash) : null,
+      });
+    },
+    close() {},
+  },
+]);
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const parts: Record<string, () => (e: ApiRequest) => void> = {
+  "loop only": () => () => {},
+  "account windows": () => {
+    const f = new AccountFeatures();
+    return (e) => f.observe(e);
+  },
+  linker: () => {
+    const l = new CampaignLinker();
+    return (e) => l.observe(e);
+  },
+  "entity windows (default kinds)": () => {
+    const x = new EntityFeatures(defaultDetectorConfig.entities);
+    return (e) => x.observe(e);
+  },
+  "Detector.observe (all of it)": () => {
+    const d = new Detector();
+    return (e) => d.observe(e);
+  },
+};
+console.log(`${fmt(recorded.length)} events; median of 3 runs per part`);
+for (const [name, make] of Object.entries(parts)) {
+  const rates: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const f = make();
+    gc();
+    const t0 = performance.now();
+    for (const e of recorded) f(e);
+    rates.push(recorded.length / ((performance.now() - t0) / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  const r = rates[1] as number;
+  console.log(`${name.padEnd(32)} ${fmt(r).padStart(12)} events/s  ${(1e6 / r).toFixed(3)} µs/event`);
+}
