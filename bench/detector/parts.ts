@@ -11,7 +11,12 @@ import { benchArgs } from "../scenario.ts";
 const { options } = benchArgs({ duration: "2h", accounts: "125000", scenario: "all" }, {});
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 const strings = new Map<string, string>();
-const intern = (s: string) => strings.get(s) ?? (strings.set(s, s), s);
+const intern = (s: string) => {
+  const known = strings.get(s);
+  if (known !== undefined) return known;
+  strings.set(s, s);
+  return s;
+};
 const recorded: ApiRequest[] = [];
 await simulate(options, loadAzureTrace(process.env.DG_SIM_TRACE), [
   {
