@@ -3,3 +3,4 @@ export { type DeadLetterReason, DLQ_HEADERS, deadLetter, readDeadLetter } from "
 export { createKafka, createProducer, ensureTopic } from "./kafka.ts";
 export { createLogger, type LogFormat, type Logger } from "./logger.ts";
 export { type ConnectionSettings, connectionSettings } from "./settings.ts";
+export { createMetrics, defaultRegistry, type ServiceMetrics, serveMetrics } from "./metrics.ts";
