@@ -27,6 +27,12 @@ export interface DetectorConfig {
    * one-offs); API keys and orgs nearly mirror accounts. All can be switched on.
    */
   entities: readonly EntityKind[];
+  /**
+   * Run the campaign linker in process. A streaming deployment partitions accounts across
+   * detector instances, so each would see a slice of every campaign: there the linker runs as
+   * its own service over all partitions and this is false.
+   */
+  link: boolean;
   version: string;
 }
 
@@ -36,6 +42,7 @@ export const defaultDetectorConfig: DetectorConfig = {
   baselineSample: 20_000,
   reportScore: 1,
   entities: ["ip_prefix", "asn", "tls", "user_agent"],
+  link: true,
   version: "0.1.0",
 };
 
@@ -105,7 +112,7 @@ export class Detector {
     // A late event is counted by the store's hook; the linker's per-account totals still take
     // it (they are not windowed), so nothing the leakage account needs is lost.
     if (this.features.observe(e)) this.touch(this.features.store.lastSlot, e.account_id);
-    this.linker.observe(e);
+    if (this.config.link) this.linker.observe(e);
     this.entities?.observe(e);
   }
 
@@ -185,9 +192,11 @@ export class Detector {
       const alert = this.accountAlerts.quiet(a, nowMs);
       if (alert) out.alerts.push(alert);
     }
-    const c = this.linker.evaluate(nowMs);
-    out.campaigns = c.campaigns;
-    out.alerts.push(...c.alerts);
+    if (this.config.link) {
+      const c = this.linker.evaluate(nowMs);
+      out.campaigns = c.campaigns;
+      out.alerts.push(...c.alerts);
+    }
     return out;
   }
 
