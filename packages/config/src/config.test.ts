@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { boolean, brokerList, describeConfig, integer, oneOf, parseConfig, string, url } from "./config.ts";
+import {
+  boolean,
+  brokerList,
+  describeConfig,
+  duration,
+  integer,
+  oneOf,
+  parseConfig,
+  string,
+  url,
+} from "./config.ts";
 import { ConfigError } from "./errors.ts";
 
 const spec = {
@@ -120,5 +130,23 @@ describe("parseConfig", () => {
       default: "127.0.0.1:9092",
       doc: "Kafka bootstrap servers",
     });
+  });
+});
+
+describe("duration", () => {
+  const spec = {
+    every: duration({ env: "X_EVERY", doc: "d", default: 900_000, minMs: 1_000, maxMs: 86_400_000 }),
+  };
+  it("parses units to milliseconds and shows defaults in the largest whole unit", () => {
+    expect(parseConfig(spec, {}).every).toBe(900_000);
+    expect(parseConfig(spec, { X_EVERY: "30s" }).every).toBe(30_000);
+    expect(parseConfig(spec, { X_EVERY: "1.5h" }).every).toBe(5_400_000);
+    expect(parseConfig(spec, { X_EVERY: "2500ms" }).every).toBe(2_500);
+    expect(spec.every.shownDefault).toBe("15m");
+  });
+  it("rejects what is not a duration or is out of range, saying what would do", () => {
+    for (const bad of ["15", "m", "-5s", "0.5s", "2d"]) {
+      expect(() => parseConfig(spec, { X_EVERY: bad })).toThrow(/X_EVERY.*between 1s and 1d/);
+    }
   });
 });

@@ -79,6 +79,35 @@ export function boolean(opts: FieldOptions<boolean>) {
   );
 }
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration like `250ms`, `30s`, `15m`, `6h`, `1d`, parsed to milliseconds. */
+export function duration(opts: FieldOptions<number> & { minMs: number; maxMs: number }) {
+  const show = (ms: number) => {
+    for (const [u, f] of [
+      ["d", 86_400_000],
+      ["h", 3_600_000],
+      ["m", 60_000],
+      ["s", 1_000],
+    ] as const) {
+      if (ms >= f && ms % f === 0) return `${ms / f}${u}`;
+    }
+    return `${ms}ms`;
+  };
+  return field(
+    opts,
+    (raw) => {
+      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(raw.trim());
+      const ms = m ? Math.round(Number(m[1]) * (UNIT_MS[m[2] as string] as number)) : Number.NaN;
+      if (!(ms >= opts.minMs && ms <= opts.maxMs)) {
+        throw `must be a duration between ${show(opts.minMs)} and ${show(opts.maxMs)}, a number with ms, s, m, h or d`;
+      }
+      return ms;
+    },
+    show,
+  );
+}
+
 export function oneOf<const T extends string>(opts: FieldOptions<T> & { values: readonly T[] }) {
   return field(
     opts,

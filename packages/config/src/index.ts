@@ -3,6 +3,7 @@ export {
   brokerList,
   type ConfigSpec,
   describeConfig,
+  duration,
   type Field,
   integer,
   oneOf,
