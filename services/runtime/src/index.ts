@@ -1,6 +1,14 @@
+export { Changelog } from "./changelog.ts";
 export { type ClickHouseClient, createClickHouse, ensureDatabase } from "./clickhouse.ts";
 export { type DeadLetterReason, DLQ_HEADERS, deadLetter, readDeadLetter } from "./dead-letter.ts";
 export { createKafka, createProducer, ensureTopic } from "./kafka.ts";
 export { createLogger, type LogFormat, type Logger } from "./logger.ts";
-export { type ConnectionSettings, connectionSettings } from "./settings.ts";
 export { createMetrics, defaultRegistry, type ServiceMetrics, serveMetrics } from "./metrics.ts";
+export {
+  type BatchOutput,
+  type PartitionProcessor,
+  type ProcessorRunner,
+  runProcessor,
+} from "./processor.ts";
+export { runServiceMain, type Startable } from "./service-main.ts";
+export { type ConnectionSettings, connectionSettings, topicName, topicSettings } from "./settings.ts";
