@@ -51,6 +51,8 @@ describe("Detector with link: false (the streaming detector's mode)", () => {
     expect(b.campaigns).toEqual([]);
     expect(b.alerts.filter((x) => x.subject_kind === "campaign")).toEqual([]);
     expect(unlinked.explain("acct-1", now)).toEqual(linked.explain("acct-1", now));
-    expect(b.scores.map((s) => [s.account_id, s.score])).toEqual(a.scores.map((s) => [s.account_id, s.score]));
+    expect(b.scores.map((s) => [s.account_id, s.score])).toEqual(
+      a.scores.map((s) => [s.account_id, s.score]),
+    );
   });
 });

@@ -90,7 +90,7 @@ export class Detector {
     };
     this.features = new AccountFeatures(undefined, accountHooks, restored?.accounts);
     this.scorer = new AccountScorer(config.scorer);
-    this.linker = restored?.linker ?? new CampaignLinker(config.linker);
+    this.linker = restored?.linker ?? new CampaignLinker(linkerConfigOf(config));
     this.entities =
       config.entities.length > 0
         ? new EntityFeatures(config.entities, undefined, restored?.entities ?? undefined)
@@ -108,12 +108,20 @@ export class Detector {
     this.features.newModels.add(model);
   }
 
-  observe(e: DetectorEvent): void {
+  /** Returns false for an event later than the allowed lateness (counted, not windowed). */
+  observe(e: DetectorEvent): boolean {
     // A late event is counted by the store's hook; the linker's per-account totals still take
     // it (they are not windowed), so nothing the leakage account needs is lost.
-    if (this.features.observe(e)) this.touch(this.features.store.lastSlot, e.account_id);
+    const accepted = this.features.observe(e);
+    if (accepted) this.touch(this.features.store.lastSlot, e.account_id);
     if (this.config.link) this.linker.observe(e);
     this.entities?.observe(e);
+    return accepted;
+  }
+
+  /** Event time before which no further event is accepted (max event time − allowed lateness). */
+  get watermarkMs(): number {
+    return this.features.store.watermarkMs;
   }
 
   private touch(slot: number, account: string): void {
@@ -265,7 +273,7 @@ export class Detector {
     const d = new Detector(config, hooks, {
       accounts: WindowStore.deserialize(accounts, accountHooks),
       entities: entities.length > 0 ? WindowStore.deserialize(entities) : null,
-      linker: CampaignLinker.deserialize(linker, config.linker),
+      linker: CampaignLinker.deserialize(linker, linkerConfigOf(config)),
     });
     holder.d = d;
     d.lateEvents = h.lateEvents;
@@ -302,6 +310,11 @@ export class Detector {
     if (!this.features.signals(account, nowMs, this.vector)) return null;
     return Object.fromEntries(signalNames.map((n, i) => [n, this.vector[i] ?? 0]));
   }
+}
+
+/** Without linking the linker stays empty: no 12 MB admission table per detector instance. */
+function linkerConfigOf(config: DetectorConfig): LinkerConfig {
+  return config.link ? config.linker : { ...config.linker, admissionSlots: 1 };
 }
 
 function fmt(x: number): string {

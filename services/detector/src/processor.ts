@@ -1,0 +1,186 @@
+import {
+  type AccountScore,
+  type Alert,
+  type ApiRequest,
+  accountScoreCodec,
+  alertCodec,
+  apiRequestCodec,
+  ContractError,
+} from "@distillguard/contract";
+import { Detector, type DetectorConfig } from "@distillguard/detector";
+import {
+  type BatchOutput,
+  type Changelog,
+  deadLetter,
+  type Logger,
+  type PartitionProcessor,
+} from "@distillguard/runtime";
+import type { Message } from "kafkajs";
+
+import { LINK_HEADERS } from "./links.ts";
+
+export interface DetectorTask {
+  detector: Detector;
+  /** Next evaluation time (event time), set by the first event. */
+  nextEvalMs: number | null;
+  /** Last watermark announced on the links topic. */
+  lastTickMs: number;
+  /** Wall clock of the last checkpoint (the shell's clock; the detector never reads one). */
+  checkpointedAt: number;
+}
+
+export interface DetectorProcessorOptions {
+  config: DetectorConfig;
+  changelog: Changelog;
+  logger: Logger;
+  topics: { scores: string; alerts: string; links: string };
+  /** Event time between evaluations (scores, alerts). */
+  evaluateEveryMs: number;
+  /** Grain of the watermarks forwarded to the linker. */
+  linkTickMs: number;
+  /** Checkpoint at least this often (wall clock) even without an evaluation. */
+  checkpointEveryMs: number;
+  partitionCount: (topic: string) => Promise<number>;
+  now?: () => number;
+}
+
+const SERVICE = "detector";
+
+/**
+ * One Detector per input partition. Everything it emits is a function of the partition's
+ * records in offset order: evaluations happen when event time crosses a boundary, watermarks
+ * are announced right after the record that moved them. So replaying from a checkpoint
+ * re-emits byte-identical records.
+ */
+export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProcessor<DetectorTask> {
+  const now = opts.now ?? Date.now;
+  let snapshots = new Map<string, { bytes: Buffer; meta: Record<string, unknown> }>();
+  const sources = new Map<string, number>();
+  const name = (topic: string, partition: number) => `detector/${topic}/${partition}`;
+
+  return {
+    async prepare(topic, partitions) {
+      const mine = new Set(partitions.map((p) => name(topic, p)));
+      snapshots = await opts.changelog.readAll(opts.logger, (n) => mine.has(n));
+      sources.set(topic, await opts.partitionCount(topic));
+    },
+
+    async open(topic, partition) {
+      const snap = snapshots.get(name(topic, partition));
+      snapshots.delete(name(topic, partition));
+      if (!snap) {
+        return {
+          state: {
+            detector: new Detector(opts.config),
+            nextEvalMs: null,
+            lastTickMs: Number.NEGATIVE_INFINITY,
+            checkpointedAt: now(),
+          },
+          resumeAt: null,
+        };
+      }
+      const m = snap.meta as { nextOffset: string; nextEvalMs: number | null; lastTickMs: number | null };
+      return {
+        state: {
+          detector: Detector.deserialize(snap.bytes, opts.config),
+          nextEvalMs: m.nextEvalMs,
+          lastTickMs: m.lastTickMs ?? Number.NEGATIVE_INFINITY,
+          checkpointedAt: now(),
+        },
+        resumeAt: m.nextOffset,
+      };
+    },
+
+    process(task, topic, partition, messages): BatchOutput {
+      const scores: Message[] = [];
+      const alerts: Message[] = [];
+      const links: Message[] = [];
+      const dead: Message[] = [];
+      const deadKinds: string[] = [];
+      let late = 0;
+      const partitions = String(sources.get(topic) ?? 0);
+      const p = String(partition);
+      const d = task.detector;
+      const emit = (out: { scores: AccountScore[]; alerts: Alert[] }) => {
+        for (const s of out.scores) scores.push({ key: s.account_id, value: accountScoreCodec.encode(s) });
+        for (const a of out.alerts) alerts.push({ key: a.subject_id, value: alertCodec.encode(a) });
+      };
+      for (const m of messages) {
+        let r: ApiRequest;
+        try {
+          r = apiRequestCodec.decode(m.value ?? Buffer.alloc(0));
+        } catch (e) {
+          if (!(e instanceof ContractError)) throw e;
+          dead.push(
+            deadLetter(m, { topic, partition, service: SERVICE }, { message: e.message, kind: e.kind }),
+          );
+          deadKinds.push(e.kind);
+          continue;
+        }
+        const t = r.event_time_ms;
+        if (task.nextEvalMs === null)
+          task.nextEvalMs = (Math.floor(t / opts.evaluateEveryMs) + 1) * opts.evaluateEveryMs;
+        while (t >= task.nextEvalMs) {
+          emit(d.evaluate(task.nextEvalMs));
+          task.nextEvalMs += opts.evaluateEveryMs;
+        }
+        if (!d.observe(r)) {
+          late++;
+          continue;
+        }
+        links.push({
+          key: r.prompt_template_hash,
+          value: m.value,
+          headers: {
+            [LINK_HEADERS.kind]: "observation",
+            [LINK_HEADERS.sourcePartition]: p,
+            [LINK_HEADERS.sourceOffset]: m.offset,
+          },
+        });
+        const tick = Math.floor(d.watermarkMs / opts.linkTickMs) * opts.linkTickMs;
+        if (tick > task.lastTickMs) {
+          task.lastTickMs = tick;
+          links.push({
+            key: "watermark",
+            value: null,
+            headers: {
+              [LINK_HEADERS.kind]: "watermark",
+              [LINK_HEADERS.sourcePartition]: p,
+              [LINK_HEADERS.sourcePartitions]: partitions,
+              [LINK_HEADERS.watermarkMs]: String(tick),
+            },
+          });
+        }
+      }
+      return {
+        outputs: [
+          { topic: opts.topics.scores, messages: scores },
+          { topic: opts.topics.alerts, messages: alerts },
+          { topic: opts.topics.links, messages: links },
+        ],
+        dead,
+        deadKinds,
+        late,
+      };
+    },
+
+    async checkpoint(task, topic, partition, nextOffset, force) {
+      // On a wall-clock cadence: a checkpoint's content is the state at an input offset, so when
+      // it is taken changes how much a restart replays, never what the replay produces.
+      const due = now() - task.checkpointedAt >= opts.checkpointEveryMs;
+      if (!force && !due) return;
+      const bytes = task.detector.serialize();
+      await opts.changelog.write(name(topic, partition), bytes, {
+        nextOffset,
+        nextEvalMs: task.nextEvalMs,
+        lastTickMs: Number.isFinite(task.lastTickMs) ? task.lastTickMs : null,
+      });
+      task.checkpointedAt = now();
+      opts.logger.debug({ partition, nextOffset, bytes: bytes.length }, "checkpoint written");
+    },
+
+    size(task) {
+      return task.detector.features.store.stats().allocatedBytes;
+    },
+  };
+}

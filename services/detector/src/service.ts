@@ -1,0 +1,81 @@
+import { defaultDetectorConfig } from "@distillguard/detector";
+import {
+  Changelog,
+  createMetrics,
+  createProducer,
+  ensureTopic,
+  type Logger,
+  type ProcessorRunner,
+  runProcessor,
+} from "@distillguard/runtime";
+import type { Kafka, Producer } from "kafkajs";
+import { detectorProcessor } from "./processor.ts";
+import type { DetectorSettings } from "./settings.ts";
+
+/** Link watermarks every minute of event time: the linker's buffer holds about that much. */
+const LINK_TICK_MS = 60_000;
+
+export interface DetectorService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): ReturnType<ProcessorRunner["stats"]>;
+}
+
+/** Creates the topics the detector writes (the input belongs to the ingest). */
+export async function ensureDetectorTopics(kafka: Kafka, s: DetectorSettings): Promise<void> {
+  await ensureTopic(kafka, s.scoresTopic, { partitions: 3 });
+  await ensureTopic(kafka, s.alertsTopic, { partitions: 3 });
+  await ensureTopic(kafka, s.linksTopic, { partitions: 1 });
+  await ensureTopic(kafka, s.dlqTopic, { partitions: 1 });
+  await Changelog.ensure(kafka, s.changelogTopic);
+}
+
+export function createDetectorService(
+  s: DetectorSettings,
+  deps: { kafka: Kafka; logger: Logger; onFatal?: (e: Error) => void },
+): DetectorService {
+  const logger = deps.logger.child({ service: "detector" });
+  let producer: Producer | undefined;
+  let runner: ProcessorRunner | undefined;
+  return {
+    async start() {
+      producer = createProducer(deps.kafka, { maxInFlightRequests: 1 });
+      await producer.connect();
+      const changelog = new Changelog(deps.kafka, s.changelogTopic, producer);
+      runner = runProcessor({
+        kafka: deps.kafka,
+        logger,
+        metrics: createMetrics("detector"),
+        groupId: s.groupId,
+        topic: s.requestsTopic,
+        dlqTopic: s.dlqTopic,
+        onFatal: deps.onFatal,
+        processor: detectorProcessor({
+          config: { ...defaultDetectorConfig, link: false },
+          changelog,
+          logger,
+          topics: { scores: s.scoresTopic, alerts: s.alertsTopic, links: s.linksTopic },
+          evaluateEveryMs: s.evaluateEvery,
+          linkTickMs: LINK_TICK_MS,
+          checkpointEveryMs: s.checkpointEvery,
+          partitionCount: async (topic) => {
+            const admin = deps.kafka.admin();
+            await admin.connect();
+            try {
+              const md = await admin.fetchTopicMetadata({ topics: [topic] });
+              return md.topics[0]?.partitions.length ?? 0;
+            } finally {
+              await admin.disconnect();
+            }
+          },
+        }),
+      });
+      await runner.start();
+    },
+    async stop() {
+      await runner?.stop();
+      await producer?.disconnect();
+    },
+    stats: () => runner?.stats() ?? { records: 0, batches: 0, dead: 0, partitions: [], assigned: [] },
+  };
+}

@@ -1,0 +1,41 @@
+import { duration, integer, type Parsed, string } from "@distillguard/config";
+import { connectionSettings, topicName, topicSettings } from "@distillguard/runtime";
+
+export const detectorSettings = {
+  ...connectionSettings,
+  ...topicSettings,
+  changelogTopic: string({
+    env: "DG_DETECTOR_CHANGELOG_TOPIC",
+    doc: "Compacted topic holding each partition's detector checkpoint",
+    default: "dg-detector-changelog",
+    ...topicName,
+  }),
+  groupId: string({
+    env: "DG_DETECTOR_GROUP",
+    doc: "Consumer group of the detectors",
+    default: "dg-detector",
+  }),
+  evaluateEvery: duration({
+    env: "DG_DETECTOR_EVALUATE_EVERY",
+    doc: "Event time between evaluations (account scores, alerts)",
+    default: 5 * 60_000,
+    minMs: 10_000,
+    maxMs: 6 * 3_600_000,
+  }),
+  checkpointEvery: duration({
+    env: "DG_DETECTOR_CHECKPOINT_EVERY",
+    doc: "Wall time between checkpoints: a restart replays at most about this much processing",
+    default: 30_000,
+    minMs: 1_000,
+    maxMs: 3_600_000,
+  }),
+  metricsPort: integer({
+    env: "DG_DETECTOR_METRICS_PORT",
+    doc: "Port of the Prometheus /metrics endpoint; 0 turns it off",
+    default: 9464,
+    min: 0,
+    max: 65535,
+  }),
+};
+
+export type DetectorSettings = Parsed<typeof detectorSettings>;

@@ -1,0 +1,3 @@
+export { type LinkerTask, linkerProcessor } from "./processor.ts";
+export { createLinkerService, ensureLinkerTopics, type LinkerService } from "./service.ts";
+export { type LinkerSettings, linkerSettings } from "./settings.ts";

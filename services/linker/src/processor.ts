@@ -1,0 +1,273 @@
+import { CampaignLinker, type LinkerConfig } from "@distillguard/campaigns";
+import {
+  type ApiRequest,
+  alertCodec,
+  apiRequestCodec,
+  ContractError,
+  campaignUpdateCodec,
+} from "@distillguard/contract";
+import { LINK_HEADERS } from "@distillguard/detector-service";
+import {
+  type BatchOutput,
+  type Changelog,
+  deadLetter,
+  type Logger,
+  type PartitionProcessor,
+} from "@distillguard/runtime";
+import type { Message } from "kafkajs";
+
+interface Pending {
+  t: number;
+  source: number;
+  offset: bigint;
+  bytes: Buffer;
+  event: ApiRequest;
+}
+
+export interface LinkerTask {
+  linker: CampaignLinker;
+  /** Source partitions of the detectors' input, learnt from their watermarks. */
+  sources: number;
+  watermarks: Map<number, number>;
+  /** Highest source offset taken per source partition: a detector's replay is dropped by it. */
+  maxSeen: Map<number, bigint>;
+  /** Observations not yet applied: the linker applies them in event-time order per interval. */
+  buffer: Pending[];
+  /** Every observation before this event time has been applied. */
+  appliedUntilMs: number | null;
+  nextEvalMs: number | null;
+  checkpointedAt: number;
+  late: number;
+}
+
+export interface LinkerProcessorOptions {
+  config: LinkerConfig;
+  changelog: Changelog;
+  logger: Logger;
+  topics: { campaigns: string; alerts: string };
+  evaluateEveryMs: number;
+  checkpointEveryMs: number;
+  now?: () => number;
+}
+
+const SERVICE = "linker";
+
+/**
+ * The campaign linker over every detector partition. The links topic interleaves the
+ * detectors' outputs in whatever order they ran; to give the same campaigns whatever that
+ * order, observations wait in a buffer until every source partition's watermark passed them,
+ * then are applied sorted by (event time, source partition, source offset), and evaluations
+ * happen at fixed event times. A detector replaying after a crash re-sends observations it
+ * sent before: their source offsets are at or below `maxSeen`, so they are dropped.
+ */
+export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcessor<LinkerTask> {
+  const now = opts.now ?? Date.now;
+  let snapshots = new Map<string, { bytes: Buffer; meta: Record<string, unknown> }>();
+  const name = (topic: string, partition: number) => `linker/${topic}/${partition}`;
+
+  function fresh(): LinkerTask {
+    return {
+      linker: new CampaignLinker(opts.config),
+      sources: 0,
+      watermarks: new Map(),
+      maxSeen: new Map(),
+      buffer: [],
+      appliedUntilMs: null,
+      nextEvalMs: null,
+      checkpointedAt: now(),
+      late: 0,
+    };
+  }
+
+  /** Applies buffered observations before `untilMs`, in a fixed order. */
+  function apply(task: LinkerTask, untilMs: number): void {
+    const ready: Pending[] = [];
+    const rest: Pending[] = [];
+    for (const o of task.buffer) (o.t < untilMs ? ready : rest).push(o);
+    ready.sort(
+      (a, b) => a.t - b.t || a.source - b.source || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0),
+    );
+    for (const o of ready) task.linker.observe(o.event);
+    task.buffer = rest;
+    task.appliedUntilMs = untilMs;
+  }
+
+  /** Advances to the lowest watermark over all sources: apply, evaluate on the way. */
+  function advance(task: LinkerTask, campaigns: Message[], alerts: Message[]): void {
+    if (task.sources === 0 || task.watermarks.size < task.sources) return;
+    let low = Number.POSITIVE_INFINITY;
+    for (let p = 0; p < task.sources; p++)
+      low = Math.min(low, task.watermarks.get(p) ?? Number.NEGATIVE_INFINITY);
+    if (!Number.isFinite(low) || (task.appliedUntilMs !== null && low <= task.appliedUntilMs)) return;
+    if (task.nextEvalMs === null) {
+      let first = low;
+      // The earliest observation before `low` is the stream's earliest whatever the interleaving
+      // (every source forwarded all of those before announcing its watermark).
+      for (const o of task.buffer) if (o.t < low) first = Math.min(first, o.t);
+      task.nextEvalMs = (Math.floor(first / opts.evaluateEveryMs) + 1) * opts.evaluateEveryMs;
+    }
+    while (task.nextEvalMs <= low) {
+      apply(task, task.nextEvalMs);
+      const out = task.linker.evaluate(task.nextEvalMs);
+      for (const c of out.campaigns)
+        campaigns.push({ key: c.campaign_id, value: campaignUpdateCodec.encode(c) });
+      for (const a of out.alerts) alerts.push({ key: a.subject_id, value: alertCodec.encode(a) });
+      task.nextEvalMs += opts.evaluateEveryMs;
+    }
+    apply(task, low);
+  }
+
+  return {
+    async prepare(topic, partitions) {
+      if (partitions.length > 1 || (partitions[0] ?? 0) !== 0) {
+        throw new Error(
+          `the links topic ${topic} must have exactly one partition: the linker needs every observation (got ${partitions.join(", ")})`,
+        );
+      }
+      const mine = new Set(partitions.map((p) => name(topic, p)));
+      snapshots = await opts.changelog.readAll(opts.logger, (n) => mine.has(n));
+    },
+
+    async open(topic, partition) {
+      const snap = snapshots.get(name(topic, partition));
+      if (!snap) return { state: fresh(), resumeAt: null };
+      return { state: restore(snap.bytes, opts.config, now()), resumeAt: String(snap.meta.nextOffset) };
+    },
+
+    process(task, topic, partition, messages): BatchOutput {
+      const campaigns: Message[] = [];
+      const alerts: Message[] = [];
+      const dead: Message[] = [];
+      const deadKinds: string[] = [];
+      const lateBefore = task.late;
+      for (const m of messages) {
+        const h = (k: string) => m.headers?.[k]?.toString();
+        const kind = h(LINK_HEADERS.kind);
+        const source = Number(h(LINK_HEADERS.sourcePartition));
+        if (kind === "watermark") {
+          task.sources = Math.max(task.sources, Number(h(LINK_HEADERS.sourcePartitions) ?? 0));
+          const w = Number(h(LINK_HEADERS.watermarkMs));
+          if (w > (task.watermarks.get(source) ?? Number.NEGATIVE_INFINITY)) task.watermarks.set(source, w);
+          advance(task, campaigns, alerts);
+          continue;
+        }
+        const offsetText = h(LINK_HEADERS.sourceOffset);
+        if (kind !== "observation" || !Number.isInteger(source) || offsetText === undefined) {
+          dead.push(
+            deadLetter(
+              m,
+              { topic, partition, service: SERVICE },
+              { message: "not a link record", kind: "link-headers" },
+            ),
+          );
+          deadKinds.push("link-headers");
+          continue;
+        }
+        const offset = BigInt(offsetText);
+        if (offset <= (task.maxSeen.get(source) ?? -1n)) continue;
+        task.maxSeen.set(source, offset);
+        let event: ApiRequest;
+        try {
+          event = apiRequestCodec.decode(m.value ?? Buffer.alloc(0));
+        } catch (e) {
+          if (!(e instanceof ContractError)) throw e;
+          dead.push(
+            deadLetter(m, { topic, partition, service: SERVICE }, { message: e.message, kind: e.kind }),
+          );
+          deadKinds.push(e.kind);
+          continue;
+        }
+        if (task.appliedUntilMs !== null && event.event_time_ms < task.appliedUntilMs) {
+          // Cannot happen while detectors keep their watermark promise; counted if it does.
+          task.late++;
+          continue;
+        }
+        task.buffer.push({ t: event.event_time_ms, source, offset, bytes: m.value as Buffer, event });
+      }
+      return {
+        outputs: [
+          { topic: opts.topics.campaigns, messages: campaigns },
+          { topic: opts.topics.alerts, messages: alerts },
+        ],
+        dead,
+        deadKinds,
+        late: task.late - lateBefore,
+      };
+    },
+
+    async checkpoint(task, topic, partition, nextOffset, force) {
+      // On a wall-clock cadence: a checkpoint's content is the state at an input offset, so when
+      // it is taken changes how much a restart replays, never what the replay produces.
+      const due = now() - task.checkpointedAt >= opts.checkpointEveryMs;
+      if (!force && !due) return;
+      const bytes = snapshot(task);
+      await opts.changelog.write(name(topic, partition), bytes, { nextOffset });
+      task.checkpointedAt = now();
+      opts.logger.debug(
+        { nextOffset, bytes: bytes.length, buffered: task.buffer.length },
+        "checkpoint written",
+      );
+    },
+
+    size(task) {
+      return task.buffer.length * 300 + task.linker.activeAccounts * 400;
+    },
+  };
+}
+
+/** Checkpoint: a JSON head, the linker's own bytes, then the buffered observations' bytes. */
+function snapshot(task: LinkerTask): Uint8Array {
+  const head = Buffer.from(
+    JSON.stringify({
+      v: 1,
+      sources: task.sources,
+      watermarks: [...task.watermarks],
+      maxSeen: [...task.maxSeen].map(([p, o]) => [p, o.toString()]),
+      buffer: task.buffer.map((o) => [o.source, o.offset.toString(), o.bytes.length]),
+      appliedUntilMs: task.appliedUntilMs,
+      nextEvalMs: task.nextEvalMs,
+      late: task.late,
+    }),
+  );
+  const linker = task.linker.serialize();
+  const parts: Buffer[] = [u32(head.length), head, u32(linker.length), Buffer.from(linker)];
+  for (const o of task.buffer) parts.push(o.bytes);
+  return Buffer.concat(parts);
+}
+
+function restore(bytes: Buffer, config: LinkerConfig, nowMs: number): LinkerTask {
+  let pos = 0;
+  const take = () => {
+    const n = bytes.readUInt32BE(pos);
+    const b = bytes.subarray(pos + 4, pos + 4 + n);
+    pos += 4 + n;
+    return b;
+  };
+  const h = JSON.parse(take().toString());
+  if (h.v !== 1) throw new Error(`unsupported linker checkpoint version ${h.v}`);
+  const linker = CampaignLinker.deserialize(take(), config);
+  const buffer: Pending[] = [];
+  for (const [source, offset, len] of h.buffer as [number, string, number][]) {
+    const b = Buffer.from(bytes.subarray(pos, pos + len));
+    pos += len;
+    const event = apiRequestCodec.decode(b);
+    buffer.push({ t: event.event_time_ms, source, offset: BigInt(offset), bytes: b, event });
+  }
+  return {
+    linker,
+    sources: h.sources,
+    watermarks: new Map(h.watermarks),
+    maxSeen: new Map((h.maxSeen as [number, string][]).map(([p, o]) => [p, BigInt(o)])),
+    buffer,
+    appliedUntilMs: h.appliedUntilMs,
+    nextEvalMs: h.nextEvalMs,
+    checkpointedAt: nowMs,
+    late: h.late,
+  };
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}

@@ -1,0 +1,65 @@
+import { defaultLinkerConfig } from "@distillguard/campaigns";
+import {
+  Changelog,
+  createMetrics,
+  createProducer,
+  ensureTopic,
+  type Logger,
+  type ProcessorRunner,
+  runProcessor,
+} from "@distillguard/runtime";
+import type { Kafka, Producer } from "kafkajs";
+import { linkerProcessor } from "./processor.ts";
+import type { LinkerSettings } from "./settings.ts";
+
+export interface LinkerService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): ReturnType<ProcessorRunner["stats"]>;
+}
+
+export async function ensureLinkerTopics(kafka: Kafka, s: LinkerSettings): Promise<void> {
+  await ensureTopic(kafka, s.linksTopic, { partitions: 1 });
+  await ensureTopic(kafka, s.campaignsTopic, { partitions: 3 });
+  await ensureTopic(kafka, s.alertsTopic, { partitions: 3 });
+  await ensureTopic(kafka, s.dlqTopic, { partitions: 1 });
+  await Changelog.ensure(kafka, s.changelogTopic);
+}
+
+export function createLinkerService(
+  s: LinkerSettings,
+  deps: { kafka: Kafka; logger: Logger; onFatal?: (e: Error) => void },
+): LinkerService {
+  const logger = deps.logger.child({ service: "linker" });
+  let producer: Producer | undefined;
+  let runner: ProcessorRunner | undefined;
+  return {
+    async start() {
+      producer = createProducer(deps.kafka, { maxInFlightRequests: 1 });
+      await producer.connect();
+      runner = runProcessor({
+        kafka: deps.kafka,
+        logger,
+        metrics: createMetrics("linker"),
+        groupId: s.groupId,
+        topic: s.linksTopic,
+        dlqTopic: s.dlqTopic,
+        onFatal: deps.onFatal,
+        processor: linkerProcessor({
+          config: defaultLinkerConfig,
+          changelog: new Changelog(deps.kafka, s.changelogTopic, producer),
+          logger,
+          topics: { campaigns: s.campaignsTopic, alerts: s.alertsTopic },
+          evaluateEveryMs: s.evaluateEvery,
+          checkpointEveryMs: s.checkpointEvery,
+        }),
+      });
+      await runner.start();
+    },
+    async stop() {
+      await runner?.stop();
+      await producer?.disconnect();
+    },
+    stats: () => runner?.stats() ?? { records: 0, batches: 0, dead: 0, partitions: [], assigned: [] },
+  };
+}

@@ -1,0 +1,41 @@
+import { duration, integer, type Parsed, string } from "@distillguard/config";
+import { connectionSettings, topicName, topicSettings } from "@distillguard/runtime";
+
+export const linkerSettings = {
+  ...connectionSettings,
+  ...topicSettings,
+  changelogTopic: string({
+    env: "DG_LINKER_CHANGELOG_TOPIC",
+    doc: "Compacted topic holding the linker's checkpoint",
+    default: "dg-linker-changelog",
+    ...topicName,
+  }),
+  groupId: string({
+    env: "DG_LINKER_GROUP",
+    doc: "Consumer group of the linker (one active member)",
+    default: "dg-linker",
+  }),
+  evaluateEvery: duration({
+    env: "DG_LINKER_EVALUATE_EVERY",
+    doc: "Event time between re-linking, campaign scoring and campaign alerts",
+    default: 5 * 60_000,
+    minMs: 10_000,
+    maxMs: 6 * 3_600_000,
+  }),
+  checkpointEvery: duration({
+    env: "DG_LINKER_CHECKPOINT_EVERY",
+    doc: "Wall time between checkpoints: a restart replays at most about this much processing",
+    default: 30_000,
+    minMs: 1_000,
+    maxMs: 3_600_000,
+  }),
+  metricsPort: integer({
+    env: "DG_LINKER_METRICS_PORT",
+    doc: "Port of the Prometheus /metrics endpoint; 0 turns it off",
+    default: 9465,
+    min: 0,
+    max: 65535,
+  }),
+};
+
+export type LinkerSettings = Parsed<typeof linkerSettings>;
