@@ -1,3 +1,25 @@
 export { type ApiRequestSink, createApiRequestSink } from "./api-request-sink.ts";
+export { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
 export { applyMigrations } from "./migrations.ts";
+export {
+  RESULT_TABLES,
+  type ResultKind,
+  type ResultTable,
+  toAccountScoreRow,
+  toAlertRow,
+  toCampaignMemberRows,
+  toCampaignUpdateRow,
+  toTableRows,
+  UnstorableRecordError,
+} from "./result-rows.ts";
+export {
+  createResultSink,
+  type ResultSink,
+  type ResultSinkOptions,
+  type ResultSinkStats,
+} from "./result-sink.ts";
 export { type ApiRequestRow, toApiRequestRow } from "./rows.ts";
+export { sampled } from "./sampling.ts";
+export { detectServer, type ServerCapabilities } from "./server.ts";
+export { checkResultSinkSettings, type ResultSinkSettings, resultSinkSettings } from "./settings.ts";
+export { DEFAULT_FLUSH_LIMITS, type FlushLimits } from "./table-buffer.ts";

@@ -1,0 +1,44 @@
+// The result sink alone, for scale-out: account scores, alerts, campaign updates and sampled
+// raw requests from Kafka into ClickHouse. Run from the repo root with
+// `node --import tsx services/sink/src/main.ts`; settings come from the environment
+// (services/sink/README.md). Instances in one consumer group split the partitions; SIGTERM
+// flushes what is buffered, commits and leaves the group.
+import { createClickHouse, ensureDatabase, ensureTopic, runServiceMain } from "@distillguard/runtime";
+import { applyMigrations } from "./migrations.ts";
+import { createResultSink } from "./result-sink.ts";
+import { checkResultSinkSettings, resultSinkSettings } from "./settings.ts";
+
+await runServiceMain({
+  name: "sink",
+  spec: resultSinkSettings,
+  prefix: "DG_SINK_",
+  metricsPort: (s) => s.metricsPort,
+  build: async (settings, deps) => {
+    const s = checkResultSinkSettings(settings);
+    // The input topics belong to the detector and the linker; the DLQ is created if missing.
+    await ensureTopic(deps.kafka, s.dlqTopic, { partitions: 1 });
+    await ensureDatabase(s.clickhouseUrl, s.clickhouseDatabase);
+    const clickhouse = createClickHouse({ url: s.clickhouseUrl, database: s.clickhouseDatabase });
+    await applyMigrations(clickhouse);
+    const sink = createResultSink({
+      ...deps,
+      clickhouse,
+      scoresTopic: s.scoresTopic,
+      alertsTopic: s.alertsTopic,
+      campaignsTopic: s.campaignsTopic,
+      requests: { topic: s.requestsTopic, sampleRate: s.requestSampleRate },
+      dlqTopic: s.dlqTopic,
+      groupId: s.groupId,
+      flush: { maxRows: s.flushRows, maxBytes: s.flushBytes, maxDelayMs: s.flushInterval },
+      maxBufferedBytes: s.maxBufferedBytes,
+      retry: { maxMs: s.retryMax },
+    });
+    return {
+      start: () => sink.start(),
+      async stop() {
+        await sink.stop();
+        await clickhouse.close();
+      },
+    };
+  },
+});
