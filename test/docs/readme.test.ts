@@ -1,7 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are compose and shell syntax, not JS templates
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { detectorSettings } from "@distillguard/detector-service";
 import { ingestSettings } from "@distillguard/ingest";
-import { demoSettings } from "@distillguard/pipeline";
+import { linkerSettings } from "@distillguard/linker-service";
+import { demoSettings, pipelineSettings } from "@distillguard/pipeline";
+import { resultSinkSettings } from "@distillguard/sink";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { dockerImages } from "../harness/services.ts";
@@ -21,7 +24,14 @@ describe("README", () => {
   });
 
   it("documents every setting the code reads", () => {
-    const fromSpecs = [...Object.values(demoSettings), ...Object.values(ingestSettings)].map((f) => f.env);
+    const fromSpecs = [
+      demoSettings,
+      ingestSettings,
+      detectorSettings,
+      linkerSettings,
+      resultSinkSettings,
+      pipelineSettings,
+    ].flatMap((spec) => Object.values(spec).map((f) => f.env));
     const fromCode = readdirSync(new URL("services/", root), { recursive: true, encoding: "utf8" })
       .filter((f) => f.endsWith(".ts") && !f.includes("node_modules"))
       .flatMap((f) =>

@@ -1,6 +1,4 @@
 import { integer, oneOf, type Parsed, string } from "@distillguard/config";
-import type { Alert } from "@distillguard/contract";
-import { Detector } from "@distillguard/detector";
 import {
   type ClickHouseClient,
   type ConnectionSettings,
@@ -8,8 +6,6 @@ import {
   createClickHouse,
   createKafka,
   createProducer,
-  ensureDatabase,
-  ensureTopic,
   type Logger,
 } from "@distillguard/runtime";
 import {
@@ -20,8 +16,8 @@ import {
   scenarios,
   simulate,
 } from "@distillguard/simulator";
-import { applyMigrations, createApiRequestSink } from "@distillguard/sink";
 import type { Kafka } from "kafkajs";
+import { parsePipelineSettings, startPipeline } from "./pipeline.ts";
 
 export const demoSettings = {
   ...connectionSettings,
@@ -41,7 +37,7 @@ export const demoSettings = {
   duration: string({
     env: "DG_DEMO_DURATION",
     doc: "Event time the demo simulates (e.g. 30m, 6h)",
-    default: "1h",
+    default: "2h",
     pattern: /^\d+(\.\d+)?(ms|s|m|h|d)$/,
     hint: "a number with ms, s, m, h or d",
   }),
@@ -54,8 +50,8 @@ export const demoSettings = {
   }),
   timeoutSeconds: integer({
     env: "DG_DEMO_TIMEOUT",
-    doc: "Seconds the demo waits for the sink to store every row",
-    default: 120,
+    doc: "Seconds the demo waits for the services to process every record",
+    default: 180,
     min: 1,
     max: 3600,
   }),
@@ -63,58 +59,75 @@ export const demoSettings = {
 
 export type DemoSettings = Parsed<typeof demoSettings>;
 
-export const demoTopic = "api-requests";
+export interface DemoCampaign {
+  campaign_id: string;
+  status: string;
+  member_count: number;
+  severity: string;
+  alert_state: string;
+  summary: string;
+  members: string[];
+}
 
 export interface DemoResult {
   produced: number;
+  /** Raw request rows stored (the demo stores all of them). */
   stored: number;
   topAccounts: Record<string, unknown>[];
   labels: Labels;
-  /** Alerts the detection library raised on the same events, in process (open/update only). */
-  alerts: Alert[];
-  /** Members of each alerted campaign at the end. */
-  campaignMembers: Map<string, string[]>;
+  /** Campaigns as ClickHouse holds them after the run, with their latest alert. */
+  campaigns: DemoCampaign[];
+  accountAlerts: Record<string, unknown>[];
+  /** The run's topic prefix (topics are deleted at the end unless DG_DEMO_KEEP_TOPICS=1). */
+  prefix: string;
 }
 
 /**
- * The walking pipeline: simulate a scenario → Kafka → sink → ClickHouse → read back.
- * Detection joins with its own issue; the demo shows today's per-account view, in which a
- * hydra campaign's accounts are invisible, next to the ground truth.
+ * The README demo: simulate a scenario → Kafka → detector, campaign linker and ClickHouse sink
+ * (the `pipeline` command's services, in process) → read the campaigns back from ClickHouse.
+ * Each run uses its own topics, groups and changelogs; the ClickHouse rows of the same seed are
+ * the same on every run (their keys are deterministic), so repeated demos do not pile up.
  */
 export async function runDemo(
   s: DemoSettings & ConnectionSettings,
-  deps: { logger: Logger; topic?: string; groupId?: string; tracePath?: string },
+  deps: { logger: Logger; prefix?: string; tracePath?: string },
 ): Promise<DemoResult> {
   const { logger } = deps;
-  const topic = deps.topic ?? demoTopic;
+  const prefix = deps.prefix ?? `dg-demo-${Date.now().toString(36)}`;
+  const env: Record<string, string> = {
+    KAFKA_BROKERS: s.kafkaBrokers.join(","),
+    CLICKHOUSE_URL: s.clickhouseUrl,
+    CLICKHOUSE_DATABASE: s.clickhouseDatabase,
+    LOG_LEVEL: s.logLevel,
+    LOG_FORMAT: s.logFormat,
+    DG_REQUESTS_TOPIC: `${prefix}-requests`,
+    DG_SCORES_TOPIC: `${prefix}-scores`,
+    DG_ALERTS_TOPIC: `${prefix}-alerts`,
+    DG_CAMPAIGNS_TOPIC: `${prefix}-campaigns`,
+    DG_LINKS_TOPIC: `${prefix}-links`,
+    DG_DLQ_TOPIC: `${prefix}-dlq`,
+    DG_DETECTOR_CHANGELOG_TOPIC: `${prefix}-detector-changelog`,
+    DG_DETECTOR_GROUP: `${prefix}-detector`,
+    DG_LINKER_CHANGELOG_TOPIC: `${prefix}-linker-changelog`,
+    DG_LINKER_GROUP: `${prefix}-linker`,
+    DG_SINK_GROUP: `${prefix}-sink`,
+    DG_SINK_REQUEST_SAMPLE_RATE: "1",
+  };
+  const settings = parsePipelineSettings(env);
   const kafka = createKafka({ clientId: "dg-demo", brokers: s.kafkaBrokers, logger });
-  await ensureTopic(kafka, topic, { partitions: 6 });
-  await ensureTopic(kafka, `${topic}.dlq`, { partitions: 1 });
-  await ensureDatabase(s.clickhouseUrl, s.clickhouseDatabase);
+  const pipeline = await startPipeline(settings, { kafka, logger });
+  const topics = [
+    env.DG_REQUESTS_TOPIC,
+    env.DG_SCORES_TOPIC,
+    env.DG_ALERTS_TOPIC,
+    env.DG_CAMPAIGNS_TOPIC,
+    env.DG_LINKS_TOPIC,
+  ] as string[];
   const clickhouse = createClickHouse({ url: s.clickhouseUrl, database: s.clickhouseDatabase });
   try {
-    await applyMigrations(clickhouse);
-    const before = await highWatermarks(kafka, topic);
     const producer = createProducer(kafka);
     await producer.connect();
-    const sink = kafkaSink(producer, topic, "avro");
     const startMs = Date.parse("2026-03-02T00:00:00Z");
-    // Until the detector runs as a Kafka service, the demo runs the library on the same
-    // events in process, evaluating every 15 minutes of event time.
-    const detector = new Detector();
-    const alerts: Alert[] = [];
-    const every = 15 * 60_000;
-    let next = startMs + every;
-    const detect = {
-      write(d: { record: Parameters<Detector["observe"]>[0] }) {
-        while (d.record.event_time_ms >= next) {
-          alerts.push(...detector.evaluate(next).alerts);
-          next += every;
-        }
-        detector.observe(d.record);
-      },
-      close() {},
-    };
     const run = await simulate(
       {
         scenario: s.scenario,
@@ -126,70 +139,110 @@ export async function runDemo(
         campaignScale: 1,
       },
       loadAzureTrace(deps.tracePath ?? process.env.DG_SIM_TRACE),
-      [sink, detect],
+      [kafkaSink(producer, settings.detector.requestsTopic, "avro")],
       { mode: "fingerprint" },
     );
-    alerts.push(...detector.evaluate(startMs + parseDuration(s.duration)).alerts);
     await producer.disconnect();
-    logger.info({ topic, events: run.events }, "simulated requests produced");
-    const after = await highWatermarks(kafka, topic);
-    const ranges = [...after].map(([p, end]) => ({ p, from: before.get(p) ?? "0", to: end }));
-    const inRun = ranges
-      .map((r) => `(kafka_partition = ${r.p} AND kafka_offset >= ${r.from} AND kafka_offset < ${r.to})`)
-      .join(" OR ");
-    const where = `kafka_topic = '${topic}' AND (${inRun || "0"})`;
+    logger.info(
+      { topic: settings.detector.requestsTopic, events: run.events },
+      "simulated requests produced",
+    );
 
-    const consumer = createApiRequestSink({
-      kafka,
-      clickhouse,
-      logger,
-      topic,
-      dlqTopic: `${topic}.dlq`,
-      groupId: deps.groupId ?? "dg-sink-api-requests",
-    });
-    await consumer.start();
+    // Done when every group committed its input to the end: detector, linker, then the sink.
     const deadline = Date.now() + s.timeoutSeconds * 1000;
-    let stored = 0;
-    try {
-      while (Date.now() < deadline) {
-        stored = Number(
-          (await query(clickhouse, `SELECT count() AS n FROM api_requests FINAL WHERE ${where}`))[0]?.n ?? 0,
-        );
-        if (stored >= run.events) break;
-        await new Promise((r) => setTimeout(r, 500));
+    const waitCaughtUp = async (groupId: string, topic: string) => {
+      while (!(await caughtUp(kafka, groupId, topic))) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `${groupId} did not process ${topic} within ${s.timeoutSeconds}s (DG_DEMO_TIMEOUT); stats ${JSON.stringify(pipeline.stats())}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 250));
       }
-    } finally {
-      await consumer.stop();
+    };
+    await waitCaughtUp(settings.detector.groupId, settings.detector.requestsTopic);
+    await waitCaughtUp(settings.linker.groupId, settings.linker.linksTopic);
+    for (const t of [settings.sink.requestsTopic, settings.sink.alertsTopic, settings.sink.campaignsTopic]) {
+      await waitCaughtUp(settings.sink.groupId, t);
     }
-    if (stored < run.events) {
-      throw new Error(
-        `only ${stored} of ${run.events} rows reached ClickHouse within ${s.timeoutSeconds}s (DG_DEMO_TIMEOUT)`,
-      );
-    }
+    await pipeline.stop();
+
+    const inRun = `request_id IN (SELECT request_id FROM api_requests WHERE kafka_topic = '${settings.detector.requestsTopic}')`;
+    const stored = Number(
+      (
+        await query(
+          clickhouse,
+          `SELECT count() AS n FROM api_requests FINAL WHERE kafka_topic = '${settings.detector.requestsTopic}'`,
+        )
+      )[0]?.n ?? 0,
+    );
     const topAccounts = await query(
       clickhouse,
       `SELECT account_id, count() AS requests, sum(usage_output_tokens) AS output_tokens,
               round(avg(cot_elicitation > 0.5), 2) AS cot_share, uniqExact(client_address) AS ips,
               uniqExact(prompt_template_hash) AS templates
-       FROM api_requests FINAL WHERE ${where}
+       FROM api_requests FINAL WHERE ${inRun}
        GROUP BY account_id ORDER BY requests DESC, account_id LIMIT 10`,
     );
-    const campaignMembers = new Map(
-      alerts
-        .filter((a) => a.subject_kind === "campaign")
-        .map((a) => [a.subject_id, detector.linker.membersOf(a.subject_id)]),
+    const window = `event_time_ms >= ${startMs} AND event_time_ms <= ${startMs + parseDuration(s.duration)}`;
+    const campaigns = (await query(
+      clickhouse,
+      `SELECT c.campaign_id AS campaign_id, c.status AS status, c.member_count AS member_count,
+              c.members AS members, a.severity AS severity, a.state AS alert_state, a.summary AS summary
+       FROM (SELECT campaign_id, argMax(status, event_time_ms) AS status,
+                    argMax(member_count, event_time_ms) AS member_count,
+                    argMax(members, event_time_ms) AS members
+             FROM campaign_updates FINAL WHERE ${window} GROUP BY campaign_id) AS c
+       ANY LEFT JOIN
+            (SELECT subject_id AS campaign_id, argMax(severity, (event_time_ms, revision)) AS severity,
+                    argMax(state, (event_time_ms, revision)) AS state,
+                    argMax(summary, (event_time_ms, revision)) AS summary
+             FROM alerts FINAL WHERE subject_kind = 'campaign' AND ${window} GROUP BY subject_id) AS a
+       USING campaign_id
+       WHERE a.severity != ''
+       ORDER BY member_count DESC, campaign_id`,
+    )) as unknown as DemoCampaign[];
+    const accountAlerts = await query(
+      clickhouse,
+      `SELECT subject_id AS account_id, argMax(severity, revision) AS severity, max(score) AS max_score,
+              argMax(summary, revision) AS summary
+       FROM alerts FINAL WHERE subject_kind = 'account' AND ${window}
+       GROUP BY subject_id ORDER BY max_score DESC LIMIT 20`,
     );
-    return { produced: run.events, stored, topAccounts, labels: run.labels, alerts, campaignMembers };
+    return {
+      produced: run.events,
+      stored,
+      topAccounts,
+      labels: run.labels,
+      campaigns: campaigns.map((c) => ({ ...c, member_count: Number(c.member_count) })),
+      accountAlerts,
+      prefix,
+    };
   } finally {
+    await pipeline.stop();
     await clickhouse.close();
+    if (process.env.DG_DEMO_KEEP_TOPICS !== "1") await deleteTopics(kafka, topics).catch(() => {});
   }
 }
 
-async function highWatermarks(kafka: Kafka, topic: string): Promise<Map<number, string>> {
+async function caughtUp(kafka: Kafka, groupId: string, topic: string): Promise<boolean> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high]));
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [done] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const at = new Map((done?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    return ends.every((e) => (at.get(e.partition) ?? -1n) >= BigInt(e.high));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics });
   } finally {
     await admin.disconnect();
   }
