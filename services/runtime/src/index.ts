@@ -1,7 +1,7 @@
 export { Changelog } from "./changelog.ts";
 export { type ClickHouseClient, createClickHouse, ensureDatabase } from "./clickhouse.ts";
 export { type DeadLetterReason, DLQ_HEADERS, deadLetter, readDeadLetter } from "./dead-letter.ts";
-export { createKafka, createProducer, ensureTopic } from "./kafka.ts";
+export { createKafka, createProducer, ensureTopic, REPLAY_TOPIC_CONFIG } from "./kafka.ts";
 export { createLogger, type LogFormat, type Logger } from "./logger.ts";
 export { createMetrics, defaultRegistry, type ServiceMetrics, serveMetrics } from "./metrics.ts";
 export {

@@ -80,3 +80,11 @@ export async function ensureTopic(
     await admin.disconnect();
   }
 }
+
+/**
+ * For topics that receive replayed or simulated requests: the producer stamps records with
+ * their event time, months old in a replay, and the broker's time-based retention would
+ * delete them mid-run (consumers then hit "offset out of range"). The broker's append time
+ * keeps retention about when records arrived; event time stays in the payload.
+ */
+export const REPLAY_TOPIC_CONFIG: Record<string, string> = { "message.timestamp.type": "LogAppendTime" };

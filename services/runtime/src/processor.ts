@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type {
   Consumer,
   EachBatchPayload,
@@ -64,6 +65,9 @@ export interface ProcessorRunnerOptions<S> {
   onFatal?: (error: Error) => void;
   /** Long-poll wait; short so shutdown and rebalances are quick. */
   maxWaitTimeInMs?: number;
+  sessionTimeoutMs?: number;
+  /** Largest fetch per partition: bounds a batch's size, hence its latency and memory. */
+  maxBytesPerPartition?: number;
 }
 
 export interface ProcessorRunner {
@@ -80,7 +84,6 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
   const tasks = new Map<number, { state: S; next: string }>();
   /** Partitions in the current assignment; tasks for others are dropped on rebalance. */
   let assigned = new Set<number>();
-  let prepared = false;
   const totals = { records: 0, batches: 0, dead: 0 };
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
@@ -89,7 +92,14 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
   let closing = false;
   let inFlight: Promise<void> = Promise.resolve();
 
-  async function openTask(partition: number): Promise<{ state: S; next: string } | null> {
+  let prepared = false;
+
+  /**
+   * Opens a partition at its first batch after assignment. Lazily: a partition whose committed
+   * offset is already at the end needs no state until new input arrives, and its outputs up to
+   * there were acknowledged before that commit.
+   */
+  async function openTask(partition: number): Promise<{ state: S; next: string }> {
     if (!prepared) {
       await processor.prepare?.(
         opts.topic,
@@ -125,6 +135,9 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
         groupId: opts.groupId,
         allowAutoTopicCreation: false,
         maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 250,
+        // A member killed without leaving holds its partitions until its session expires.
+        sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+        maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576,
       });
       consumer = c;
       c.on(c.events.GROUP_JOIN, ({ payload }) => {
@@ -133,8 +146,9 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
         // last one and replays, which reproduces the same outputs.
         for (const p of [...tasks.keys()]) if (!mine.has(p)) tasks.delete(p);
         assigned = mine;
+        const sorted = [...mine].sort((a, b) => a - b);
         prepared = false;
-        log.info({ partitions: [...mine].sort((a, b) => a - b) }, "partitions assigned");
+        log.info({ partitions: sorted }, "partitions assigned");
       });
       c.on(c.events.CRASH, ({ payload }) => {
         log.error({ err: payload.error, restart: payload.restart }, "consumer crashed");
@@ -158,21 +172,23 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
         const started = performance.now();
         const p = batch.partition;
         if (!isRunning() || isStale() || !assigned.has(p)) return;
-        let task = tasks.get(p);
-        if (!task) {
-          task = (await openTask(p)) ?? undefined;
-          if (!task) return;
-        }
+        const task = tasks.get(p) ?? (await openTask(p));
         const first = batch.messages[0];
         if (!first) return;
-        // The state covers everything before task.next: skip what it covers; if the batch
-        // starts after it (the group offset ran ahead of the checkpoint), go back and replay.
-        const next = BigInt(task.next);
-        if (BigInt(first.offset) > next) {
-          log.info({ partition: p, from: first.offset, to: task.next }, "seeking back to the checkpoint");
-          c.seek({ topic: opts.topic, partition: p, offset: task.next });
-          return;
+        // The state covers everything before task.next. If the group's offset ran ahead of it
+        // (a crash after a commit, before the next checkpoint), the records in between rebuild
+        // the state only: their outputs were acknowledged before that commit. They are read
+        // apart rather than by seeking this consumer, whose position stays the group's.
+        if (BigInt(first.offset) > BigInt(task.next)) {
+          const gap = await readRange(opts.kafka, opts.topic, p, task.next, first.offset);
+          log.info(
+            { partition: p, from: task.next, to: first.offset, records: gap.length },
+            "replaying to the group offset",
+          );
+          processor.process(task.state, opts.topic, p, gap);
+          task.next = first.offset;
         }
+        const next = BigInt(task.next);
         const fresh = batch.messages.filter((m) => BigInt(m.offset) >= next);
         if (fresh.length === 0) return;
         const out = processor.process(task.state, opts.topic, p, fresh);
@@ -258,4 +274,58 @@ async function sendInOrder(producer: Producer, topicMessages: TopicMessages[]): 
 function sizeOf(v: Message["value"] | Message["key"]): number {
   if (v === null || v === undefined) return 0;
   return typeof v === "string" ? Buffer.byteLength(v) : v.length;
+}
+
+/**
+ * Records [from, to) of one partition, read by a throwaway consumer (seeking a fresh consumer
+ * before its first fetch is kafkajs's documented use of seek).
+ */
+async function readRange(
+  kafka: Kafka,
+  topic: string,
+  partition: number,
+  from: string,
+  to: string,
+): Promise<KafkaMessage[]> {
+  const end = BigInt(to);
+  if (BigInt(from) >= end) return [];
+  const out: KafkaMessage[] = [];
+  const groupId = `dg-range-reader-${randomUUID()}`;
+  const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await reader.connect();
+  try {
+    await reader.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`reading ${topic}/${partition} [${from}, ${to}) took over 120 s`)),
+        120_000,
+      );
+      reader.on(reader.events.CRASH, ({ payload }) => reject(payload.error));
+      reader
+        .run({
+          eachBatch: async ({ batch }) => {
+            if (batch.partition !== partition) return;
+            for (const m of batch.messages) {
+              const o = BigInt(m.offset);
+              if (o >= BigInt(from) && o < end) out.push(m);
+            }
+            if (BigInt(batch.lastOffset()) + 1n >= end) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .then(() => {
+          reader.seek({ topic, partition, offset: from });
+        })
+        .catch(reject);
+    });
+  } finally {
+    await reader.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([groupId]).catch(() => {});
+    await admin.disconnect();
+  }
+  return out;
 }

@@ -9,6 +9,7 @@ import {
   createLogger,
   createProducer,
   ensureTopic,
+  REPLAY_TOPIC_CONFIG,
 } from "@distillguard/runtime";
 import cliProgress from "cli-progress";
 import { Command, Option } from "commander";
@@ -108,7 +109,7 @@ async function main(): Promise<number> {
     const settings = parseConfig(connectionSettings, process.env);
     const logger = createLogger("dg-sim", settings.logLevel, settings.logFormat);
     const kafka = createKafka({ clientId: "dg-sim", brokers: settings.kafkaBrokers, logger });
-    await ensureTopic(kafka, o.kafkaTopic, { partitions: 6 });
+    await ensureTopic(kafka, o.kafkaTopic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
     producer = createProducer(kafka);
     await producer.connect();
     sinks.push(kafkaSink(producer, o.kafkaTopic, o.format));
