@@ -5,6 +5,7 @@ import {
   createLogger,
   createProducer,
   ensureTopic,
+  REPLAY_TOPIC_CONFIG,
   readDeadLetter,
 } from "@distillguard/runtime";
 import { kafkaSink, loadAzureTrace, simulate } from "@distillguard/simulator";
@@ -33,7 +34,7 @@ describe("simulator → Kafka → sink → ClickHouse", async () => {
     const { topic, groupId } = testNames("pipeline");
     const dlqTopic = `${topic}.dlq`;
     const kafka = createKafka({ clientId: "dg-test", brokers: servers().kafkaBrokers, logger });
-    await ensureTopic(kafka, topic, { partitions: 3 });
+    await ensureTopic(kafka, topic, { partitions: 3, config: REPLAY_TOPIC_CONFIG });
     await ensureTopic(kafka, dlqTopic, { partitions: 1 });
     await applyMigrations(client);
 

@@ -1,9 +1,21 @@
 import { spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { alertCodec, campaignUpdateCodec } from "@distillguard/contract";
 import type { DetectorSettings } from "@distillguard/detector-service";
 import type { LinkerSettings } from "@distillguard/linker-service";
-import { createKafka, createLogger, createProducer, ensureTopic, type Logger } from "@distillguard/runtime";
+import {
+  type ClickHouseClient,
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createProducer,
+  ensureDatabase,
+  ensureTopic,
+  type Logger,
+  REPLAY_TOPIC_CONFIG,
+} from "@distillguard/runtime";
 import { kafkaSink, loadAzureTrace, type ScenarioOptions, simulate } from "@distillguard/simulator";
+import { applyMigrations, createResultSink, type ResultSink } from "@distillguard/sink";
 import type { Kafka } from "kafkajs";
 
 export const repoRoot = new URL("../../", import.meta.url).pathname;
@@ -29,7 +41,7 @@ export type PipelineNames = ReturnType<typeof pipelineNames>;
 export function serviceEnv(n: PipelineNames, brokers: string[]): Record<string, string> {
   return {
     KAFKA_BROKERS: brokers.join(","),
-    LOG_LEVEL: "warn",
+    LOG_LEVEL: process.env.DG_TEST_LOG_LEVEL ?? "warn",
     LOG_FORMAT: "json",
     DG_REQUESTS_TOPIC: n.requestsTopic,
     DG_SCORES_TOPIC: n.scoresTopic,
@@ -63,6 +75,7 @@ export function detectorSettingsFor(n: PipelineNames, brokers: string[]): Detect
     groupId: n.detectorGroup,
     evaluateEvery: 5 * 60_000,
     checkpointEvery: 30_000,
+    fetchMaxBytes: 1_048_576,
     metricsPort: 0,
   };
 }
@@ -82,7 +95,7 @@ export async function produceScenario(
   options: ScenarioOptions,
   maxEvents?: number,
 ): Promise<number> {
-  await ensureTopic(kafka, topic, { partitions: 6 });
+  await ensureTopic(kafka, topic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
   const producer = createProducer(kafka);
   await producer.connect();
   try {
@@ -122,7 +135,8 @@ export async function committed(kafka: Kafka, groupId: string, topic: string): P
 export async function caughtUp(kafka: Kafka, groupId: string, topic: string): Promise<boolean> {
   const ends = await endOffsets(kafka, topic);
   const done = await committed(kafka, groupId, topic);
-  for (const [p, end] of ends) if ((done.get(p) ?? -1n) < end) return false;
+  // An empty partition (end 0) has nothing to commit.
+  for (const [p, end] of ends) if (end > 0n && (done.get(p) ?? -1n) < end) return false;
   return true;
 }
 
@@ -185,13 +199,19 @@ export async function resultView(kafka: Kafka, n: PipelineNames) {
   return { alerts: sorted(alerts), campaigns: sorted(campaigns) };
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string) {
+/** `what` may be a function: it is read when the wait fails (e.g. a child's stderr so far). */
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  ms: number,
+  what: string | (() => string),
+  everyMs = 250,
+) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`${what}: not within ${ms} ms`);
+  throw new Error(`${typeof what === "string" ? what : what()}: not within ${ms} ms`);
 }
 
 /** A service as its own OS process (for kill -9), its stderr kept for the failure message. */
@@ -204,6 +224,7 @@ export function spawnService(name: "detector" | "linker", env: Record<string, st
   let stderr = "";
   child.stderr?.on("data", (d) => {
     stderr = (stderr + d.toString()).slice(-20_000);
+    if (process.env.DG_TEST_CHILD_LOG) appendFileSync(process.env.DG_TEST_CHILD_LOG, d);
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, exited, stderr: () => stderr };
@@ -211,4 +232,51 @@ export function spawnService(name: "detector" | "linker", env: Record<string, st
 
 export function testKafka(brokers: string[], logger: Logger = createLogger("test", "warn", "json")) {
   return createKafka({ clientId: "dg-test", brokers, logger });
+}
+
+/** A result sink writing one pipeline's outputs into its own fresh database. */
+export async function startSink(
+  kafka: Kafka,
+  n: PipelineNames,
+  clickhouseUrl: string,
+  database: string,
+  logger: Logger,
+): Promise<{ sink: ResultSink; client: ClickHouseClient; groupId: string }> {
+  await ensureDatabase(clickhouseUrl, database);
+  const client = createClickHouse({ url: clickhouseUrl, database });
+  await applyMigrations(client);
+  const groupId = `${n.detectorGroup}-sink`;
+  const sink = createResultSink({
+    kafka,
+    clickhouse: client,
+    logger,
+    scoresTopic: n.scoresTopic,
+    alertsTopic: n.alertsTopic,
+    campaignsTopic: n.campaignsTopic,
+    dlqTopic: n.dlqTopic,
+    groupId,
+    flush: { maxDelayMs: 200 },
+  });
+  await sink.start();
+  return { sink, client, groupId };
+}
+
+/** The alert and campaign tables as an analyst reads them (FINAL, fixed order). */
+export async function tablesView(client: ClickHouseClient) {
+  const q = async (sql: string) => (await client.query({ query: sql, format: "JSONEachRow" })).json();
+  // Kafka coordinates say where a row came from (another topic in another run), not what it says.
+  const content = (rows: unknown[]) =>
+    (rows as Record<string, unknown>[]).map((r) =>
+      Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith("kafka_"))),
+    );
+  return {
+    alerts: content(await q("SELECT * FROM alerts FINAL ORDER BY alert_id, revision")),
+    campaignUpdates: content(
+      await q("SELECT * FROM campaign_updates FINAL ORDER BY campaign_id, event_time_ms"),
+    ),
+    campaignMembers: content(
+      await q("SELECT * FROM campaign_members FINAL ORDER BY campaign_id, account_id"),
+    ),
+    scores: await q("SELECT count() AS n, sum(score) AS total FROM account_scores FINAL"),
+  };
 }

@@ -50,6 +50,7 @@ export function createDetectorService(
         topic: s.requestsTopic,
         dlqTopic: s.dlqTopic,
         onFatal: deps.onFatal,
+        maxBytesPerPartition: s.fetchMaxBytes,
         processor: detectorProcessor({
           config: { ...defaultDetectorConfig, link: false },
           changelog,

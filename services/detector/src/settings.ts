@@ -29,6 +29,13 @@ export const detectorSettings = {
     minMs: 1_000,
     maxMs: 3_600_000,
   }),
+  fetchMaxBytes: integer({
+    env: "DG_DETECTOR_FETCH_MAX_BYTES",
+    doc: "Largest fetch per partition in bytes: bounds a batch's size, latency and memory",
+    default: 1_048_576,
+    min: 1_024,
+    max: 64 * 1_048_576,
+  }),
   metricsPort: integer({
     env: "DG_DETECTOR_METRICS_PORT",
     doc: "Port of the Prometheus /metrics endpoint; 0 turns it off",

@@ -232,7 +232,8 @@ async function caughtUp(kafka: Kafka, groupId: string, topic: string): Promise<b
     const ends = await admin.fetchTopicOffsets(topic);
     const [done] = await admin.fetchOffsets({ groupId, topics: [topic] });
     const at = new Map((done?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-    return ends.every((e) => (at.get(e.partition) ?? -1n) >= BigInt(e.high));
+    // An empty partition (high 0) has nothing to commit.
+    return ends.every((e) => BigInt(e.high) === 0n || (at.get(e.partition) ?? -1n) >= BigInt(e.high));
   } finally {
     await admin.disconnect();
   }

@@ -11,7 +11,13 @@ import {
   type LinkerSettings,
   linkerSettings,
 } from "@distillguard/linker-service";
-import { createClickHouse, ensureDatabase, ensureTopic, type Logger } from "@distillguard/runtime";
+import {
+  createClickHouse,
+  ensureDatabase,
+  ensureTopic,
+  type Logger,
+  REPLAY_TOPIC_CONFIG,
+} from "@distillguard/runtime";
 import {
   applyMigrations,
   checkResultSinkSettings,
@@ -58,7 +64,7 @@ export async function startPipeline(
   s: PipelineSettings,
   deps: { kafka: Kafka; logger: Logger; onFatal?: (e: Error) => void },
 ): Promise<Pipeline> {
-  await ensureTopic(deps.kafka, s.detector.requestsTopic, { partitions: 6 });
+  await ensureTopic(deps.kafka, s.detector.requestsTopic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
   await ensureDetectorTopics(deps.kafka, s.detector);
   await ensureLinkerTopics(deps.kafka, s.linker);
   await ensureDatabase(s.sink.clickhouseUrl, s.sink.clickhouseDatabase);
