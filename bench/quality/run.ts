@@ -11,7 +11,7 @@ import { loadAzureTrace, parseDuration } from "@distillguard/simulator";
 import { benignFprSpec, precisionRecallSpec, renderSvg, timeToDetectSpec } from "./charts.ts";
 import { evaluateTargets, summarizeBenignGroups, summarizeScenarios, targetLimits } from "./metrics.ts";
 import { type Method, type RunGroup, reportMarkdown } from "./report.ts";
-import { inProcessBackend, PipelineUnavailableError, pipelineBackend } from "./runner.ts";
+import { inProcessBackend, pipelineBackend } from "./runner.ts";
 import { detectorMethods, type RunRecord, runOne, type Suite, suites } from "./suite.ts";
 
 const argv = process.argv.slice(2);
@@ -26,16 +26,6 @@ const { values } = parseArgs({
     pipeline: { type: "boolean", default: false },
   },
 });
-
-if (values.pipeline) {
-  try {
-    pipelineBackend();
-  } catch (e) {
-    if (!(e instanceof PipelineUnavailableError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    process.exit(2);
-  }
-}
 
 const base = suites[values.suite];
 if (!base) {
@@ -56,7 +46,12 @@ const suite: Suite = {
   entries: only ? base.entries.filter((e) => only.includes(e.scenario)) : base.entries,
 };
 const command = `npm run bench:quality${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`;
-const backend = inProcessBackend({ evaluateEveryMs: parseDuration(suite.evaluateEvery) });
+const backend = values.pipeline
+  ? pipelineBackend({
+      brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
+      evaluateEveryMs: parseDuration(suite.evaluateEvery),
+    })
+  : inProcessBackend({ evaluateEveryMs: parseDuration(suite.evaluateEvery) });
 const methods: Method[] = [...detectorMethods, ...suite.limits.map((l) => ({ key: l.key, label: l.label }))];
 
 // ---- run the suite, one line of progress per run on stderr ------------------------------

@@ -1,8 +1,30 @@
 // How a run's events reach a detector and its alerts come back: the seam between the quality
-// bench and what it measures. In process today; through Kafka once the streaming services exist.
+// bench and what it measures: the detector library in process, or the streaming services on Kafka.
 
-import type { Alert, ApiRequest, CampaignUpdate } from "@distillguard/contract";
+import { parseConfig } from "@distillguard/config";
+import {
+  type Alert,
+  type ApiRequest,
+  alertCodec,
+  apiRequestCodec,
+  type CampaignUpdate,
+  campaignUpdateCodec,
+} from "@distillguard/contract";
 import { Detector, type DetectorConfig, defaultDetectorConfig } from "@distillguard/detector";
+import {
+  createDetectorService,
+  detectorSettings,
+  ensureDetectorTopics,
+} from "@distillguard/detector-service";
+import { createLinkerService, ensureLinkerTopics, linkerSettings } from "@distillguard/linker-service";
+import {
+  createKafka,
+  createLogger,
+  createProducer,
+  ensureTopic,
+  REPLAY_TOPIC_CONFIG,
+} from "@distillguard/runtime";
+import type { Kafka } from "kafkajs";
 
 /** Everything the detector emitted on one run, in the order it emitted it. */
 export interface DetectionOutput {
@@ -89,21 +111,145 @@ export function inProcessBackend(options: {
   };
 }
 
-export class PipelineUnavailableError extends Error {
-  constructor() {
-    super(
-      "--pipeline runs the suite through Kafka and the streaming detector and campaign-linker " +
-        "services (issue 6), which do not exist yet; run without --pipeline for the in-process detector",
-    );
-    this.name = "PipelineUnavailableError";
+/**
+ * Through the real Kafka pipeline: each run's events go to fresh topics, the streaming detector
+ * and campaign-linker services (the `pipeline` command's, in this process) consume them, and the
+ * alerts and campaign updates are read back from their topics once every group has committed its
+ * input. Differences from in process, by design of the services: no release notices (they have
+ * no API for them yet) and no extra evaluation at the stream's end; campaign updates list at
+ * most 1000 members (counted in `truncatedUpdates`).
+ */
+export function pipelineBackend(options: { brokers: string[]; evaluateEveryMs: number }): DetectionBackend {
+  const every = options.evaluateEveryMs;
+  const logger = createLogger("bench-quality", "warn", "json");
+  const kafka = createKafka({ clientId: "dg-bench-quality", brokers: options.brokers, logger });
+  return {
+    name: "pipeline",
+    describe: `Kafka → detector and linker services, evaluate every ${every / 60_000} min of event time`,
+    open() {
+      const prefix = `dg-quality-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+      const env: Record<string, string> = {
+        KAFKA_BROKERS: options.brokers.join(","),
+        LOG_LEVEL: "warn",
+        LOG_FORMAT: "json",
+        DG_REQUESTS_TOPIC: `${prefix}-requests`,
+        DG_SCORES_TOPIC: `${prefix}-scores`,
+        DG_ALERTS_TOPIC: `${prefix}-alerts`,
+        DG_CAMPAIGNS_TOPIC: `${prefix}-campaigns`,
+        DG_LINKS_TOPIC: `${prefix}-links`,
+        DG_DLQ_TOPIC: `${prefix}-dlq`,
+        DG_DETECTOR_CHANGELOG_TOPIC: `${prefix}-detector-changelog`,
+        DG_DETECTOR_GROUP: `${prefix}-detector`,
+        DG_DETECTOR_EVALUATE_EVERY: `${every}ms`,
+        DG_LINKER_CHANGELOG_TOPIC: `${prefix}-linker-changelog`,
+        DG_LINKER_GROUP: `${prefix}-linker`,
+        DG_LINKER_EVALUATE_EVERY: `${every}ms`,
+      };
+      const detectorS = parseConfig(detectorSettings, env, { prefix: "DG_DETECTOR_" });
+      const linkerS = parseConfig(linkerSettings, env, { prefix: "DG_LINKER_" });
+      const buffered: { key: string; value: Buffer }[] = [];
+      const producer = createProducer(kafka);
+      const ready = (async () => {
+        await ensureTopic(kafka, detectorS.requestsTopic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
+        await producer.connect();
+      })();
+      const flush = async () => {
+        await ready;
+        while (buffered.length > 0) {
+          await producer.send({
+            topic: detectorS.requestsTopic,
+            acks: -1,
+            messages: buffered.splice(0, 2_000),
+          });
+        }
+      };
+      return {
+        send(r) {
+          buffered.push({ key: r.account_id, value: apiRequestCodec.encode(r) });
+        },
+        async drain() {
+          if (buffered.length >= 10_000) await flush();
+        },
+        async finish() {
+          await flush();
+          await producer.disconnect();
+          await ensureDetectorTopics(kafka, detectorS);
+          await ensureLinkerTopics(kafka, linkerS);
+          const detector = createDetectorService(detectorS, { kafka, logger });
+          const linker = createLinkerService(linkerS, { kafka, logger });
+          await detector.start();
+          await linker.start();
+          try {
+            await untilCommitted(kafka, detectorS.groupId, detectorS.requestsTopic);
+            await untilCommitted(kafka, linkerS.groupId, linkerS.linksTopic);
+          } finally {
+            await detector.stop();
+            await linker.stop();
+          }
+          const out: DetectionOutput = { alerts: [], campaigns: [], truncatedUpdates: 0 };
+          for (const v of await readAll(kafka, detectorS.alertsTopic)) out.alerts.push(alertCodec.decode(v));
+          for (const v of await readAll(kafka, detectorS.campaignsTopic)) {
+            const c = campaignUpdateCodec.decode(v);
+            if (c.members_truncated) out.truncatedUpdates++;
+            out.campaigns.push(c);
+          }
+          // Records of one topic come back partition by partition: restore emission order.
+          out.alerts.sort((a, b) => a.event_time_ms - b.event_time_ms || a.revision - b.revision);
+          out.campaigns.sort((a, b) => a.event_time_ms - b.event_time_ms);
+          const admin = kafka.admin();
+          await admin.connect();
+          const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+          await admin.deleteTopics({ topics: mine }).catch(() => {});
+          await admin.disconnect();
+          return out;
+        },
+      };
+    },
+  };
+}
+
+async function untilCommitted(kafka: Kafka, groupId: string, topic: string): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [c] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const at = new Map((c?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      if (ends.every((e) => BigInt(e.high) === 0n || (at.get(e.partition) ?? -1n) >= BigInt(e.high))) return;
+    } finally {
+      await admin.disconnect();
+    }
+    if (Date.now() > deadline) throw new Error(`${groupId} did not process ${topic} within 10 min`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-/**
- * Through the real Kafka pipeline: produce each run's events to a fresh topic, consume the
- * alerts and campaign-updates topics until the detector's watermark passes the run's end.
- * Needs the detector and linker services of issue 6.
- */
-export function pipelineBackend(): DetectionBackend {
-  throw new PipelineUnavailableError();
+/** Every record value of a topic, read to its end by a throwaway group. */
+async function readAll(kafka: Kafka, topic: string): Promise<Buffer[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
+  await admin.disconnect();
+  const pending = new Set([...ends].filter(([, e]) => e > 0n).map(([p]) => p));
+  const out: Buffer[] = [];
+  if (pending.size === 0) return out;
+  const consumer = kafka.consumer({ groupId: `${topic}-reader`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) if (m.value) out.push(m.value);
+          if (BigInt(batch.lastOffset()) + 1n >= (ends.get(batch.partition) ?? 0n))
+            pending.delete(batch.partition);
+          if (pending.size === 0) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return out;
 }

@@ -1,7 +1,7 @@
 import { loadAzureTrace } from "@distillguard/simulator";
 import { describe, expect, it } from "vitest";
 import { precision, recall } from "./metrics.ts";
-import { inProcessBackend, PipelineUnavailableError, pipelineBackend } from "./runner.ts";
+import { inProcessBackend } from "./runner.ts";
 import { detectorMethods, runOne, tinySuite } from "./suite.ts";
 
 describe("the tiny suite end to end", () => {
@@ -35,9 +35,4 @@ describe("the tiny suite end to end", () => {
       );
     });
   }
-
-  it("refuses --pipeline until the streaming services exist", () => {
-    expect(() => pipelineBackend()).toThrow(PipelineUnavailableError);
-    expect(() => pipelineBackend()).toThrow(/issue 6/);
-  });
 });
