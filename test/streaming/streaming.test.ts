@@ -129,9 +129,9 @@ describe("detector and linker services on Kafka", () => {
   it("gives the same results after kill -9 of the detector mid-stream and a restart", async () => {
     const n = pipelineNames(testNames("stream-kill").topic);
     await copyReferenceInput(n);
-    // Checkpoints every second; the kill lands right after the first one, mid-stream, so the
+    // Checkpoints every 100 ms; the kill lands right after the first one, mid-stream, so the
     // restart restores it and replays what followed.
-    const env = { ...serviceEnv(n, brokers), DG_DETECTOR_CHECKPOINT_EVERY: "1s" };
+    const env = { ...serviceEnv(n, brokers), DG_DETECTOR_CHECKPOINT_EVERY: "100ms" };
     const ls = linkerSettingsFor(n, brokers);
     await ensureDetectorTopics(kafka, detectorSettingsFor(n, brokers));
     await ensureLinkerTopics(kafka, ls);

@@ -1,4 +1,4 @@
-export { LINK_HEADERS, type LinkKind } from "./links.ts";
+export { LINK_HEADERS, type LinkKind, packObservations, unpackObservations } from "./links.ts";
 export { type DetectorTask, detectorProcessor } from "./processor.ts";
 export { createDetectorService, type DetectorService, ensureDetectorTopics } from "./service.ts";
 export { type DetectorSettings, detectorSettings } from "./settings.ts";

@@ -17,7 +17,7 @@ import {
 } from "@distillguard/runtime";
 import type { Message } from "kafkajs";
 
-import { LINK_HEADERS } from "./links.ts";
+import { LINK_HEADERS, packObservations } from "./links.ts";
 
 export interface DetectorTask {
   detector: Detector;
@@ -101,6 +101,17 @@ export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProc
       const partitions = String(sources.get(topic) ?? 0);
       const p = String(partition);
       const d = task.detector;
+      // Observations since the last watermark, packed into one record before the next one.
+      let pending: { offset: string; value: Buffer }[] = [];
+      const flushObservations = () => {
+        if (pending.length === 0) return;
+        links.push({
+          key: p,
+          value: packObservations(pending),
+          headers: { [LINK_HEADERS.kind]: "observations", [LINK_HEADERS.sourcePartition]: p },
+        });
+        pending = [];
+      };
       const emit = (out: { scores: AccountScore[]; alerts: Alert[] }) => {
         for (const s of out.scores) scores.push({ key: s.account_id, value: accountScoreCodec.encode(s) });
         for (const a of out.alerts) alerts.push({ key: a.subject_id, value: alertCodec.encode(a) });
@@ -128,18 +139,11 @@ export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProc
           late++;
           continue;
         }
-        links.push({
-          key: r.prompt_template_hash,
-          value: m.value,
-          headers: {
-            [LINK_HEADERS.kind]: "observation",
-            [LINK_HEADERS.sourcePartition]: p,
-            [LINK_HEADERS.sourceOffset]: m.offset,
-          },
-        });
+        pending.push({ offset: m.offset, value: m.value as Buffer });
         const tick = Math.floor(d.watermarkMs / opts.linkTickMs) * opts.linkTickMs;
         if (tick > task.lastTickMs) {
           task.lastTickMs = tick;
+          flushObservations();
           links.push({
             key: "watermark",
             value: null,
@@ -152,6 +156,7 @@ export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProc
           });
         }
       }
+      flushObservations();
       return {
         outputs: [
           { topic: opts.topics.scores, messages: scores },

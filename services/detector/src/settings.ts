@@ -26,7 +26,7 @@ export const detectorSettings = {
     env: "DG_DETECTOR_CHECKPOINT_EVERY",
     doc: "Wall time between checkpoints: a restart replays at most about this much processing",
     default: 30_000,
-    minMs: 1_000,
+    minMs: 100,
     maxMs: 3_600_000,
   }),
   fetchMaxBytes: integer({

@@ -6,7 +6,7 @@ import {
   ContractError,
   campaignUpdateCodec,
 } from "@distillguard/contract";
-import { LINK_HEADERS } from "@distillguard/detector-service";
+import { LINK_HEADERS, unpackObservations } from "@distillguard/detector-service";
 import {
   type BatchOutput,
   type Changelog,
@@ -151,38 +151,49 @@ export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcesso
           advance(task, campaigns, alerts);
           continue;
         }
-        const offsetText = h(LINK_HEADERS.sourceOffset);
-        if (kind !== "observation" || !Number.isInteger(source) || offsetText === undefined) {
-          dead.push(
-            deadLetter(
-              m,
-              { topic, partition, service: SERVICE },
-              { message: "not a link record", kind: "link-headers" },
-            ),
-          );
-          deadKinds.push("link-headers");
-          continue;
-        }
-        const offset = BigInt(offsetText);
-        if (offset <= (task.maxSeen.get(source) ?? -1n)) continue;
-        task.maxSeen.set(source, offset);
-        let event: ApiRequest;
+        let packed: { offset: bigint; value: Buffer }[] = [];
         try {
-          event = apiRequestCodec.decode(m.value ?? Buffer.alloc(0));
+          if (kind !== "observations" || !Number.isInteger(source)) throw new RangeError("not a link record");
+          packed = unpackObservations(m.value ?? Buffer.alloc(0));
         } catch (e) {
-          if (!(e instanceof ContractError)) throw e;
+          const why = e instanceof Error ? e.message : String(e);
           dead.push(
-            deadLetter(m, { topic, partition, service: SERVICE }, { message: e.message, kind: e.kind }),
+            deadLetter(m, { topic, partition, service: SERVICE }, { message: why, kind: "link-record" }),
           );
-          deadKinds.push(e.kind);
+          deadKinds.push("link-record");
           continue;
         }
-        if (task.appliedUntilMs !== null && event.event_time_ms < task.appliedUntilMs) {
-          // Cannot happen while detectors keep their watermark promise; counted if it does.
-          task.late++;
-          continue;
+        for (const o of packed) {
+          if (o.offset <= (task.maxSeen.get(source) ?? -1n)) continue;
+          task.maxSeen.set(source, o.offset);
+          let event: ApiRequest;
+          try {
+            event = apiRequestCodec.decode(o.value);
+          } catch (e) {
+            if (!(e instanceof ContractError)) throw e;
+            dead.push(
+              deadLetter(
+                { ...m, value: o.value },
+                { topic, partition, service: SERVICE },
+                { message: `${e.message} (source offset ${o.offset})`, kind: e.kind },
+              ),
+            );
+            deadKinds.push(e.kind);
+            continue;
+          }
+          if (task.appliedUntilMs !== null && event.event_time_ms < task.appliedUntilMs) {
+            // Cannot happen while detectors keep their watermark promise; counted if it does.
+            task.late++;
+            continue;
+          }
+          task.buffer.push({
+            t: event.event_time_ms,
+            source,
+            offset: o.offset,
+            bytes: Buffer.from(o.value),
+            event,
+          });
         }
-        task.buffer.push({ t: event.event_time_ms, source, offset, bytes: m.value as Buffer, event });
       }
       return {
         outputs: [
