@@ -12,7 +12,7 @@ import {
   readDeadLetter,
 } from "@distillguard/runtime";
 import type { ScenarioOptions } from "@distillguard/simulator";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servers, testNames } from "../harness/context.ts";
 import {
   caughtUp,
@@ -104,6 +104,12 @@ describe("detector and linker services on Kafka", () => {
   }
 
   const database = (suffix: string) => `${testNames("db").database}_${suffix}`;
+
+  afterAll(async () => {
+    const ch = createClickHouse({ url: servers().clickhouseUrl });
+    for (const d of ["ref", "kill"]) await ch.command({ query: `DROP DATABASE IF EXISTS ${database(d)}` });
+    await ch.close();
+  });
 
   beforeAll(async () => {
     reference = pipelineNames(testNames("stream-ref").topic);

@@ -1,6 +1,12 @@
 export { type ApiRequestSink, createApiRequestSink } from "./api-request-sink.ts";
 export { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
-export { applyMigrations } from "./migrations.ts";
+export {
+  applyMigrations,
+  loadMigrations,
+  type Migration,
+  MigrationError,
+  planMigrations,
+} from "./migrations.ts";
 export {
   RESULT_TABLES,
   type ResultKind,

@@ -1,0 +1,43 @@
+// The versioned migration runner on the real server: applies every file once, records it,
+// does nothing the second time, and refuses a file edited after it was applied.
+import { createClickHouse, ensureDatabase } from "@distillguard/runtime";
+import { applyMigrations, loadMigrations, MigrationError } from "@distillguard/sink";
+import { afterAll, describe, expect, it } from "vitest";
+import { servers, testNames } from "../harness/context.ts";
+
+describe("ClickHouse migrations", async () => {
+  const database = `${testNames("db").database}_migrations`;
+  await ensureDatabase(servers().clickhouseUrl, database);
+  const client = createClickHouse({ url: servers().clickhouseUrl, database });
+  afterAll(async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await client.close();
+  });
+  const files = loadMigrations();
+
+  it("applies each file once, in order, and records it in schema_migrations", async () => {
+    const first = await applyMigrations(client);
+    expect(first.applied).toEqual(files.map((f) => f.name));
+    expect(first.current).toBe(files.length);
+    const again = await applyMigrations(client);
+    expect(again).toEqual({ applied: [], current: files.length });
+    const rs = await client.query({
+      query: "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
+      format: "JSONEachRow",
+    });
+    const rows = await rs.json<{ version: number; name: string; checksum: string }>();
+    expect(rows.map((r) => [Number(r.version), r.name, r.checksum])).toEqual(
+      files.map((f) => [f.version, f.name, f.checksum]),
+    );
+    const tables = await client.query({ query: "SHOW TABLES", format: "JSONEachRow" });
+    const names = (await tables.json<{ name: string }>()).map((t) => t.name);
+    for (const t of ["api_requests", "account_scores", "alerts", "campaign_updates", "campaign_members"]) {
+      expect(names).toContain(t);
+    }
+  });
+
+  it("refuses a migration edited after it was applied", async () => {
+    const edited = files.map((f, i) => (i === 1 ? { ...f, checksum: "0000000000000000" } : f));
+    await expect(applyMigrations(client, edited)).rejects.toThrow(MigrationError);
+  });
+});
