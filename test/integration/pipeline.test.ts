@@ -86,6 +86,9 @@ describe("simulator → Kafka → sink → ClickHouse", async () => {
     const [first] = await one.json<Record<string, unknown>>();
     expect(first?.kafka_topic).toBe(topic);
     expect(first?.prompt_simhash).toMatch(/^[0-9a-f]{16}$/);
+    // Sent explicitly: 18.16 stored zeros when these were left to the table's DEFAULTs.
+    expect(first?.event_date).toBe("2026-03-02");
+    expect(String(first?.ingested_at)).not.toMatch(/^0000|^1970/);
 
     const dlq: KafkaMessage[] = [];
     const reader = kafka.consumer({ groupId: `${groupId}-dlq-reader`, maxWaitTimeInMs: 250 });

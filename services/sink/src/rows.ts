@@ -5,7 +5,9 @@ export type ApiRequestRow = Omit<
   ApiRequest,
   "prompt_simhash" | "prompt_template_hash" | "system_prompt_hash" | "stream" | "logprobs"
 > & {
+  event_date: string;
   event_time: number;
+  ingested_at: number;
   stream: 0 | 1;
   logprobs: 0 | 1;
   prompt_simhash: string;
@@ -18,17 +20,22 @@ export type ApiRequestRow = Omit<
 
 /**
  * DateTime goes as unix seconds: every server version parses that in JSONEachRow regardless
- * of its time zone, unlike a formatted string.
+ * of its time zone, unlike a formatted string. `event_date` and `ingested_at` are sent rather
+ * than left to the table's DEFAULTs: ClickHouse 18.16 does not apply DEFAULT expressions to
+ * columns missing from JSONEachRow and stored zeros. `ingestedAtMs` is the sink's clock.
  */
 export function toApiRequestRow(
   r: ApiRequest,
   topic: string,
   partition: number,
   offset: string,
+  ingestedAtMs: number = Date.now(),
 ): ApiRequestRow {
   return {
     ...r,
+    event_date: new Date(r.event_time_ms).toISOString().slice(0, 10),
     event_time: Math.floor(r.event_time_ms / 1000),
+    ingested_at: Math.floor(ingestedAtMs / 1000),
     stream: r.stream ? 1 : 0,
     logprobs: r.logprobs ? 1 : 0,
     prompt_simhash: r.prompt_simhash.toString("hex"),
