@@ -1,4 +1,9 @@
 export { LINK_HEADERS, type LinkKind, packObservations, unpackObservations } from "./links.ts";
 export { type DetectorTask, detectorProcessor } from "./processor.ts";
-export { createDetectorService, type DetectorService, ensureDetectorTopics } from "./service.ts";
+export {
+  createDetectorService,
+  type DetectorService,
+  ensureDetectorTopics,
+  LINK_TICK_MS,
+} from "./service.ts";
 export { type DetectorSettings, detectorSettings } from "./settings.ts";

@@ -13,7 +13,7 @@ import { detectorProcessor } from "./processor.ts";
 import type { DetectorSettings } from "./settings.ts";
 
 /** Link watermarks every minute of event time: the linker's buffer holds about that much. */
-const LINK_TICK_MS = 60_000;
+export const LINK_TICK_MS = 60_000;
 
 export interface DetectorService {
   start(): Promise<void>;

@@ -1,0 +1,104 @@
+// Kafka reads the pipeline benches share: has a consumer group committed everything, and every
+// record of a topic with its partition and timestamp.
+
+import type { Kafka, KafkaMessage } from "kafkajs";
+
+/** True once `groupId` has committed up to the end of every non-empty partition of `topic`. */
+export async function caughtUp(kafka: Kafka, groupId: string, topic: string): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [c] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const at = new Map((c?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    return ends.every((e) => BigInt(e.high) === 0n || (at.get(e.partition) ?? -1n) >= BigInt(e.high));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Polls `caughtUp` until it holds; resolves with the seconds since `t0` (performance.now()). */
+export async function waitCaughtUp(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  t0: number,
+): Promise<number> {
+  for (;;) {
+    if (await caughtUp(kafka, groupId, topic)) return (performance.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Every record of `topic` now, partition by partition in offset order, through a throwaway
+ * group (nothing committed).
+ */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (partition: number, message: KafkaMessage) => void,
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map(
+    (await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, BigInt(e.high)] as const),
+  );
+  await admin.disconnect();
+  const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
+  if (remaining.size === 0) return 0;
+  const consumer = kafka.consumer({
+    groupId: `dg-bench-read-${process.pid}-${Date.now()}`,
+    maxWaitTimeInMs: 100,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let count = 0;
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const high = ends.get(batch.partition) ?? 0n;
+          for (const m of batch.messages) {
+            if (BigInt(m.offset) >= high) break;
+            onMessage(batch.partition, m);
+            count++;
+          }
+          const last = batch.messages.at(-1);
+          if (last && BigInt(last.offset) + 1n >= high) remaining.delete(batch.partition);
+          if (remaining.size === 0) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return count;
+}
+
+/** The pipeline's environment with every topic, group and the database scoped to one run. */
+export function pipelineEnv(prefix: string, database: string): Record<string, string> {
+  return {
+    ...(process.env as Record<string, string>),
+    CLICKHOUSE_DATABASE: database,
+    DG_REQUESTS_TOPIC: `${prefix}-requests`,
+    DG_SCORES_TOPIC: `${prefix}-scores`,
+    DG_ALERTS_TOPIC: `${prefix}-alerts`,
+    DG_CAMPAIGNS_TOPIC: `${prefix}-campaigns`,
+    DG_LINKS_TOPIC: `${prefix}-links`,
+    DG_DLQ_TOPIC: `${prefix}-dlq`,
+    DG_DETECTOR_CHANGELOG_TOPIC: `${prefix}-detector-changelog`,
+    DG_DETECTOR_GROUP: `${prefix}-detector`,
+    DG_LINKER_CHANGELOG_TOPIC: `${prefix}-linker-changelog`,
+    DG_LINKER_GROUP: `${prefix}-linker`,
+    DG_SINK_GROUP: `${prefix}-sink`,
+  };
+}
+
+/** Deletes every topic whose name starts with `prefix`. */
+export async function deleteTopics(kafka: Kafka, prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) });
+  await admin.disconnect();
+}
