@@ -6,7 +6,7 @@
 // latency is measured from the append of the input record that let the pipeline emit it
 // (latency-core.ts). Alerts are also timed to the moment they are visible in ClickHouse.
 // Kafka, ClickHouse, the pipeline and this producer share the machine. See README.md.
-//   node --import tsx bench/pipeline/latency.ts [--rate 18000] [--duration 8h] [--accounts 20000] [--docs]
+//   node --import tsx bench/pipeline/latency.ts [--rate 18000] [--duration 8h] [--accounts 20000] [--docs DIR]
 
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -27,7 +27,7 @@ import type * as vl from "vega-lite";
 import { renderSvg } from "../quality/charts.ts";
 import { benchArgs } from "../scenario.ts";
 import { type LatencySummary, linkerTrigger, PartitionTimeline, summarize } from "./latency-core.ts";
-import { deleteTopics, pipelineEnv, readTopic, waitCaughtUp } from "./topics.ts";
+import { deleteTopics, freshDatabase, pipelineEnv, readTopic, waitCaughtUp } from "./topics.ts";
 
 const { values: args, options } = benchArgs(
   { duration: "8h", accounts: "20000", scenario: "all" },
@@ -47,6 +47,7 @@ const prefix = `dg-bench-lat-${Date.now().toString(36)}`;
 const database = "dg_bench_latency";
 const env = { ...pipelineEnv(prefix, database), LOG_LEVEL: "warn", DG_PIPELINE_METRICS_PORT: "19464" };
 const settings = parsePipelineSettings(env);
+await freshDatabase(process.env.CLICKHOUSE_URL ?? "http://127.0.0.1:8123", database);
 
 // 1. The stream, in memory, so producing it costs only the send.
 let t0 = performance.now();
@@ -116,6 +117,7 @@ const poller = (async () => {
 const producer = createProducer(kafka);
 await producer.connect();
 t0 = performance.now();
+const wallStart = Date.now();
 let sent = 0;
 let maxBehind = 0;
 let lastReport = t0;
@@ -172,25 +174,35 @@ await readTopic(kafka, settings.detector.requestsTopic, (p, m) => {
 });
 const all = partitions.filter((p): p is PartitionTimeline => p !== undefined);
 const lateness = accountSpec.allowedLatenessMs;
-const latencies = { scores: [] as number[], accountAlerts: [] as number[], campaignAlerts: [] as number[] };
-const campaignUpdates: number[] = [];
+/** Per output kind: each output's latency and when (ms since production started) it came out. */
+const samples = new Map<string, { latency: number[]; at: number[] }>(
+  [
+    "account scores (topic)",
+    "account alerts (topic)",
+    "campaign updates (topic)",
+    "campaign alerts (topic)",
+    "alerts in ClickHouse (100 ms polls)",
+  ].map((name) => [name, { latency: [], at: [] }]),
+);
 let unmatched = 0;
-const detectorLatency = (account: string, t: number, at: number): number | null => {
+const record = (name: string, trigger: number | null, at: number) => {
+  if (trigger === null) {
+    unmatched++;
+    return;
+  }
+  const s = samples.get(name);
+  s?.latency.push(at - trigger);
+  s?.at.push(at - wallStart);
+};
+const detectorTrigger = (account: string, t: number): number | null => {
   const p = partitionOf.get(account);
-  const trigger = p === undefined ? null : (partitions[p]?.evaluationTrigger(t) ?? null);
-  if (trigger === null) unmatched++;
-  return trigger === null ? null : at - trigger;
+  return p === undefined ? null : (partitions[p]?.evaluationTrigger(t) ?? null);
 };
-const linkerLatency = (t: number, at: number): number | null => {
-  const trigger = linkerTrigger(all, t, lateness, LINK_TICK_MS);
-  if (trigger === null) unmatched++;
-  return trigger === null ? null : at - trigger;
-};
+const campaignTrigger = (t: number) => linkerTrigger(all, t, lateness, LINK_TICK_MS);
 const alertAt = new Map<string, { t: number; kind: string; account: string }>();
 await readTopic(kafka, settings.detector.scoresTopic, (_p, m) => {
   const s = accountScoreCodec.decode(m.value as Buffer);
-  const l = detectorLatency(s.account_id, s.window_end_ms, Number(m.timestamp));
-  if (l !== null) latencies.scores.push(l);
+  record("account scores (topic)", detectorTrigger(s.account_id, s.window_end_ms), Number(m.timestamp));
 });
 await readTopic(kafka, settings.detector.alertsTopic, (_p, m) => {
   const a = alertCodec.decode(m.value as Buffer);
@@ -199,18 +211,16 @@ await readTopic(kafka, settings.detector.alertsTopic, (_p, m) => {
     kind: a.subject_kind,
     account: a.subject_id,
   });
-  const l =
-    a.subject_kind === "account"
-      ? detectorLatency(a.subject_id, a.event_time_ms, Number(m.timestamp))
-      : linkerLatency(a.event_time_ms, Number(m.timestamp));
-  if (l !== null) (a.subject_kind === "account" ? latencies.accountAlerts : latencies.campaignAlerts).push(l);
+  if (a.subject_kind === "account") {
+    record("account alerts (topic)", detectorTrigger(a.subject_id, a.event_time_ms), Number(m.timestamp));
+  } else {
+    record("campaign alerts (topic)", campaignTrigger(a.event_time_ms), Number(m.timestamp));
+  }
 });
 await readTopic(kafka, settings.linker.campaignsTopic, (_p, m) => {
   const c = campaignUpdateCodec.decode(m.value as Buffer);
-  const l = linkerLatency(c.event_time_ms, Number(m.timestamp));
-  if (l !== null) campaignUpdates.push(l);
+  record("campaign updates (topic)", campaignTrigger(c.event_time_ms), Number(m.timestamp));
 });
-const inClickhouse: number[] = [];
 let neverVisible = 0;
 for (const [k, a] of alertAt) {
   const seen = visibleAt.get(k);
@@ -218,19 +228,13 @@ for (const [k, a] of alertAt) {
     neverVisible++;
     continue;
   }
-  const l = a.kind === "account" ? detectorLatency(a.account, a.t, seen) : linkerLatency(a.t, seen);
-  if (l !== null) inClickhouse.push(l);
+  const trigger = a.kind === "account" ? detectorTrigger(a.account, a.t) : campaignTrigger(a.t);
+  record("alerts in ClickHouse (100 ms polls)", trigger, seen);
 }
 await deleteTopics(kafka, prefix);
 console.log(`read back and matched in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-const series: [string, number[]][] = [
-  ["account scores (topic)", latencies.scores],
-  ["account alerts (topic)", latencies.accountAlerts],
-  ["campaign updates (topic)", campaignUpdates],
-  ["campaign alerts (topic)", latencies.campaignAlerts],
-  ["alerts in ClickHouse (100 ms polls)", inClickhouse],
-];
+const series: [string, number[]][] = [...samples].map(([name, v]) => [name, v.latency]);
 const table: { series: string; summary: LatencySummary | null }[] = series.map(([name, v]) => ({
   series: name,
   summary: summarize(v),
@@ -256,6 +260,7 @@ const result = {
   unmatched,
   neverVisible,
   table,
+  samples: Object.fromEntries(samples),
 };
 writeFileSync(`${args.out}/latency.json`, `${JSON.stringify(result, null, 2)}\n`);
 const svg = await renderSvg(
@@ -263,8 +268,18 @@ const svg = await renderSvg(
   `Event-to-output latency at ${fmt(rate)} events/s`,
 );
 writeFileSync(`${args.out}/latency.svg`, svg);
-if (args.docs) writeFileSync(args.docs, svg);
-console.log(`wrote ${args.out}/latency.json and latency.svg${args.docs ? ` and ${args.docs}` : ""}`);
+const timeline = await renderSvg(
+  timelineSpec(samples),
+  `Latency of each output over the run at ${fmt(rate)} events/s`,
+);
+writeFileSync(`${args.out}/latency-timeline.svg`, timeline);
+if (args.docs) {
+  writeFileSync(`${args.docs}/pipeline-latency.svg`, svg);
+  writeFileSync(`${args.docs}/pipeline-latency-timeline.svg`, timeline);
+}
+console.log(
+  `wrote ${args.out}/latency.json, latency.svg, latency-timeline.svg${args.docs ? ` (and to ${args.docs})` : ""}`,
+);
 process.exit(0);
 
 async function waitForGroups(groups: string[]): Promise<void> {
@@ -280,6 +295,32 @@ async function waitForGroups(groups: string[]): Promise<void> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Each output's latency against when it came out: shows warm-up, stalls and periodic work. */
+function timelineSpec(data: Map<string, { latency: number[]; at: number[] }>): vl.TopLevelSpec {
+  const values = [...data].flatMap(([name, v]) =>
+    v.latency.map((latency, i) => ({ output: name, latency, seconds: (v.at[i] as number) / 1000 })),
+  );
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: `Latency of each output over the run at ${fmt(rate)} events/s`,
+    config: { font: "Helvetica, Arial, sans-serif" },
+    width: 560,
+    height: 260,
+    data: { values },
+    mark: { type: "point", filled: true, size: 16, opacity: 0.7 },
+    encoding: {
+      x: { field: "seconds", type: "quantitative", title: "seconds since production started" },
+      y: { field: "latency", type: "quantitative", title: "latency (ms)" },
+      color: {
+        field: "output",
+        type: "nominal",
+        title: null,
+        legend: { orient: "bottom", columns: 2, labelLimit: 320 },
+      },
+    },
+  };
 }
 
 /** Empirical CDF per output kind, latency on a log axis. */

@@ -14,7 +14,7 @@ import {
 } from "@distillguard/runtime";
 import { kafkaSink, loadAzureTrace, simulate } from "@distillguard/simulator";
 import { benchArgs } from "../scenario.ts";
-import { deleteTopics, pipelineEnv, waitCaughtUp } from "./topics.ts";
+import { deleteTopics, freshDatabase, pipelineEnv, waitCaughtUp } from "./topics.ts";
 
 const { options } = benchArgs({ duration: "2h", accounts: "20000", scenario: "all" }, {});
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
@@ -24,6 +24,7 @@ const kafka = createKafka({ clientId: "dg-bench", brokers, logger });
 const prefix = `dg-bench-${Date.now().toString(36)}`;
 const env = pipelineEnv(prefix, "dg_bench");
 const settings = parsePipelineSettings(env);
+await freshDatabase(process.env.CLICKHOUSE_URL ?? "http://127.0.0.1:8123", "dg_bench");
 
 await ensureTopic(kafka, settings.detector.requestsTopic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
 const producer = createProducer(kafka);

@@ -1,6 +1,7 @@
 // Kafka reads the pipeline benches share: has a consumer group committed everything, and every
 // record of a topic with its partition and timestamp.
 
+import { createClickHouse } from "@distillguard/runtime";
 import type { Kafka, KafkaMessage } from "kafkajs";
 
 /** True once `groupId` has committed up to the end of every non-empty partition of `topic`. */
@@ -101,4 +102,15 @@ export async function deleteTopics(kafka: Kafka, prefix: string): Promise<void> 
   await admin.connect();
   await admin.deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) });
   await admin.disconnect();
+}
+
+/** A fresh database for one bench run: the bench owns it, and old schema versions must not linger. */
+export async function freshDatabase(url: string, database: string): Promise<void> {
+  const client = createClickHouse({ url });
+  try {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await client.command({ query: `CREATE DATABASE ${database}` });
+  } finally {
+    await client.close();
+  }
 }
