@@ -34,6 +34,11 @@ describe("ClickHouse migrations", async () => {
     for (const t of ["api_requests", "account_scores", "alerts", "campaign_updates", "campaign_members"]) {
       expect(names).toContain(t);
     }
+    // Per-minute rollups and the materialized views that fill them (test/integration/rollups.test.ts).
+    for (const t of ["alerts_1m", "account_scores_1m", "campaign_activity_1m", "requests_1m"]) {
+      expect(names).toContain(t);
+      expect(names).toContain(`${t}_mv`);
+    }
   });
 
   it("refuses a migration edited after it was applied", async () => {

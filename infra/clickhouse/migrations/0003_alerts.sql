@@ -4,7 +4,9 @@
 -- revision) collapses it; the latest state of an alert is its highest revision under FINAL.
 -- Enums are stored as String: a symbol added to the schema later must not make inserts fail.
 -- Top signals and shared fingerprints are parallel arrays (same index = same item).
--- Every revision of an alert has the same opened_at, hence the same partition.
+-- Partitioned by the day the alert opened: every revision of an alert has the same opened_at,
+-- hence the same partition (where ReplacingMergeTree collapses copies), and retention drops
+-- whole days (services/sink/src/retention.ts).
 CREATE TABLE IF NOT EXISTS alerts
 (
     alert_id                         String,
@@ -34,5 +36,5 @@ CREATE TABLE IF NOT EXISTS alerts
     kafka_offset                     UInt64
 )
 ENGINE = ReplacingMergeTree
-PARTITION BY toYYYYMM(opened_at)
+PARTITION BY toDate(opened_at)
 ORDER BY (alert_id, revision)

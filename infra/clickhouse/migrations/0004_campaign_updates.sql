@@ -4,6 +4,8 @@
 -- The campaign's current state is its row with the highest event_time_ms.
 -- members holds at most 1000 account ids, heaviest first (members_truncated says when more
 -- exist; member_count is the full number). Counters are Int64 as in the schema.
+-- Partitioned by the update's day: the key includes event_time_ms, so every copy of a row lands
+-- in the same partition, and retention drops whole days (services/sink/src/retention.ts).
 CREATE TABLE IF NOT EXISTS campaign_updates
 (
     campaign_id                      String,
@@ -36,5 +38,5 @@ CREATE TABLE IF NOT EXISTS campaign_updates
     kafka_offset                     UInt64
 )
 ENGINE = ReplacingMergeTree
-PARTITION BY toYYYYMM(event_time)
+PARTITION BY toDate(event_time)
 ORDER BY (campaign_id, event_time_ms)
