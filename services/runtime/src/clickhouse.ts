@@ -1,15 +1,21 @@
-import { type ClickHouseClient, createClient } from "@clickhouse/client";
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client";
 
 export type { ClickHouseClient };
 
 /**
  * A client for `url` bound to `database`. Call `ensureDatabase` first on a new server:
- * binding to a missing database makes every query fail.
+ * binding to a missing database makes every query fail. `quiet` turns off the client's own
+ * multi-line error log, for commands that report each failure themselves in one line.
  */
-export function createClickHouse(opts: { url: string; database?: string }): ClickHouseClient {
+export function createClickHouse(opts: {
+  url: string;
+  database?: string;
+  quiet?: boolean;
+}): ClickHouseClient {
   return createClient({
     url: opts.url,
     ...(opts.database ? { database: opts.database } : {}),
+    ...(opts.quiet ? { log: { level: ClickHouseLogLevel.OFF } } : {}),
     request_timeout: 60_000,
     // 18.16 rejects settings it does not know; send none by default.
     clickhouse_settings: {},
