@@ -1,0 +1,28 @@
+const LOADERS =
+  /^<(script|link|iframe|frame|img|image|object|embed|video|audio|source|track|base|use|feimage)\b/i;
+const URL_ATTRIBUTE =
+  /\s(src|srcset|href|xlink:href|action|formaction|poster|data|background)\s*=\s*(?!["']?#)["']?[^"'\s>]*/gi;
+const CSS_LOAD = /url\(\s*(?!["']?#)[^)]*\)|@import[^;]*/gi;
+const ABSOLUTE_URL = /(\b[a-z][a-z0-9+.-]*:)?\/\/[^\s"'<>/][^\s"'<>]*/gi;
+
+/**
+ * Everything in `html` that a browser would fetch: elements that load resources, URL
+ * attributes other than in-page anchors, CSS url() and @import, and absolute URLs anywhere in
+ * markup or style. Text between tags is not looked at (escaped, it cannot load anything), nor
+ * are SVG namespace declarations (they name a namespace and are never fetched).
+ */
+export function externalReferences(html: string): string[] {
+  const found: string[] = [];
+  const styles = [...html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)].map((m) => m[1] ?? "");
+  for (const raw of html.match(/<[^>]*>/g) ?? []) {
+    const tag = raw.replace(/\sxmlns(:\w+)?="[^"]*"/g, "");
+    if (LOADERS.test(tag)) found.push(tag);
+    for (const re of [URL_ATTRIBUTE, CSS_LOAD, ABSOLUTE_URL]) {
+      for (const m of tag.matchAll(re)) found.push(m[0]);
+    }
+  }
+  for (const css of styles) {
+    for (const re of [CSS_LOAD, ABSOLUTE_URL]) for (const m of css.matchAll(re)) found.push(m[0]);
+  }
+  return found;
+}
