@@ -1,3 +1,5 @@
+// For services' own metric families on the same registry (prom-client is runtime's dependency).
+export { Counter, Gauge, Registry } from "prom-client";
 export { Changelog } from "./changelog.ts";
 export { type ClickHouseClient, createClickHouse, ensureDatabase } from "./clickhouse.ts";
 export { type DeadLetterReason, DLQ_HEADERS, deadLetter, readDeadLetter } from "./dead-letter.ts";

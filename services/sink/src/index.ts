@@ -24,8 +24,34 @@ export {
   type ResultSinkOptions,
   type ResultSinkStats,
 } from "./result-sink.ts";
+export {
+  applyRetention,
+  createRetentionJob,
+  type RetentionJob,
+  type RetentionJobOptions,
+  type RetentionReport,
+  type TableRetention,
+} from "./retention.ts";
+export {
+  cutoffPartition,
+  DEFAULT_RETENTION_DAYS,
+  hasTtl,
+  partitionsToDrop,
+  RETAINED_TABLES,
+  type RetainedTable,
+  type RetentionClass,
+  type RetentionRule,
+  retentionPolicy,
+  rowCutoffSeconds,
+  ttlStatement,
+} from "./retention-policy.ts";
 export { type ApiRequestRow, toApiRequestRow } from "./rows.ts";
 export { sampled } from "./sampling.ts";
 export { detectServer, type ServerCapabilities } from "./server.ts";
-export { checkResultSinkSettings, type ResultSinkSettings, resultSinkSettings } from "./settings.ts";
+export {
+  checkResultSinkSettings,
+  type ResultSinkSettings,
+  resultSinkSettings,
+  retentionDaysOf,
+} from "./settings.ts";
 export { DEFAULT_FLUSH_LIMITS, type FlushLimits } from "./table-buffer.ts";

@@ -6,7 +6,9 @@
 import { createClickHouse, ensureDatabase, ensureTopic, runServiceMain } from "@distillguard/runtime";
 import { applyMigrations } from "./migrations.ts";
 import { createResultSink } from "./result-sink.ts";
-import { checkResultSinkSettings, resultSinkSettings } from "./settings.ts";
+import { createRetentionJob } from "./retention.ts";
+import { retentionPolicy } from "./retention-policy.ts";
+import { checkResultSinkSettings, resultSinkSettings, retentionDaysOf } from "./settings.ts";
 
 await runServiceMain({
   name: "sink",
@@ -33,9 +35,24 @@ await runServiceMain({
       maxBufferedBytes: s.maxBufferedBytes,
       retry: { maxMs: s.retryMax },
     });
+    // Retention belongs to this process, not to `npm run pipeline` and the demo: those replay
+    // old event times, which retention would remove.
+    const retention =
+      s.retentionInterval > 0
+        ? createRetentionJob({
+            clickhouse,
+            logger: deps.logger,
+            rules: retentionPolicy(retentionDaysOf(s)),
+            intervalMs: s.retentionInterval,
+          })
+        : null;
     return {
-      start: () => sink.start(),
+      async start() {
+        await retention?.start();
+        await sink.start();
+      },
       async stop() {
+        await retention?.stop();
         await sink.stop();
         await clickhouse.close();
       },

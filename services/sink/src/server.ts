@@ -7,6 +7,11 @@ export interface ServerCapabilities {
   insertDeduplicationToken: boolean;
   /** The MergeTree setting that makes non-replicated tables remember recent insert blocks. */
   nonReplicatedDeduplicationWindow: boolean;
+  /**
+   * Table TTL (19.6 and later), known by the MergeTree setting that came with it,
+   * merge_with_ttl_timeout: 18.16 rejects `TTL` and `MODIFY TTL` as syntax errors.
+   */
+  ttl: boolean;
 }
 
 /**
@@ -21,13 +26,16 @@ export async function detectServer(client: ClickHouseClient): Promise<ServerCapa
     format: "JSONEachRow",
   });
   const treeSettings = await client.query({
-    query: "SELECT name FROM system.merge_tree_settings WHERE name = 'non_replicated_deduplication_window'",
+    query:
+      "SELECT name FROM system.merge_tree_settings WHERE name IN ('non_replicated_deduplication_window', 'merge_with_ttl_timeout')",
     format: "JSONEachRow",
   });
+  const tree = new Set((await treeSettings.json<{ name: string }>()).map((r) => r.name));
   return {
     version,
     insertDeduplicationToken: (await settings.json<{ name: string }>()).length > 0,
-    nonReplicatedDeduplicationWindow: (await treeSettings.json<{ name: string }>()).length > 0,
+    nonReplicatedDeduplicationWindow: tree.has("non_replicated_deduplication_window"),
+    ttl: tree.has("merge_with_ttl_timeout"),
   };
 }
 

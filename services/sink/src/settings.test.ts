@@ -1,6 +1,6 @@
 import { ConfigError, parseConfig } from "@distillguard/config";
 import { describe, expect, it } from "vitest";
-import { checkResultSinkSettings, resultSinkSettings } from "./settings.ts";
+import { checkResultSinkSettings, resultSinkSettings, retentionDaysOf } from "./settings.ts";
 
 const parse = (env: Record<string, string>) =>
   checkResultSinkSettings(parseConfig(resultSinkSettings, env, { prefix: "DG_SINK_" }));
@@ -68,6 +68,42 @@ describe("resultSinkSettings", () => {
   it("ignores the requests topic when sampling is off", () => {
     expect(parse({ DG_SINK_REQUEST_SAMPLE_RATE: "0", DG_REQUESTS_TOPIC: "alerts" }).requestsTopic).toBe(
       "alerts",
+    );
+  });
+});
+
+describe("retention settings", () => {
+  it("defaults to hourly passes and the documented days per class", () => {
+    const s = parse({});
+    expect(s.retentionInterval).toBe(3_600_000);
+    expect(retentionDaysOf(s)).toEqual({
+      requests: 14,
+      scores: 90,
+      alerts: 400,
+      campaigns: 400,
+      rollups: 90,
+    });
+  });
+
+  it("reads days per class and an interval, and 0 turns retention off", () => {
+    const s = parse({
+      DG_SINK_RETENTION_REQUESTS_DAYS: "3",
+      DG_SINK_RETENTION_ROLLUPS_DAYS: "365",
+      DG_SINK_RETENTION_INTERVAL: "15m",
+    });
+    expect([s.retentionRequestsDays, s.retentionRollupsDays, s.retentionInterval]).toEqual([3, 365, 900_000]);
+    expect(parse({ DG_SINK_RETENTION_INTERVAL: "0" }).retentionInterval).toBe(0);
+    expect(parse({ DG_SINK_RETENTION_INTERVAL: "off" }).retentionInterval).toBe(0);
+  });
+
+  it("names the key and what to set when a value is wrong", () => {
+    const days = messageOf(() => parse({ DG_SINK_RETENTION_SCORES_DAYS: "0" }));
+    expect(days).toContain("DG_SINK_RETENTION_SCORES_DAYS: must be between 1 and 36500 (got '0')");
+    const every = messageOf(() => parse({ DG_SINK_RETENTION_INTERVAL: "5s" }));
+    expect(every).toContain("DG_SINK_RETENTION_INTERVAL: must be a duration between 1m and 7d");
+    expect(every).toContain("or 0 to turn it off");
+    expect(messageOf(() => parse({ DG_SINK_RETENTION_DAYS: "5" }))).toContain(
+      "DG_SINK_RETENTION_REQUESTS_DAYS",
     );
   });
 });

@@ -8,6 +8,7 @@ import {
   string,
 } from "@distillguard/config";
 import { connectionSettings, topicSettings } from "@distillguard/runtime";
+import { DEFAULT_RETENTION_DAYS, type RetentionClass } from "./retention-policy.ts";
 
 /** A share between 0 and 1; @distillguard/config has whole numbers only. */
 function fraction(opts: { env: string; doc: string; default: number }): Field<number> {
@@ -23,6 +24,33 @@ function fraction(opts: { env: string; doc: string; default: number }): Field<nu
       return Number(v);
     },
   };
+}
+
+/** A duration, or 0 (also `0s`, `off`) for "never". */
+function durationOrOff(opts: { env: string; doc: string; default: number; minMs: number; maxMs: number }) {
+  const d = duration(opts);
+  return {
+    ...d,
+    parse(raw: string) {
+      const v = raw.trim();
+      if (v === "off" || /^0(ms|s|m|h|d)?$/.test(v)) return 0;
+      try {
+        return d.parse(v);
+      } catch (why) {
+        throw `${String(why)}; or 0 to turn it off`;
+      }
+    },
+  } satisfies Field<number>;
+}
+
+function retentionDays(retention: RetentionClass, env: string, what: string): Field<number> {
+  return integer({
+    env,
+    doc: `Days ${what} are kept (by event time) before retention removes them`,
+    default: DEFAULT_RETENTION_DAYS[retention],
+    min: 1,
+    max: 36_500,
+  });
 }
 
 /**
@@ -82,6 +110,22 @@ export const resultSinkSettings = {
     minMs: 100,
     maxMs: 300_000,
   }),
+  retentionInterval: durationOrOff({
+    env: "DG_SINK_RETENTION_INTERVAL",
+    doc: "Wall time between retention passes (the first runs at start); 0 turns retention off",
+    default: 3_600_000,
+    minMs: 60_000,
+    maxMs: 7 * 86_400_000,
+  }),
+  retentionRequestsDays: retentionDays("requests", "DG_SINK_RETENTION_REQUESTS_DAYS", "sampled raw requests"),
+  retentionScoresDays: retentionDays("scores", "DG_SINK_RETENTION_SCORES_DAYS", "account scores"),
+  retentionAlertsDays: retentionDays("alerts", "DG_SINK_RETENTION_ALERTS_DAYS", "alerts"),
+  retentionCampaignsDays: retentionDays(
+    "campaigns",
+    "DG_SINK_RETENTION_CAMPAIGNS_DAYS",
+    "campaign updates and memberships",
+  ),
+  retentionRollupsDays: retentionDays("rollups", "DG_SINK_RETENTION_ROLLUPS_DAYS", "per-minute rollups"),
   metricsPort: integer({
     env: "DG_SINK_METRICS_PORT",
     doc: "Port of the Prometheus /metrics endpoint; 0 turns it off",
@@ -92,6 +136,17 @@ export const resultSinkSettings = {
 };
 
 export type ResultSinkSettings = Parsed<typeof resultSinkSettings>;
+
+/** Days per retention class, for retentionPolicy(). */
+export function retentionDaysOf(s: ResultSinkSettings): Record<RetentionClass, number> {
+  return {
+    requests: s.retentionRequestsDays,
+    scores: s.retentionScoresDays,
+    alerts: s.retentionAlertsDays,
+    campaigns: s.retentionCampaignsDays,
+    rollups: s.retentionRollupsDays,
+  };
+}
 
 /** Rules between settings, which one field's parser cannot see; messages name what to change. */
 export function checkResultSinkSettings(s: ResultSinkSettings): ResultSinkSettings {
