@@ -16,8 +16,21 @@ import {
   type CampaignUpdate,
   campaignUpdateCodec,
 } from "@distillguard/contract";
-import { createClickHouse, ensureDatabase } from "@distillguard/runtime";
-import { applyMigrations, loadMigrations, type ResultKind, toTableRows } from "@distillguard/sink";
+import {
+  createClickHouse,
+  createKafka,
+  createLogger,
+  createProducer,
+  ensureDatabase,
+  ensureTopic,
+} from "@distillguard/runtime";
+import {
+  applyMigrations,
+  createResultSink,
+  loadMigrations,
+  type ResultKind,
+  toTableRows,
+} from "@distillguard/sink";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ChdbStatement, resultOf, runOnChdb } from "../chdb/chdb.ts";
 import { servers, testNames } from "../harness/context.ts";
@@ -139,16 +152,19 @@ const request = (i: number): ApiRequest => ({
 
 const requests = Array.from({ length: 5 }, (_, i) => request(i));
 
-/** One JSONEachRow insert per table, as the sink's flush of one buffer sends it. */
-function inserts(): { table: string; body: string }[] {
-  const encoded: [ResultKind, Uint8Array[]][] = [
+function encoded(): [ResultKind, Uint8Array[]][] {
+  return [
     ["alerts", alerts.map((a) => alertCodec.encode(a))],
     ["scores", scores.map((s) => accountScoreCodec.encode(s))],
     ["campaigns", updates.map((u) => campaignUpdateCodec.encode(u))],
     ["requests", requests.map((r) => apiRequestCodec.encode(r))],
   ];
+}
+
+/** One JSONEachRow insert per table, as the sink's flush of one buffer sends it. */
+function inserts(): { table: string; body: string }[] {
   const byTable = new Map<string, string[]>();
-  for (const [kind, values] of encoded) {
+  for (const [kind, values] of encoded()) {
     values.forEach((value, offset) => {
       for (const { table, row } of toTableRows(
         kind,
@@ -246,9 +262,13 @@ describe("per-minute rollups fed by materialized views", async () => {
   });
 
   async function readServer(): Promise<Rollups> {
+    return readRollups(client);
+  }
+
+  async function readRollups(c: typeof client): Promise<Rollups> {
     const out: Partial<Rollups> = {};
     for (const [k, query] of Object.entries(QUERIES)) {
-      const rs = await client.query({ query, format: "JSONEachRow" });
+      const rs = await c.query({ query, format: "JSONEachRow" });
       out[k as keyof Rollups] = await rs.json<Row>();
     }
     return out as Rollups;
@@ -295,5 +315,59 @@ describe("per-minute rollups fed by materialized views", async () => {
       ) as Rollups;
     expectRollups(read("once"), 1);
     expectRollups(read("twice"), 2);
+  });
+  it("from the result sink itself, reading the records from Kafka", async () => {
+    const sinkDatabase = `${database}_sink`;
+    await ensureDatabase(servers().clickhouseUrl, sinkDatabase);
+    const sinkClient = createClickHouse({ url: servers().clickhouseUrl, database: sinkDatabase });
+    const logger = createLogger("test", "warn", "json");
+    const kafka = createKafka({ clientId: "dg-test-rollups", brokers: servers().kafkaBrokers, logger });
+    const { topic, groupId } = testNames("rollups");
+    const topics: Record<ResultKind, string> = {
+      scores: `${topic}.scores`,
+      alerts: `${topic}.alerts`,
+      campaigns: `${topic}.campaigns`,
+      requests: `${topic}.requests`,
+    };
+    const producer = createProducer(kafka);
+    const sink = createResultSink({
+      kafka,
+      clickhouse: sinkClient,
+      logger,
+      scoresTopic: topics.scores,
+      alertsTopic: topics.alerts,
+      campaignsTopic: topics.campaigns,
+      requests: { topic: topics.requests, sampleRate: 1 },
+      dlqTopic: `${topic}.dlq`,
+      groupId,
+      flush: { maxDelayMs: 200 },
+    });
+    try {
+      await applyMigrations(sinkClient);
+      for (const t of [...Object.values(topics), `${topic}.dlq`])
+        await ensureTopic(kafka, t, { partitions: 1 });
+      await producer.connect();
+      for (const [kind, values] of encoded()) {
+        await producer.send({
+          topic: topics[kind],
+          acks: -1,
+          messages: values.map((value) => ({ value: Buffer.from(value) })),
+        });
+      }
+      await sink.start();
+      const deadline = Date.now() + 30_000;
+      const want = alerts.length + scores.length + updates.length + requests.length;
+      while (sink.stats().records < want || sink.stats().pendingRows > 0) {
+        if (Date.now() > deadline)
+          throw new Error(`sink stored ${JSON.stringify(sink.stats())} of ${want} records`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expectRollups(await readRollups(sinkClient), 1);
+    } finally {
+      await sink.stop();
+      await producer.disconnect();
+      await sinkClient.command({ query: `DROP DATABASE IF EXISTS ${sinkDatabase}` });
+      await sinkClient.close();
+    }
   });
 });
