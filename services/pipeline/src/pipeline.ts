@@ -82,6 +82,7 @@ export async function startPipeline(
     dlqTopic: s.sink.dlqTopic,
     groupId: s.sink.groupId,
     flush: { maxRows: s.sink.flushRows, maxBytes: s.sink.flushBytes, maxDelayMs: s.sink.flushInterval },
+    alertsMaxDelayMs: s.sink.alertsFlushInterval,
     maxBufferedBytes: s.sink.maxBufferedBytes,
     retry: { maxMs: s.sink.retryMax },
   });

@@ -32,6 +32,7 @@ await runServiceMain({
       dlqTopic: s.dlqTopic,
       groupId: s.groupId,
       flush: { maxRows: s.flushRows, maxBytes: s.flushBytes, maxDelayMs: s.flushInterval },
+      alertsMaxDelayMs: s.alertsFlushInterval,
       maxBufferedBytes: s.maxBufferedBytes,
       retry: { maxMs: s.retryMax },
     });

@@ -52,6 +52,11 @@ export interface ResultSinkOptions {
   fromBeginning?: boolean;
   /** Per table: flush at this many rows, bytes, or ms after the first buffered row. */
   flush?: Partial<FlushLimits>;
+  /**
+   * Alerts are few and on-call waits for them: the alerts table flushes this many ms after its
+   * first buffered row (default 200, never later than `flush.maxDelayMs`).
+   */
+  alertsMaxDelayMs?: number;
   /** Stop fetching while this many bytes wait for ClickHouse (default 64 MiB). */
   maxBufferedBytes?: number;
   /** Backoff between insert attempts while ClickHouse is down or failing. */
@@ -121,8 +126,12 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
 
   const log = opts.logger.child({ component: "result-sink" });
   const metrics = opts.metrics ?? createMetrics(SERVICE);
+  const alertLimits = { ...limits, maxDelayMs: Math.min(limits.maxDelayMs, opts.alertsMaxDelayMs ?? 200) };
   const buffers = new Map<ResultTable, TableBuffer>(
-    Object.values(RESULT_TABLES).map((t) => [t, new TableBuffer(t, limits)]),
+    Object.values(RESULT_TABLES).map((t) => [
+      t,
+      new TableBuffer(t, t === RESULT_TABLES.alerts ? alertLimits : limits),
+    ]),
   );
   const ledger = new CommitLedger();
   const highWatermarks = new Map<string, { topic: string; partition: number; hw: bigint }>();
@@ -459,7 +468,7 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
           return p.finally(() => inFlightBatches.delete(p));
         },
       });
-      timer = setInterval(tick, Math.max(10, Math.min(250, Math.floor(limits.maxDelayMs / 4))));
+      timer = setInterval(tick, Math.max(10, Math.min(250, Math.floor(alertLimits.maxDelayMs / 4))));
       timer.unref();
       log.info(
         {
@@ -547,6 +556,7 @@ function validate(
   positive("flush.maxRows", limits.maxRows);
   positive("flush.maxBytes", limits.maxBytes);
   positive("flush.maxDelayMs", limits.maxDelayMs);
+  if (opts.alertsMaxDelayMs !== undefined) positive("alertsMaxDelayMs", opts.alertsMaxDelayMs);
   positive("retry.initialMs", backoff.initialMs);
   if (backoff.maxMs < backoff.initialMs) problems.push("retry.maxMs must be at least retry.initialMs");
   if (maxBufferedBytes < limits.maxBytes) problems.push("maxBufferedBytes must be at least flush.maxBytes");

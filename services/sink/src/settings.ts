@@ -96,6 +96,13 @@ export const resultSinkSettings = {
     minMs: 10,
     maxMs: 600_000,
   }),
+  alertsFlushInterval: duration({
+    env: "DG_SINK_ALERTS_FLUSH_INTERVAL",
+    doc: "Insert buffered alerts this long after the first of them arrived (alerts are few; on-call waits for them)",
+    default: 200,
+    minMs: 10,
+    maxMs: 600_000,
+  }),
   maxBufferedBytes: integer({
     env: "DG_SINK_MAX_BUFFERED_BYTES",
     doc: "Pause consuming while this many bytes wait for ClickHouse",
