@@ -6,7 +6,7 @@
 // latency is measured from the append of the input record that let the pipeline emit it
 // (latency-core.ts). Alerts are also timed to the moment they are visible in ClickHouse.
 // Kafka, ClickHouse, the pipeline and this producer share the machine. See README.md.
-//   node --import tsx bench/pipeline/latency.ts [--rate 18000] [--duration 8h] [--accounts 20000] [--docs DIR]
+//   node --import tsx bench/pipeline/latency.ts [--rate 17000] [--duration 8h] [--accounts 20000] [--docs DIR]
 
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -32,7 +32,7 @@ import { deleteTopics, freshDatabase, pipelineEnv, readTopic, waitCaughtUp } fro
 const { values: args, options } = benchArgs(
   { duration: "8h", accounts: "20000", scenario: "all" },
   {
-    rate: { type: "string", default: "18000" },
+    rate: { type: "string", default: "17000" },
     out: { type: "string", default: "reports/pipeline-latency" },
     docs: { type: "string", default: "" },
   },
@@ -274,6 +274,7 @@ const timeline = await renderSvg(
 );
 writeFileSync(`${args.out}/latency-timeline.svg`, timeline);
 if (args.docs) {
+  mkdirSync(args.docs, { recursive: true });
   writeFileSync(`${args.docs}/pipeline-latency.svg`, svg);
   writeFileSync(`${args.docs}/pipeline-latency-timeline.svg`, timeline);
 }
