@@ -13,6 +13,10 @@
 -- parameter defaults to a subquery that picks the highest-scoring campaign, so every query
 -- returns something on any data; replace it with a literal such as 'cmp_…' to pick your own.
 --
+-- "Now" is the newest event time in the data, not the wall clock: replayed logs (and the demo)
+-- carry old event times, and live the two differ by the pipeline's lag. Whether results are
+-- fresh at all is the Grafana rule `dg-results-stale`'s job.
+--
 -- Replays: the sink may store a record twice until ClickHouse merges the copies away. These
 -- queries read the latest state per key with argMax (or FINAL where whole rows are needed)
 -- and count distinct ids, so a copy is never counted twice. They run on ClickHouse 18.16 and
@@ -53,7 +57,7 @@ FROM
     (
         SELECT campaign_id
         FROM campaign_updates
-        WHERE event_time >= now() - INTERVAL /*param:lookback_hours*/ 1 HOUR
+        WHERE event_time >= (SELECT max(event_time) FROM campaign_updates) - INTERVAL /*param:lookback_hours*/ 1 HOUR
     )
     GROUP BY campaign_id
 ) AS campaign_state
@@ -62,8 +66,8 @@ ANY LEFT JOIN
     -- The latest alert per campaign: a campaign can alert, resolve and alert again.
     SELECT
         subject_id AS campaign_id,
-        argMax(severity, tuple(opened_at_ms, revision)) AS alert_severity,
-        argMax(state, tuple(opened_at_ms, revision)) AS alert_state
+        argMax(severity, tuple(event_time_ms, revision)) AS alert_severity,
+        argMax(state, tuple(event_time_ms, revision)) AS alert_state
     FROM alerts
     WHERE subject_kind = 'campaign'
     GROUP BY subject_id
@@ -365,7 +369,7 @@ FROM
     (
         SELECT campaign_id
         FROM campaign_updates
-        WHERE event_time >= now() - INTERVAL /*param:lookback_days*/ 7 DAY
+        WHERE event_time >= (SELECT max(event_time) FROM campaign_updates) - INTERVAL /*param:lookback_days*/ 7 DAY
     )
     GROUP BY campaign_id
 )
@@ -428,7 +432,7 @@ FROM
                     argMax(signal_names, window_end_ms) AS names,
                     argMax(signal_contributions, window_end_ms) AS contributions
                 FROM account_scores
-                WHERE window_end >= now() - INTERVAL /*param:lookback_hours*/ 24 HOUR
+                WHERE window_end >= (SELECT max(window_end) FROM account_scores) - INTERVAL /*param:lookback_hours*/ 24 HOUR
                 GROUP BY account_id
             )
         ) AS scored
@@ -437,9 +441,9 @@ FROM
             -- The latest account alert per account and its current state.
             SELECT
                 subject_id AS account_id,
-                argMax(alert_id, tuple(opened_at_ms, revision)) AS alert_id,
-                argMax(severity, tuple(opened_at_ms, revision)) AS alert_severity,
-                argMax(state, tuple(opened_at_ms, revision)) AS alert_state
+                argMax(alert_id, tuple(event_time_ms, revision)) AS alert_id,
+                argMax(severity, tuple(event_time_ms, revision)) AS alert_severity,
+                argMax(state, tuple(event_time_ms, revision)) AS alert_state
             FROM alerts
             WHERE subject_kind = 'account'
             GROUP BY subject_id

@@ -4,9 +4,11 @@
 -- revision) collapses it; the latest state of an alert is its highest revision under FINAL.
 -- Enums are stored as String: a symbol added to the schema later must not make inserts fail.
 -- Top signals and shared fingerprints are parallel arrays (same index = same item).
--- Partitioned by the day the alert opened: every revision of an alert has the same opened_at,
--- hence the same partition (where ReplacingMergeTree collapses copies), and retention drops
--- whole days (services/sink/src/retention.ts).
+-- Partitioned by the day the alert opened: a replayed revision is identical, opened_at included,
+-- so its copies share a partition (where ReplacingMergeTree collapses them); retention drops
+-- whole days (services/sink/src/retention.ts). Revisions may differ: when campaigns merge, the
+-- survivor's opened_at moves back to the earliest fragment's, so order revisions by
+-- (event_time_ms, revision), never by opened_at.
 CREATE TABLE IF NOT EXISTS alerts
 (
     alert_id                         String,
