@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { apiRequestCodec } from "@distillguard/contract";
 import { runDemo } from "@distillguard/pipeline";
 import {
@@ -15,6 +17,24 @@ import { afterAll, describe, expect, it } from "vitest";
 import { servers, testDatabase, testNames } from "../harness/context.ts";
 
 const logger = createLogger("test", "warn", "json");
+const repoRoot = new URL("../../", import.meta.url).pathname;
+
+/** The commands in the README's "Query the results" sh block, one per blank-line-separated group. */
+function readmeQueryExamples(): string[] {
+  const readme = readFileSync(new URL("README.md", `file://${repoRoot}`), "utf8");
+  const section = readme.split("## Query the results")[1]?.split("\n## ")[0] ?? "";
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  return block
+    .split(/\n\s*\n/)
+    .map((group) =>
+      group
+        .split("\n")
+        .filter((line) => !line.startsWith("#"))
+        .join("\n")
+        .trim(),
+    )
+    .filter((command) => command.length > 0);
+}
 const calibration = loadAzureTrace();
 
 async function waitFor(check: () => Promise<boolean> | boolean, ms = 60_000) {
@@ -134,5 +154,46 @@ describe("simulator → Kafka → sink → ClickHouse", async () => {
     expect(found?.members.length).toBeGreaterThanOrEqual(10);
     const truth = new Set(hydra?.account_ids);
     expect(found?.members.every((m) => truth.has(m))).toBe(true);
-  }, 240_000);
+
+    // The README's "Query the results" examples, run as written against this demo's data.
+    const examples = readmeQueryExamples();
+    expect(examples).toHaveLength(3);
+    const url = new URL(servers().clickhouseUrl);
+    const outputs = examples.map((command) => {
+      const run = spawnSync(
+        "bash",
+        [
+          "-euo",
+          "pipefail",
+          "-c",
+          command
+            .replaceAll("database=distillguard", `database=${database}`)
+            .replaceAll("127.0.0.1:8123", url.host),
+        ],
+        {
+          cwd: repoRoot,
+          encoding: "utf8",
+          env: {
+            ...process.env,
+            CLICKHOUSE_URL: servers().clickhouseUrl,
+            CLICKHOUSE_DATABASE: database,
+            NO_COLOR: "1",
+            http_proxy: "",
+            https_proxy: "",
+            HTTP_PROXY: "",
+            HTTPS_PROXY: "",
+          },
+          timeout: 60_000,
+        },
+      );
+      expect(run.status, `${command}\n${run.stderr}`).toBe(0);
+      return run.stdout;
+    });
+    const [report, named, own] = outputs as [string, string, string];
+    expect(report).toContain(found?.campaign_id);
+    expect(named).toContain(found?.campaign_id);
+    expect(named).toMatch(/extracted_tokens/);
+    // Campaign alerts per hour: at least one row with a severity and a count.
+    expect(own).toMatch(/\b(low|medium|high|critical)\s+│\s+\d+/);
+  }, 300_000);
 });
