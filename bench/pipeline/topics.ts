@@ -1,6 +1,7 @@
 // Kafka reads the pipeline benches share: has a consumer group committed everything, and every
 // record of a topic with its partition and timestamp.
 
+import { runScopedEnv } from "@distillguard/pipeline";
 import { createClickHouse } from "@distillguard/runtime";
 import type { Kafka, KafkaMessage } from "kafkajs";
 
@@ -82,17 +83,7 @@ export function pipelineEnv(prefix: string, database: string): Record<string, st
   return {
     ...(process.env as Record<string, string>),
     CLICKHOUSE_DATABASE: database,
-    DG_REQUESTS_TOPIC: `${prefix}-requests`,
-    DG_SCORES_TOPIC: `${prefix}-scores`,
-    DG_ALERTS_TOPIC: `${prefix}-alerts`,
-    DG_CAMPAIGNS_TOPIC: `${prefix}-campaigns`,
-    DG_LINKS_TOPIC: `${prefix}-links`,
-    DG_DLQ_TOPIC: `${prefix}-dlq`,
-    DG_DETECTOR_CHANGELOG_TOPIC: `${prefix}-detector-changelog`,
-    DG_DETECTOR_GROUP: `${prefix}-detector`,
-    DG_LINKER_CHANGELOG_TOPIC: `${prefix}-linker-changelog`,
-    DG_LINKER_GROUP: `${prefix}-linker`,
-    DG_SINK_GROUP: `${prefix}-sink`,
+    ...runScopedEnv(prefix),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   ensureDetectorTopics,
 } from "@distillguard/detector-service";
 import { createLinkerService, ensureLinkerTopics, linkerSettings } from "@distillguard/linker-service";
+import { runScopedEnv } from "@distillguard/pipeline";
 import {
   createKafka,
   createLogger,
@@ -132,17 +133,8 @@ export function pipelineBackend(options: { brokers: string[]; evaluateEveryMs: n
         KAFKA_BROKERS: options.brokers.join(","),
         LOG_LEVEL: "warn",
         LOG_FORMAT: "json",
-        DG_REQUESTS_TOPIC: `${prefix}-requests`,
-        DG_SCORES_TOPIC: `${prefix}-scores`,
-        DG_ALERTS_TOPIC: `${prefix}-alerts`,
-        DG_CAMPAIGNS_TOPIC: `${prefix}-campaigns`,
-        DG_LINKS_TOPIC: `${prefix}-links`,
-        DG_DLQ_TOPIC: `${prefix}-dlq`,
-        DG_DETECTOR_CHANGELOG_TOPIC: `${prefix}-detector-changelog`,
-        DG_DETECTOR_GROUP: `${prefix}-detector`,
+        ...runScopedEnv(prefix),
         DG_DETECTOR_EVALUATE_EVERY: `${every}ms`,
-        DG_LINKER_CHANGELOG_TOPIC: `${prefix}-linker-changelog`,
-        DG_LINKER_GROUP: `${prefix}-linker`,
         DG_LINKER_EVALUATE_EVERY: `${every}ms`,
       };
       const detectorS = parseConfig(detectorSettings, env, { prefix: "DG_DETECTOR_" });

@@ -18,6 +18,7 @@ import {
 } from "@distillguard/simulator";
 import type { Kafka } from "kafkajs";
 import { parsePipelineSettings, startPipeline } from "./pipeline.ts";
+import { runScopedEnv } from "./settings.ts";
 
 export const demoSettings = {
   ...connectionSettings,
@@ -100,17 +101,7 @@ export async function runDemo(
     CLICKHOUSE_DATABASE: s.clickhouseDatabase,
     LOG_LEVEL: s.logLevel,
     LOG_FORMAT: s.logFormat,
-    DG_REQUESTS_TOPIC: `${prefix}-requests`,
-    DG_SCORES_TOPIC: `${prefix}-scores`,
-    DG_ALERTS_TOPIC: `${prefix}-alerts`,
-    DG_CAMPAIGNS_TOPIC: `${prefix}-campaigns`,
-    DG_LINKS_TOPIC: `${prefix}-links`,
-    DG_DLQ_TOPIC: `${prefix}-dlq`,
-    DG_DETECTOR_CHANGELOG_TOPIC: `${prefix}-detector-changelog`,
-    DG_DETECTOR_GROUP: `${prefix}-detector`,
-    DG_LINKER_CHANGELOG_TOPIC: `${prefix}-linker-changelog`,
-    DG_LINKER_GROUP: `${prefix}-linker`,
-    DG_SINK_GROUP: `${prefix}-sink`,
+    ...runScopedEnv(prefix),
     DG_SINK_REQUEST_SAMPLE_RATE: "1",
   };
   const settings = parsePipelineSettings(env);

@@ -1,4 +1,4 @@
 export { type DemoCampaign, type DemoResult, demoSettings, runDemo } from "./demo-run.ts";
 export { startLocalServices } from "./local-services.ts";
 export { type Pipeline, type PipelineSettings, parsePipelineSettings, startPipeline } from "./pipeline.ts";
-export { pipelineSettings } from "./settings.ts";
+export { pipelineSettings, runScopedEnv } from "./settings.ts";

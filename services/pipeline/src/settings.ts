@@ -12,3 +12,23 @@ export const pipelineSettings = {
     max: 65535,
   }),
 };
+
+/**
+ * The topic and consumer-group variables that give one run (a demo, a bench, a test) its own
+ * topics, changelogs and groups, all named `<prefix>-…`, so runs on shared servers never meet.
+ */
+export function runScopedEnv(prefix: string): Record<string, string> {
+  return {
+    DG_REQUESTS_TOPIC: `${prefix}-requests`,
+    DG_SCORES_TOPIC: `${prefix}-scores`,
+    DG_ALERTS_TOPIC: `${prefix}-alerts`,
+    DG_CAMPAIGNS_TOPIC: `${prefix}-campaigns`,
+    DG_LINKS_TOPIC: `${prefix}-links`,
+    DG_DLQ_TOPIC: `${prefix}-dlq`,
+    DG_DETECTOR_CHANGELOG_TOPIC: `${prefix}-detector-changelog`,
+    DG_DETECTOR_GROUP: `${prefix}-detector`,
+    DG_LINKER_CHANGELOG_TOPIC: `${prefix}-linker-changelog`,
+    DG_LINKER_GROUP: `${prefix}-linker`,
+    DG_SINK_GROUP: `${prefix}-sink`,
+  };
+}
