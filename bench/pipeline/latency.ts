@@ -14,6 +14,7 @@ import { accountScoreCodec, alertCodec, apiRequestCodec, campaignUpdateCodec } f
 import { accountSpec } from "@distillguard/detector";
 import { LINK_TICK_MS } from "@distillguard/detector-service";
 import { parsePipelineSettings } from "@distillguard/pipeline";
+import { renderSvg } from "@distillguard/plots";
 import {
   createClickHouse,
   createKafka,
@@ -24,7 +25,6 @@ import {
 } from "@distillguard/runtime";
 import { encodedSink, loadAzureTrace, simulate } from "@distillguard/simulator";
 import type * as vl from "vega-lite";
-import { renderSvg } from "../quality/charts.ts";
 import { benchArgs } from "../scenario.ts";
 import { type LatencySummary, linkerTrigger, PartitionTimeline, summarize } from "./latency-core.ts";
 import { deleteTopics, freshDatabase, pipelineEnv, readTopic, waitCaughtUp } from "./topics.ts";

@@ -1,26 +1,11 @@
 // Plots of the quality report: Vega-Lite specs rendered to SVG in Node, no browser.
 
-import * as vega from "vega";
-import * as vl from "vega-lite";
+import type * as vl from "vega-lite";
 import type { GroupSummary, ScenarioSummary } from "./metrics.ts";
 import type { Method } from "./report.ts";
 import type { RunRecord } from "./suite.ts";
 
-/** SVG of a Vega-Lite spec, with `alt` as its <title> (what screen readers and the linter need). */
-export async function renderSvg(spec: vl.TopLevelSpec, alt: string): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: "none" });
-  try {
-    const svg = await view.toSVG();
-    const open = svg.indexOf(">") + 1;
-    return `${svg.slice(0, open)}<title>${escapeXml(alt)}</title>${svg.slice(open)}`;
-  } finally {
-    view.finalize();
-  }
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+export { renderSvg } from "@distillguard/plots";
 
 const font = { font: "Helvetica, Arial, sans-serif" };
 

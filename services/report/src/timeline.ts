@@ -1,9 +1,6 @@
 // A campaign's timeline as a Vega-Lite spec, drawn to SVG in Node (no browser, canvas or
 // native build) the way bench/quality/charts.ts draws the quality plots.
-import * as vega from "vega";
 import type * as vl from "vega-lite";
-import { compile } from "vega-lite";
-import { escapeHtml } from "./html-escape.ts";
 import type { ReportedCampaign } from "./model.ts";
 
 export const ALERT_STATE_COLORS = { open: "#d62728", update: "#ff7f0e", resolved: "#2ca02c" } as const;
@@ -100,14 +97,4 @@ export function timelineSpec(c: ReportedCampaign): vl.TopLevelSpec {
   } as vl.TopLevelSpec;
 }
 
-/** SVG of a Vega-Lite spec, with `alt` as its <title> for screen readers. */
-export async function renderSvg(spec: vl.TopLevelSpec, alt: string): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
-  try {
-    const svg = await view.toSVG();
-    const open = svg.indexOf(">") + 1;
-    return `${svg.slice(0, open)}<title>${escapeHtml(alt)}</title>${svg.slice(open)}`;
-  } finally {
-    view.finalize();
-  }
-}
+export { renderSvg } from "@distillguard/plots";
