@@ -1,4 +1,5 @@
 import { normalizeText } from "./normalize.ts";
+import { boundedView } from "./view.ts";
 
 /** One signal that a prompt asks for chain-of-thought; `id` is safe to log, the text is not. */
 export interface CotSignal {
@@ -8,6 +9,9 @@ export interface CotSignal {
 }
 
 // Gaps inside patterns stop at sentence ends so that two unrelated sentences do not combine.
+// Every repetition that can follow another over the same characters is bounded ({0,30},
+// word endings {0,4}): an unbounded one is quadratic on a repeated stem (issue 12), which
+// regex-safety.test.ts would catch.
 const GAP = String.raw`[^.?!。？！\n]`;
 
 // "the reasoning behind the ruling" is about the topic; "the full reasoning" is a trace.
@@ -132,15 +136,15 @@ export const COT_SIGNALS: readonly CotSignal[] = [
   signal(
     "ru.explain_reasoning",
     0.7,
-    String.raw`(?:объясни|покажи|опиши|распиши|изложи)\p{L}*${GAP}{0,30}?(?:рассуждени|ход (?:своих |твоих )?мысл)`,
+    String.raw`(?:объясни|покажи|опиши|распиши|изложи)\p{L}{0,4}${GAP}{0,30}?(?:рассуждени|ход (?:своих |твоих )?мысл)`,
   ),
-  signal("ru.chain_of_thought", 0.8, String.raw`цепочк\p{L}* (?:рассуждений|мыслей)`),
+  signal("ru.chain_of_thought", 0.8, String.raw`цепочк\p{L}{0,3} (?:рассуждений|мыслей)`),
   // Spanish
   signal("es.step_by_step", 0.7, String.raw`\bpaso a paso\b`),
   signal(
     "es.explain_reasoning",
     0.7,
-    String.raw`\b(?:explica|muestra|describe|detalla|escribe)\p{L}*${GAP}{0,30}?\b(?:razonamiento|proceso de pensamiento)`,
+    String.raw`\b(?:explica|muestra|describe|detalla|escribe)\p{L}{0,4}${GAP}{0,30}?\b(?:razonamiento|proceso de pensamiento)`,
   ),
   signal("es.chain_of_thought", 0.8, String.raw`\bcadena de (?:pensamiento|razonamiento)s?\b`),
 ];
@@ -164,10 +168,10 @@ export function cotScoreNormalized(normalized: string): number {
  * 1 − Π(1 − wᵢ) over the distinct signals it matches. 0 when none match.
  */
 export function cotElicitationScore(text: string): number {
-  return cotScoreNormalized(normalizeText(text));
+  return cotScoreNormalized(normalizeText(boundedView(text)));
 }
 
 /** Which signals matched, for explaining a score without exposing prompt text. */
 export function cotElicitationSignals(text: string): string[] {
-  return cotSignalsNormalized(normalizeText(text));
+  return cotSignalsNormalized(normalizeText(boundedView(text)));
 }

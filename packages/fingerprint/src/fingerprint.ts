@@ -4,6 +4,7 @@ import { collapseWhitespace, foldText } from "./normalize.ts";
 import { simhashFolded } from "./simhash.ts";
 import { maskFolded } from "./template.ts";
 import { classifyNormalized, type Topic } from "./topic.ts";
+import { boundedView } from "./view.ts";
 
 export interface PromptInput {
   readonly system?: string | null;
@@ -25,13 +26,14 @@ export interface PromptFingerprint {
 }
 
 /**
- * All fingerprints of one request, folding each text once. Equal, field by field, to
- * calling the single-purpose functions (fingerprint.test.ts checks it).
+ * All fingerprints of one request, folding each text's bounded view once, so the cost is
+ * bounded whatever the prompt's size. Equal, field by field, to calling the single-purpose
+ * functions (fingerprint.test.ts checks it).
  */
 export function fingerprintPrompt(input: PromptInput): PromptFingerprint {
-  const user = foldText(input.user);
+  const user = foldText(boundedView(input.user));
   const userNormalized = collapseWhitespace(user);
-  const system = input.system == null ? "" : foldText(input.system);
+  const system = input.system == null ? "" : foldText(boundedView(input.system));
   const systemNormalized = collapseWhitespace(system);
   const hasSystem = systemNormalized !== "";
   return {

@@ -10,3 +10,4 @@ export { foldText, normalizeText } from "./normalize.ts";
 export { simhash64 } from "./simhash.ts";
 export { maskTemplate, SLOT_LABELS, templateHash } from "./template.ts";
 export { classifyTopic, TOPICS, type Topic } from "./topic.ts";
+export { boundedView, VIEW_WHOLE_LIMIT } from "./view.ts";

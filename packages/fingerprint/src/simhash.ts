@@ -1,6 +1,7 @@
 import { acc, FNV64_OFFSET_HI, FNV64_OFFSET_LO, fmix64, fnvUtf8, type Hash64, toHash64 } from "./hash.ts";
 import { foldText } from "./normalize.ts";
 import { isUnspacedScript } from "./script.ts";
+import { boundedView } from "./view.ts";
 
 const SEPARATOR = 1;
 const WORD = 2;
@@ -227,10 +228,10 @@ export function simhashFolded(folded: string): Hash64 {
 }
 
 /**
- * Charikar simhash over the set of distinct term and adjacent-term-pair features.
- * Near-duplicate texts get hashes a small Hamming distance apart; see README for the exact
- * algorithm, which is part of the wire contract.
+ * Charikar simhash over the set of distinct term and adjacent-term-pair features of the
+ * text's bounded view. Near-duplicate texts get hashes a small Hamming distance apart; see
+ * README for the exact algorithm, which is part of the wire contract.
  */
 export function simhash64(text: string): Hash64 {
-  return simhashFolded(foldText(text));
+  return simhashFolded(foldText(boundedView(text)));
 }

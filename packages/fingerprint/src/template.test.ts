@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hash64Hex } from "./hash.ts";
-import { maskTemplate, templateHash } from "./template.ts";
+import { foldText } from "./normalize.ts";
+import { labelLineHead, maskFolded, maskTemplate, templateHash } from "./template.ts";
+import { maskFoldedBacktracking } from "./testing/template-backtracking.ts";
 
 describe("maskTemplate", () => {
   it.each([
@@ -245,5 +247,153 @@ describe("templateHash", () => {
   it("ignores case, width and whitespace", () => {
     expect(templateHash("Translate  “ABC”\ninto FRENCH")).toEqual(templateHash("translate “x” into french"));
     expect(templateHash("ＱＵＥＳＴＩＯＮ：１２３")).toEqual(templateHash("question: 9"));
+  });
+});
+
+// Pieces that each rule reacts to, and their near misses, so random sequences of them reach
+// every branch of every scanner: decorations, labels, unclosed and nested tags, quotes of every
+// kind, apostrophes next to letters, @ with and without domains, surrogate pairs, separators.
+const PIECES = [
+  ..."#>-*•_.,:;!?()[]{}%+=/\\|\"'`@~",
+  " ",
+  "\t",
+  "\n",
+  "\n\n",
+  "\u2028",
+  "\u00a0",
+  "##",
+  "**",
+  "__",
+  "1.",
+  "2)",
+  "12",
+  "3.5",
+  "-7",
+  "1e-3",
+  "question",
+  "questions",
+  "q",
+  "a",
+  "answer",
+  "text",
+  "example",
+  "问题",
+  "问",
+  "答案",
+  "テキスト",
+  "вопрос",
+  "respuesta",
+  "<b>",
+  "</b>",
+  "</b >",
+  "<b",
+  "</c>",
+  '<doc id="7">',
+  "</doc>",
+  "< b>",
+  "<a\nx>",
+  "“",
+  "”",
+  "„",
+  "‘",
+  "’",
+  "«",
+  "»",
+  "「",
+  "」",
+  "『",
+  "』",
+  "《",
+  "》",
+  "don't",
+  "x@y.com",
+  "j.doe+x",
+  "@mail",
+  ".co.uk",
+  "http://",
+  "https://a.b/c",
+  "www.",
+  "```",
+  "~~~",
+  "user_42",
+  "0x1f",
+  "550e8400-e29b-41d4-a716-446655440000",
+  "abc",
+  "Ünïcode",
+  "中文",
+  "第3题",
+  "𠀀",
+  "\ud800",
+  "\udc00",
+  "١٢٣",
+];
+
+describe("maskFolded equals the regular expressions it replaced", () => {
+  it("on generated text (fast-check, 5,000 runs)", () => {
+    const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 60 }).map((p) => foldText(p.join("")));
+    fc.assert(
+      fc.property(text, (t) => {
+        // The old label expression is exponential in a run of # that then fails to match;
+        // keep its runs short enough for it to finish.
+        fc.pre(!/#{12}/.test(t));
+        expect(maskFolded(t)).toBe(maskFoldedBacktracking(t));
+      }),
+      { seed: 7, numRuns: 5_000 },
+    );
+  });
+
+  it.each([
+    ["decorated labels", "### 1. **question 2:** x\n> - answer:\n\n\n  __text__: y\n12) q #3 : z"],
+    ["label-like lines that are not labels", "questions: x\nq3x: y\n1 question: z\n####answer\u2028: w"],
+    ["tags", '<a>1</a><b x="<">2</b><c>3</c ><d>4</dd></d>\n<e>\n\n</e>'],
+    ["quotes", "„a“ „b” «c» 「d」 ‘e’ “f” \"g\" 'h' x'y' 'z'a \"\" ''"],
+    ["mail", "a@b.c x@y.co a.b@c-d.e.fg1 @x.com q@.com a@b.com.x@y.org"],
+  ])("on %s", (_, raw) => {
+    const t = foldText(raw);
+    expect(maskFolded(t)).toBe(maskFoldedBacktracking(t));
+  });
+});
+
+describe("labelLineHead", () => {
+  it.each([
+    ["Question: x", 9],
+    ["### **Input 2:** y", 16],
+    ["  1. q: z", 7],
+    ["__text__: w", 9],
+    ["question", -1],
+    ["questions: x", -1],
+    ["answer:\u2028", -1],
+  ])("%j → %d", (line, head) => {
+    expect(labelLineHead(foldText(line))).toBe(head);
+  });
+});
+
+describe("templateHash on long prompts (the bounded view)", () => {
+  const filler = (seed: number, n: number) => {
+    let x = seed;
+    let length = 0;
+    const words: string[] = [];
+    while (length < n) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const word =
+        x % 17 === 0 ? "\n" : (["alpha", "beta", "gamma", "delta", "river", "stone"][x % 6] ?? "x");
+      words.push(word);
+      length += word.length + 1;
+    }
+    return words.join(" ");
+  };
+
+  it("is stable across payloads in a fenced slot, however long", () => {
+    const prompt = (code: string) =>
+      `Review this code:\n\`\`\`python\n${code}\n\`\`\`\nList the bugs, step by step.`;
+    const a = prompt(filler(1, 200_000));
+    const b = prompt(filler(2, 900_000));
+    expect(maskTemplate(a)).toBe("review this code: {CODE} list the bugs, step by step.");
+    expect(templateHash(a)).toEqual(templateHash(b));
+  });
+
+  it("masks a 45-character line of # as the text it is", () => {
+    const line = "#".repeat(45);
+    expect(maskTemplate(`hello\n${line}\nworld`)).toBe(`hello ${line} world`);
   });
 });

@@ -1,4 +1,5 @@
 import { normalizeText } from "./normalize.ts";
+import { boundedView } from "./view.ts";
 
 export const TOPICS = [
   "coding",
@@ -56,7 +57,7 @@ const RULES: readonly TopicSignal[] = [
   rule(
     "coding",
     0.5,
-    String.raw`(?:\bdef \w+\(|\bfunction \w*\(|=>|\bconst \w+ =|#include|\bimport \w+|;\s*\}|\w+\(\))`,
+    String.raw`(?:\bdef \w+\(|\bfunction \w*\(|=>|\bconst \w+ =|#include|\bimport \w+|;\s*\}|\b\w+\(\))`,
   ),
   rule(
     "coding",
@@ -169,5 +170,5 @@ export function classifyNormalized(normalized: string): Topic | null {
  * enough evidence.
  */
 export function classifyTopic(text: string): Topic | null {
-  return classifyNormalized(normalizeText(text));
+  return classifyNormalized(normalizeText(boundedView(text)));
 }
