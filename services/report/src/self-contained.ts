@@ -2,7 +2,9 @@ const LOADERS =
   /^<(script|link|iframe|frame|img|image|object|embed|video|audio|source|track|base|use|feimage)\b/i;
 const URL_ATTRIBUTE =
   /\s(src|srcset|href|xlink:href|action|formaction|poster|data|background)\s*=\s*(?!["']?#)["']?[^"'\s>]*/gi;
-const CSS_LOAD = /url\(\s*(?!["']?#)[^)]*\)|@import[^;]*/gi;
+// The lookahead looks past the spaces itself: `\s*` before it would trade characters with
+// `[^)]*` (super-linear backtracking) and let `url( #x)` through as external.
+const CSS_LOAD = /url\((?!\s*["']?#)[^)]*\)|@import[^;]*/gi;
 const ABSOLUTE_URL = /(\b[a-z][a-z0-9+.-]*:)?\/\/[^\s"'<>/][^\s"'<>]*/gi;
 
 /**
@@ -14,7 +16,8 @@ const ABSOLUTE_URL = /(\b[a-z][a-z0-9+.-]*:)?\/\/[^\s"'<>/][^\s"'<>]*/gi;
 export function externalReferences(html: string): string[] {
   const found: string[] = [];
   const styles = [...html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)].map((m) => m[1] ?? "");
-  for (const raw of html.match(/<[^>]*>/g) ?? []) {
+  // A tag cannot contain "<": excluding it keeps a run of unclosed "<" linear.
+  for (const raw of html.match(/<[^<>]*>/g) ?? []) {
     const tag = raw.replace(/\sxmlns(:\w+)?="[^"]*"/g, "");
     if (LOADERS.test(tag)) found.push(tag);
     for (const re of [URL_ATTRIBUTE, CSS_LOAD, ABSOLUTE_URL]) {
