@@ -297,26 +297,30 @@ const QUOTE_CLOSERS: ReadonlyMap<number, string> = new Map([
 ]);
 
 /**
- * Quoted spans → `{STR}`. Each kind of quote remembers where its next closing character is,
- * so a thousand unclosed `„` cost one search, not a thousand scans to the end of the text.
+ * Quoted spans → `{STR}`. Each closing character's next position is remembered, so a
+ * thousand unclosed `„` cost one search, not a thousand scans to the end of the text.
  * A single quote only pairs on one line, with text between, where neither quote touches a
  * letter or digit outside (so `don't` and `students'` are not quotes).
  */
 function maskQuoted(t: string): string {
-  const nextClose = new Map<number, number>(); // opener → index of its next closer, -1 when none is left
-  const closerAfter = (opener: number, closers: string, from: number): number => {
-    const known = nextClose.get(opener);
+  // Per closing character, the index of its next occurrence at or after the last search
+  // start, -1 when none is left: each character's searches only move forward.
+  const next = new Map<string, number>();
+  const nextOf = (c: string, from: number): number => {
+    const known = next.get(c);
     if (known !== undefined && (known < 0 || known >= from)) return known;
+    const at = t.indexOf(c, from);
+    next.set(c, at);
+    return at;
+  };
+  const closerAfter = (closers: string, from: number): number => {
     let best = -1;
     for (const c of closers) {
-      const at = t.indexOf(c, from);
+      const at = nextOf(c, from);
       if (at >= 0 && (best < 0 || at < best)) best = at;
     }
-    nextClose.set(opener, best);
     return best;
   };
-  let nextApostrophe = -2; // -2: not searched yet
-  let nextNewline = -2;
   let out = "";
   let copied = 0;
   for (let p = 0; p < t.length; p++) {
@@ -324,15 +328,14 @@ function maskQuoted(t: string): string {
     let end = -1;
     const closers = QUOTE_CLOSERS.get(c);
     if (closers !== undefined) {
-      const q = closerAfter(c, closers, p + 1);
+      const q = closerAfter(closers, p + 1);
       if (q >= 0) end = q + 1;
     } else if (c === 0x27) {
-      if (nextApostrophe !== -1 && nextApostrophe <= p) nextApostrophe = t.indexOf("'", p + 1);
-      if (nextNewline !== -1 && nextNewline <= p) nextNewline = t.indexOf("\n", p + 1);
-      const q = nextApostrophe;
+      const q = nextOf("'", p + 1);
+      const newline = nextOf("\n", p + 1);
       if (
         q > p + 1 &&
-        (nextNewline < 0 || nextNewline > q) &&
+        (newline < 0 || newline > q) &&
         (p === 0 || !isLetterOrNumber(codePointBefore(t, p))) &&
         !isLetterOrNumber(t.codePointAt(q + 1) ?? 0x20)
       ) {

@@ -1,0 +1,56 @@
+/*
+ * Issue 12, item 2: every per-record stage runs in time linear in its input. The public
+ * functions work on a bounded view (view.test.ts), but a quadratic stage inside a 16K view is
+ * still 2.7e8 steps; so the stages are tested here on their own, unbounded, with text built to
+ * make them backtrack (testing/adversarial.ts). Measured by ratio, t(2n) / t(n) ≤ 2.5, never by
+ * a wall-clock limit.
+ */
+import { describe, expect, it } from "vitest";
+import { cotScoreNormalized } from "./cot.ts";
+import { collapseWhitespace, foldText } from "./normalize.ts";
+import { simhashFolded } from "./simhash.ts";
+import { labelLineHead, maskFolded } from "./template.ts";
+import { ADVERSARIES, growthRatio } from "./testing/index.ts";
+import { classifyNormalized } from "./topic.ts";
+import { boundedView } from "./view.ts";
+
+const STAGES: readonly [name: string, run: (text: string) => unknown][] = [
+  ["foldText", foldText],
+  ["collapseWhitespace", collapseWhitespace],
+  ["boundedView", boundedView],
+  ["maskFolded", maskFolded],
+  ["labelLineHead", labelLineHead],
+  ["simhashFolded", simhashFolded],
+  ["cotScoreNormalized", cotScoreNormalized],
+  ["classifyNormalized", classifyNormalized],
+];
+
+describe("per-record stages are linear on adversarial text (t(2n) / t(n) ≤ 2.5)", () => {
+  // Each stage gets its input in the form the pipeline gives it: folded, or normalized.
+  const prepare = (name: string, text: string) =>
+    name === "cotScoreNormalized" || name === "classifyNormalized"
+      ? collapseWhitespace(foldText(text))
+      : name === "foldText" || name === "boundedView"
+        ? text
+        : foldText(text);
+
+  for (const [name, run] of STAGES) {
+    it(`${name}, 64K → 128K characters`, () => {
+      const slow: string[] = [];
+      for (const a of ADVERSARIES) {
+        const ratio = growthRatio(run, (n) => prepare(name, a.make(n)), 65_536);
+        if (ratio > 2.5) slow.push(`${a.name}: ${ratio.toFixed(2)}x`);
+      }
+      expect(slow).toEqual([]);
+    });
+  }
+
+  it("maskFolded, 512K → 1M characters, on the lines the outage was made of", () => {
+    const slow: string[] = [];
+    for (const a of ADVERSARIES.filter((x) => x.name.startsWith("a line of"))) {
+      const ratio = growthRatio(maskFolded, (n) => foldText(a.make(n)), 524_288, 2);
+      if (ratio > 2.5) slow.push(`${a.name}: ${ratio.toFixed(2)}x`);
+    }
+    expect(slow).toEqual([]);
+  });
+});

@@ -1,0 +1,98 @@
+/*
+ * Text built to make a backtracking pattern or a careless scanner pay more than linear time:
+ * long runs of the characters markdown, code and quoting are made of, unclosed openers,
+ * repeated stems of the words the CoT and topic tables look for. Each generator returns
+ * about n UTF-16 units. Used by the linearity tests of every per-record function.
+ */
+export interface Adversary {
+  readonly name: string;
+  readonly make: (n: number) => string;
+}
+
+const fill = (unit: string, n: number) => unit.repeat(Math.max(1, Math.ceil(n / unit.length)));
+const line = (name: string, unit: string): Adversary => ({
+  name,
+  make: (n) => `hello\n${fill(unit, n)}\nworld`,
+});
+
+export const ADVERSARIES: readonly Adversary[] = [
+  line("a line of #", "#"),
+  line("a line of =", "="),
+  line("a line of -", "-"),
+  line("a line of *", "*"),
+  line("a line of >", ">"),
+  line("a line of digits", "7"),
+  line("list markers", "1."),
+  line("bold markers", "**"),
+  line("decorations then no label", "# > - * • 1) "),
+  { name: "decorations then a label", make: (n) => `${fill("#", n)} question: x` },
+  { name: "lines that look like labels", make: (n) => fill("### question 12 ** x\n", n) },
+  { name: "empty labels", make: (n) => fill("question:\n\n", n) },
+  line("nested quotes", "\"'“„«「『《"),
+  line("unclosed „", "„"),
+  line("unclosed “", "“"),
+  line("unclosed «", "«"),
+  line("apostrophes", "'a"),
+  line("unclosed double quote", 'a"'),
+  line("nested brackets", "([{<"),
+  line("unclosed tags", "<b>"),
+  line("tags with attributes, never closed", "<a x "),
+  line("closing tags only", "</b>"),
+  line("a local part and no domain", "a"),
+  { name: "one long local part before @", make: (n) => `${fill("a", n)}@` },
+  line("@ runs", "a@"),
+  line("dotted local parts", "a.@b"),
+  line("URL schemes", "http://"),
+  { name: "www and dots", make: (n) => `www.${fill(".", n)}` },
+  line("backticks", "`"),
+  line("fences", "```a"),
+  line("numbers with separators", "1,"),
+  line("exponents", "1e"),
+  line("signed numbers", "-1"),
+  line("identifiers", "a_1"),
+  line("call-like", "x("),
+  line("spaces", " "),
+  { name: "newlines", make: (n) => fill("\n", n) },
+  line("mixed whitespace", "\t \u00a0\u2028"),
+  line("go and tabs", "go\t"),
+  line("think", "think "),
+  line("step dashes", "step-"),
+  line("Russian stems", "цепочк"),
+  line("Russian verbs", "объясни"),
+  line("Spanish verbs", "explica"),
+  line("Chinese labels", "问题:"),
+  line("Chinese steps", "一步"),
+  line("astral characters", "𠀀"),
+  line("lone surrogates", "\ud800a\udc00"),
+];
+
+/**
+ * t(2n) / t(n) of `run(make(·))`, fastest of `repeats` each. A ratio over 2.5 is measured again
+ * one doubling further and the smaller kept: super-linear code shows ~4x at every size, while
+ * linear code can show a spike when another test loads the machine.
+ */
+export function growthRatio(
+  run: (text: string) => unknown,
+  make: (n: number) => string,
+  n: number,
+  repeats = 3,
+): number {
+  const cost = (text: string) => {
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      run(text);
+      best = Math.min(best, performance.now() - t0);
+    }
+    // Below ~0.05 ms the clock's resolution, not the code, decides the ratio.
+    return Math.max(best, 0.05);
+  };
+  const a = make(n);
+  const b = make(2 * n);
+  run(a); // warm up: compile before timing
+  const ta = cost(a);
+  const tb = cost(b);
+  const ratio = tb / ta;
+  if (ratio <= 2.5) return ratio;
+  return Math.min(ratio, cost(make(4 * n)) / tb);
+}
