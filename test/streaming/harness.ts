@@ -16,7 +16,7 @@ import {
 } from "@distillguard/runtime";
 import { kafkaSink, loadAzureTrace, type ScenarioOptions, simulate } from "@distillguard/simulator";
 import { applyMigrations, createResultSink, type ResultSink } from "@distillguard/sink";
-import type { Kafka } from "kafkajs";
+import type { IHeaders, Kafka } from "kafkajs";
 
 export const repoRoot = new URL("../../", import.meta.url).pathname;
 
@@ -141,10 +141,13 @@ export async function caughtUp(kafka: Kafka, groupId: string, topic: string): Pr
 }
 
 /** Every record of a topic, read to its end with a throwaway group. */
-export async function readTopic(kafka: Kafka, topic: string): Promise<{ key: string; value: Buffer }[]> {
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+): Promise<{ key: string; value: Buffer; headers: IHeaders }[]> {
   const ends = await endOffsets(kafka, topic);
   const pending = new Set([...ends].filter(([, e]) => e > 0n).map(([p]) => p));
-  const out: { key: string; value: Buffer; p: number; o: bigint }[] = [];
+  const out: { key: string; value: Buffer; headers: IHeaders; p: number; o: bigint }[] = [];
   if (pending.size === 0) return [];
   const consumer = kafka.consumer({
     groupId: `${topic}-reader-${Math.random().toString(36).slice(2)}`,
@@ -165,6 +168,7 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<{ key: str
             out.push({
               key: m.key?.toString() ?? "",
               value: m.value as Buffer,
+              headers: m.headers ?? {},
               p: batch.partition,
               o: BigInt(m.offset),
             });
@@ -177,7 +181,9 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<{ key: str
       .catch(reject);
   });
   await consumer.disconnect();
-  return out.sort((a, b) => a.p - b.p || (a.o < b.o ? -1 : 1)).map(({ key, value }) => ({ key, value }));
+  return out
+    .sort((a, b) => a.p - b.p || (a.o < b.o ? -1 : 1))
+    .map(({ key, value, headers }) => ({ key, value, headers }));
 }
 
 /**

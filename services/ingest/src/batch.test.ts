@@ -2,7 +2,7 @@ import { DLQ_HEADERS, readDeadLetter } from "@distillguard/runtime";
 import type { KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { planBatch } from "./batch.ts";
-import type { Translation } from "./translate.ts";
+import type { RecordResult } from "./translator.ts";
 
 function message(offset: number, value: string | null): KafkaMessage {
   return {
@@ -16,13 +16,12 @@ function message(offset: number, value: string | null): KafkaMessage {
 }
 
 /** "good:<account>" translates, anything else is dead with its text as the kind. */
-function fakeTranslate(value: Buffer | null): Translation {
+function fakeTranslate(value: Buffer | null): RecordResult {
   const s = value?.toString() ?? "";
   if (s.startsWith("good:")) {
     const account = s.slice(5);
     return {
       ok: true,
-      request: {} as never,
       key: account,
       value: Buffer.from(`avro:${account}`),
       timestamp: "42",
@@ -34,16 +33,21 @@ function fakeTranslate(value: Buffer | null): Translation {
 const source = { topic: "litellm-logs", partition: 2, service: "ingest" };
 
 describe("planBatch", () => {
+  it("refuses translations that do not line up with the messages", () => {
+    expect(() => planBatch([message(1, "good:a")], source, [])).toThrow("1 messages but 0 translations");
+  });
+
+  const messages = [
+    message(10, "good:a"),
+    message(11, "json-parse"),
+    message(12, "good:b"),
+    message(13, null),
+    message(14, "json-parse"),
+  ];
   const plan = planBatch(
-    [
-      message(10, "good:a"),
-      message(11, "json-parse"),
-      message(12, "good:b"),
-      message(13, null),
-      message(14, "json-parse"),
-    ],
+    messages,
     source,
-    fakeTranslate,
+    messages.map((m) => fakeTranslate(m.value)),
   );
 
   it("puts every message in exactly one list, in input order", () => {
@@ -79,7 +83,7 @@ describe("planBatch", () => {
   });
 
   it("is empty for an empty batch", () => {
-    expect(planBatch([], source, fakeTranslate)).toEqual({
+    expect(planBatch([], source, [])).toEqual({
       outputs: [],
       dead: [],
       deadKinds: {},

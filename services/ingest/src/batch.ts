@@ -1,7 +1,7 @@
 import type { DeadLetterReason } from "@distillguard/runtime";
 import { deadLetter } from "@distillguard/runtime";
 import type { KafkaMessage, Message } from "kafkajs";
-import type { Translation } from "./translate.ts";
+import type { RecordResult } from "./translator.ts";
 
 export interface BatchPlan {
   /** ApiRequest records for the output topic, in input order. */
@@ -14,18 +14,22 @@ export interface BatchPlan {
 }
 
 /**
- * Splits a fetched batch into what to produce and what to dead-letter. Every input message
- * lands in exactly one of the two lists, which is what lets the caller commit the batch's
- * last offset once both sends are acknowledged.
+ * Splits a fetched batch into what to produce and what to dead-letter, given each message's
+ * translation (`results[i]` for `messages[i]`). Every input message lands in exactly one of
+ * the two lists, which is what lets the caller commit the batch's last offset once both sends
+ * are acknowledged.
  */
 export function planBatch(
   messages: readonly KafkaMessage[],
   source: { topic: string; partition: number; service: string },
-  translate: (value: Buffer | null) => Translation,
+  results: readonly RecordResult[],
 ): BatchPlan {
+  if (results.length !== messages.length) {
+    throw new Error(`${messages.length} messages but ${results.length} translations`);
+  }
   const plan: BatchPlan = { outputs: [], dead: [], deadKinds: {}, firstDead: null };
-  for (const m of messages) {
-    const t = translate(m.value);
+  for (const [i, m] of messages.entries()) {
+    const t = results[i] as RecordResult;
     if (t.ok) {
       plan.outputs.push({ key: t.key, value: t.value, timestamp: t.timestamp });
     } else {

@@ -1,8 +1,7 @@
-import type { Enricher } from "@distillguard/litellm";
 import { createProducer, type Logger } from "@distillguard/runtime";
 import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { planBatch } from "./batch.ts";
-import { translateRecord } from "./translate.ts";
+import { type BatchTranslator, TranslatorClosedError, workerTranslator } from "./translator.ts";
 
 export interface IngestOptions {
   kafka: Kafka;
@@ -15,21 +14,27 @@ export interface IngestOptions {
   dlqTopic: string;
   groupId: string;
   fromBeginning?: boolean;
-  /** Supplies ASN, country and TLS fingerprint, which LiteLLM does not log. */
-  enrich?: Enricher;
+  /**
+   * Longest a record's translation may take (default 2 s; real records take well under a
+   * millisecond to a few). One that overruns goes to the DLQ as `budget-exceeded`.
+   */
+  recordBudgetMs?: number;
+  /** Who translates; by default a worker thread with `recordBudgetMs` per record. */
+  translator?: BatchTranslator;
   /** The consumer crashed and kafkajs will not restart it: the process should exit. */
   onFatal?: (error: Error) => void;
 }
 
 export interface Ingest {
   start(): Promise<void>;
-  /** Waits for the batch in flight, then disconnects; safe to call twice. */
+  /** Abandons the batch in flight (uncommitted, so it is replayed), then disconnects; safe to call twice. */
   stop(): Promise<void>;
   /** Totals since start: records read, ApiRequests produced, records dead-lettered. */
   stats(): { records: number; produced: number; dlq: number; batches: number };
 }
 
 const SERVICE = "ingest";
+const DEFAULT_RECORD_BUDGET_MS = 2_000;
 
 /**
  * LiteLLM logs in, fingerprinted ApiRequests out. The prompt text is reduced to fingerprints
@@ -40,15 +45,31 @@ const SERVICE = "ingest";
 export function createIngest(opts: IngestOptions): Ingest {
   const log = opts.logger.child({ component: "ingest", topic: opts.inputTopic });
   const totals = { records: 0, produced: 0, dlq: 0, batches: 0 };
-  const translate = (value: Buffer | null) => translateRecord(value, opts.enrich);
+  const recordBudgetMs = opts.recordBudgetMs ?? DEFAULT_RECORD_BUDGET_MS;
+  // A record that overruns its budget shows in the "records sent to DLQ" line, with its offset.
+  const translator = opts.translator ?? workerTranslator({ recordBudgetMs });
+  let closing = false;
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let stopping: Promise<void> | undefined;
 
-  async function handleBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload) {
-    if (batch.isEmpty()) return;
+  async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+    if (batch.isEmpty() || closing) return;
     const source = { topic: batch.topic, partition: batch.partition, service: SERVICE };
-    const plan = planBatch(batch.messages, source, translate);
+    let results: Awaited<ReturnType<BatchTranslator["translate"]>>;
+    try {
+      // Translation runs off this thread: heartbeats keep the membership alive meanwhile.
+      results = await translator.translate(
+        batch.messages.map((m) => m.value),
+        () => void heartbeat().catch(() => {}),
+      );
+    } catch (e) {
+      // Shutting down: leave the batch uncommitted for whoever owns the partition next.
+      if (e instanceof TranslatorClosedError) return;
+      throw e;
+    }
+    if (closing || !isRunning() || isStale()) return;
+    const plan = planBatch(batch.messages, source, results);
     if (!producer) throw new Error("ingest producer is not connected");
     // DLQ first: if the output send fails after it, the replay re-sends both, and a duplicate
     // dead letter is harmless where a lost one is not.
@@ -108,6 +129,10 @@ export function createIngest(opts: IngestOptions): Ingest {
     },
     stop() {
       stopping ??= (async () => {
+        // The batch in flight is abandoned, not awaited: a record may be minutes from its
+        // budget, and the next owner replays the uncommitted batch anyway.
+        closing = true;
+        await translator.close();
         await consumer?.disconnect();
         await producer?.disconnect();
         log.info(totals, "ingest stopped");

@@ -10,6 +10,7 @@ describe("ingestSettings", () => {
       outputTopic: "api-requests",
       dlqTopic: "api-requests.dlq",
       groupId: "dg-ingest",
+      recordBudget: 2_000,
     });
   });
 

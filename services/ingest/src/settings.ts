@@ -1,4 +1,4 @@
-import { type Parsed, string } from "@distillguard/config";
+import { duration, type Parsed, string } from "@distillguard/config";
 import { connectionSettings } from "@distillguard/runtime";
 
 const topicName = {
@@ -31,6 +31,13 @@ export const ingestSettings = {
     env: "DG_INGEST_GROUP",
     doc: "Kafka consumer group of the ingest",
     default: "dg-ingest",
+  }),
+  recordBudget: duration({
+    env: "DG_INGEST_RECORD_BUDGET",
+    doc: "Longest one record's translation may take; one that overruns goes to the DLQ as budget-exceeded",
+    default: 2_000,
+    minMs: 10,
+    maxMs: 600_000,
   }),
 };
 

@@ -1,0 +1,70 @@
+import { ConfigError, parseConfig } from "@distillguard/config";
+import { createKafka, createLogger, ensureTopic } from "@distillguard/runtime";
+import { createIngest } from "./ingest.ts";
+import { type IngestSettings, ingestSettings } from "./settings.ts";
+import type { BatchTranslator } from "./translator.ts";
+
+/**
+ * The ingest as a process: settings from the environment (exit code 2 with what to fix),
+ * logger, Kafka, topics, SIGTERM/SIGINT. Resolves with the exit code. `translator` replaces the
+ * worker translator, for tests that need a record to stall.
+ */
+export async function runIngestProcess(
+  opts: { translator?: (recordBudgetMs: number) => BatchTranslator } = {},
+): Promise<number> {
+  let settings: IngestSettings;
+  try {
+    settings = parseConfig(ingestSettings, process.env, { prefix: "DG_INGEST_" });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  const logger = createLogger("ingest", settings.logLevel, settings.logFormat);
+  const kafka = createKafka({ clientId: "dg-ingest", brokers: settings.kafkaBrokers, logger });
+  // The input topic belongs to the gateway; the ones this service writes it creates if missing.
+  await ensureTopic(kafka, settings.outputTopic, { partitions: 3 });
+  await ensureTopic(kafka, settings.dlqTopic, { partitions: 1 });
+
+  let exit: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => {
+    exit = resolve;
+  });
+  const ingest = createIngest({
+    kafka,
+    logger,
+    inputTopic: settings.inputTopic,
+    outputTopic: settings.outputTopic,
+    dlqTopic: settings.dlqTopic,
+    groupId: settings.groupId,
+    recordBudgetMs: settings.recordBudget,
+    ...(opts.translator ? { translator: opts.translator(settings.recordBudget) } : {}),
+    onFatal: () => void shutdown("consumer crash", 1),
+  });
+  function shutdown(why: string, code: number): Promise<void> {
+    logger.info({ why }, "ingest shutting down");
+    return ingest.stop().then(
+      () => exit(code),
+      (e) => {
+        logger.error({ err: e }, "ingest did not stop cleanly");
+        exit(1);
+      },
+    );
+  }
+  process.once("SIGTERM", () => void shutdown("SIGTERM", 0));
+  process.once("SIGINT", () => void shutdown("SIGINT", 0));
+
+  await ingest.start();
+  logger.info(
+    {
+      brokers: settings.kafkaBrokers,
+      input: settings.inputTopic,
+      output: settings.outputTopic,
+      dlq: settings.dlqTopic,
+    },
+    "ingest running",
+  );
+  return exited;
+}

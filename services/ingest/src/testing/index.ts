@@ -1,0 +1,3 @@
+// Test support, not for production: the pre-issue-12 translation, which stalls for about a day
+// on a prompt with a line of 45 "#". Load it into a worker with workerTranslator({ module }).
+export const STALLING_TRANSLATION = new URL("./stalling-translation.ts", import.meta.url);

@@ -1,0 +1,87 @@
+import { litellmFixtures } from "@distillguard/litellm/fixtures";
+import { afterEach, describe, expect, it } from "vitest";
+import { type BatchTranslator, inlineTranslator, toRecordResult, workerTranslator } from "./translator.ts";
+
+const fixtures = litellmFixtures();
+const STALLING = new URL("./testing/stalling-translation.ts", import.meta.url);
+
+/** A fixture whose user prompt carries the line of 45 "#" from the outage. */
+function outageRecord(): Buffer {
+  const f = fixtures.find((x) => x.name === "chat-system");
+  if (!f) throw new Error("fixture chat-system is missing");
+  const p = JSON.parse(f.bytes.toString("utf8"));
+  p.id = "outage-45-hashes";
+  p.messages.push({ role: "user", content: `Why does my plot fail?\n${"#".repeat(45)}\nplot(x)` });
+  return Buffer.from(JSON.stringify(p));
+}
+
+const batch = (): (Buffer | null)[] => [
+  ...fixtures.map((f) => f.bytes),
+  null,
+  Buffer.from("{not json"),
+  Buffer.from([0xc3, 0x28]),
+];
+
+describe("workerTranslator", () => {
+  const open: BatchTranslator[] = [];
+  afterEach(async () => {
+    for (const t of open.splice(0)) await t.close();
+  });
+  const make = (...args: Parameters<typeof workerTranslator>) => {
+    const t = workerTranslator(...args);
+    open.push(t);
+    return t;
+  };
+
+  it("gives what the pure translation gives, in order, batch after batch", async () => {
+    const t = make({ recordBudgetMs: 10_000 });
+    const want = await inlineTranslator().translate(batch());
+    expect(await t.translate(batch())).toEqual(want);
+    expect(await t.translate(batch().reverse())).toEqual([...want].reverse());
+    expect(await t.translate([])).toEqual([]);
+  });
+
+  it("dead-letters a record that overruns its budget and translates the rest of the batch", async () => {
+    const lost: number[] = [];
+    const t = make({ recordBudgetMs: 500, module: STALLING, onRecordLost: (e) => lost.push(e.index) });
+    const values = batch();
+    values.splice(2, 0, outageRecord());
+    values.push(outageRecord());
+    const started = performance.now();
+    const got = await t.translate(values);
+    // Two stalls at about one budget each (plus worker restarts), not a day each.
+    expect(performance.now() - started).toBeLessThan(30_000);
+    expect(lost).toEqual([2, values.length - 1]);
+    for (const [i, r] of got.entries()) {
+      if (i === 2 || i === values.length - 1) {
+        expect(r).toEqual({
+          ok: false,
+          reason: { kind: "budget-exceeded", message: "translation took longer than its budget of 500 ms" },
+        });
+      } else {
+        expect(r).toEqual(toRecordResult(values[i] ?? null));
+      }
+    }
+    // The replacement worker keeps serving.
+    expect(await t.translate([fixtures[0]?.bytes ?? null])).toEqual([
+      toRecordResult(fixtures[0]?.bytes ?? null),
+    ]);
+  }, 60_000);
+
+  it("gives up a batch at once when closed, so a shutdown never waits for a stalled record", async () => {
+    const t = make({ recordBudgetMs: 3_600_000, module: STALLING });
+    const pending = t.translate([outageRecord()]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const rejected = expect(pending).rejects.toThrow("closed while a batch was in flight");
+    const started = performance.now();
+    await t.close();
+    await rejected;
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await expect(t.translate([null])).rejects.toThrow("closed");
+  }, 30_000);
+
+  it("fails the batch, not a record, when the worker cannot load its module", async () => {
+    const t = make({ recordBudgetMs: 1_000, module: new URL("./no-such-module.ts", import.meta.url) });
+    await expect(t.translate([fixtures[0]?.bytes ?? null])).rejects.toThrow(/no-such-module/);
+  });
+});
