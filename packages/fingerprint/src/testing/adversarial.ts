@@ -71,13 +71,13 @@ export const ADVERSARIES: readonly Adversary[] = [
  * one doubling further and the smaller kept: super-linear code shows ~4x at every size, while
  * linear code can show a spike when another test loads the machine.
  */
-export function growthRatio(
-  run: (text: string) => unknown,
-  make: (n: number) => string,
+export function growthRatio<T>(
+  run: (input: T) => unknown,
+  make: (n: number) => T,
   n: number,
   repeats = 3,
 ): number {
-  const cost = (text: string) => {
+  const cost = (text: T) => {
     let best = Number.POSITIVE_INFINITY;
     for (let i = 0; i < repeats; i++) {
       const t0 = performance.now();
