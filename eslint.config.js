@@ -1,7 +1,7 @@
 // ESLint runs one job here: no regular expression in packages/ or services/ may backtrack
 // super-linearly (issue 12: one line of 45 "#" stalled the ingest for hours). Biome does the
 // rest of the linting. Patterns assembled at run time from strings are beyond a static
-// check; services/ingest/src/regex-safety.test.ts checks those with recheck.
+// check; services/ingest/src/regex-safety.timing.test.ts checks those with recheck.
 import tsParser from "@typescript-eslint/parser";
 import regexp from "eslint-plugin-regexp";
 

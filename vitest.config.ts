@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
@@ -14,13 +14,24 @@ export default defineConfig({
             // Real text through the ingest's translation: reads shared/data, needs no server.
             "test/real-text/**/*.test.ts",
           ],
+          exclude: [...configDefaults.exclude, "**/*.timing.test.ts"],
+        },
+      },
+      {
+        // Tests that compare timings (t(2n) / t(n)): alone, one file at a time, after the other
+        // projects, so a neighbour's load is not read as super-linear growth.
+        test: {
+          name: "timing",
+          include: ["packages/*/src/**/*.timing.test.ts", "services/*/src/**/*.timing.test.ts"],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
         test: {
           name: "integration",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/real-text/**"],
+          exclude: [...configDefaults.exclude, "test/real-text/**"],
           globalSetup: ["test/harness/global-setup.ts"],
           // One broker and one server on 2 cores: files run one at a time.
           fileParallelism: false,

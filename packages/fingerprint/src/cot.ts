@@ -11,7 +11,7 @@ export interface CotSignal {
 // Gaps inside patterns stop at sentence ends so that two unrelated sentences do not combine.
 // Every repetition that can follow another over the same characters is bounded ({0,30},
 // word endings {0,4}): an unbounded one is quadratic on a repeated stem (issue 12), which
-// regex-safety.test.ts would catch.
+// regex-safety.timing.test.ts would catch.
 const GAP = String.raw`[^.?!。？！\n]`;
 
 // "the reasoning behind the ruling" is about the topic; "the full reasoning" is a trace.

@@ -16,7 +16,7 @@ export { SLOT_LABELS };
  * replaced backtracked exponentially on a line of `#` and quadratically on crafted e-mail,
  * quote and XML text). Rules that a backtracking regex cannot express linearly are scanners
  * that only ask small anchored (sticky) expressions at positions they chose; the rest are
- * expressions that eslint-plugin-regexp and recheck (regex-safety.test.ts) prove linear. The
+ * expressions that eslint-plugin-regexp and recheck (regex-safety.timing.test.ts) prove linear. The
  * output is the same as the old expressions' on every input they finish on: template.test.ts
  * compares both on generated and real text.
  */
