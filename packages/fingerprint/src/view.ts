@@ -44,22 +44,28 @@ export function boundedView(text: string): string {
 
 /** A cut at or after i: after the first "\n" in [i, i + SNAP), else after the first space. */
 function snapForward(text: string, i: number): number {
+  // Scans SNAP units at most: indexOf would run to the end of a text with no line break,
+  // making the view's cost grow with the text.
   const limit = Math.min(text.length, i + SNAP);
-  const nl = text.indexOf("\n", i);
-  if (nl >= 0 && nl < limit) return nl + 1;
-  const sp = text.indexOf(" ", i);
-  if (sp >= 0 && sp < limit) return sp + 1;
-  return unitBoundary(text, i);
+  let space = -1;
+  for (let k = i; k < limit; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 0x0a) return k + 1;
+    if (c === 0x20 && space < 0) space = k;
+  }
+  return space >= 0 ? space + 1 : unitBoundary(text, i);
 }
 
 /** A cut at or before i: at the last "\n" in [i - SNAP, i), else at the last space. */
 function snapBack(text: string, i: number): number {
   const floor = Math.max(0, i - SNAP);
-  const nl = text.lastIndexOf("\n", i - 1);
-  if (nl >= floor) return nl;
-  const sp = text.lastIndexOf(" ", i - 1);
-  if (sp >= floor) return sp;
-  return unitBoundary(text, i);
+  let space = -1;
+  for (let k = i - 1; k >= floor; k--) {
+    const c = text.charCodeAt(k);
+    if (c === 0x0a) return k;
+    if (c === 0x20 && space < 0) space = k;
+  }
+  return space >= 0 ? space : unitBoundary(text, i);
 }
 
 /** i, or i + 1 when i falls between the two halves of a surrogate pair. */
