@@ -4,7 +4,8 @@ import { runIngestProcess, workerTranslator } from "@distillguard/ingest";
 import { STALLING_TRANSLATION } from "@distillguard/ingest/testing";
 
 runIngestProcess({
-  translator: (recordBudgetMs) => workerTranslator({ recordBudgetMs, module: STALLING_TRANSLATION }),
+  translator: (recordBudgetMs, networks) =>
+    workerTranslator({ recordBudgetMs, networks, module: STALLING_TRANSLATION }),
 }).then(
   (code) => process.exit(code),
   (e) => {

@@ -121,6 +121,27 @@ export function oneOf<const T extends string>(opts: FieldOptions<T> & { values: 
   );
 }
 
+/**
+ * Comma-separated file paths, or `off` for none. Only the list is checked here (packages do no
+ * I/O); the service reading the files names any it cannot read. `shownDefault` describes a
+ * default too long to print (paths inside node_modules).
+ */
+export function fileList(opts: FieldOptions<string[]> & { shownDefault?: string }) {
+  return field(
+    opts,
+    (raw) => {
+      if (raw.trim().toLowerCase() === "off") return [];
+      const files = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+      if (files.length === 0) throw "must list at least one file, or be off";
+      return files;
+    },
+    (v) => opts.shownDefault ?? (v.length === 0 ? "off" : v.join(",")),
+  );
+}
+
 /** Comma-separated `host:port` list, as kafkajs `brokers` expects. */
 export function brokerList(opts: FieldOptions<string[]>) {
   return field(

@@ -5,6 +5,7 @@ export {
   describeConfig,
   duration,
   type Field,
+  fileList,
   integer,
   oneOf,
   type Parsed,

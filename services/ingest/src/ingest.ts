@@ -1,6 +1,7 @@
 import { createProducer, type Logger } from "@distillguard/runtime";
 import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { planBatch } from "./batch.ts";
+import { loadNetworkTables, type NetworkTables } from "./networks.ts";
 import { type BatchTranslator, TranslatorClosedError, workerTranslator } from "./translator.ts";
 
 export interface IngestOptions {
@@ -19,6 +20,12 @@ export interface IngestOptions {
    * millisecond to a few). One that overruns goes to the DLQ as `budget-exceeded`.
    */
   recordBudgetMs?: number;
+  /**
+   * IP → ASN and country tables the translation enriches with. Default: the tables that install
+   * with the ingest (loadNetworkTables()); null turns enrichment off (client_asn and
+   * client_country stay null, i.e. absent).
+   */
+  networks?: NetworkTables | null;
   /** Who translates; by default a worker thread with `recordBudgetMs` per record. */
   translator?: BatchTranslator;
   /** The consumer crashed and kafkajs will not restart it: the process should exit. */
@@ -47,7 +54,12 @@ export function createIngest(opts: IngestOptions): Ingest {
   const totals = { records: 0, produced: 0, dlq: 0, batches: 0 };
   const recordBudgetMs = opts.recordBudgetMs ?? DEFAULT_RECORD_BUDGET_MS;
   // A record that overruns its budget shows in the "records sent to DLQ" line, with its offset.
-  const translator = opts.translator ?? workerTranslator({ recordBudgetMs });
+  const translator =
+    opts.translator ??
+    workerTranslator({
+      recordBudgetMs,
+      ...(opts.networks === null ? {} : { networks: opts.networks ?? loadNetworkTables() }),
+    });
   let closing = false;
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;

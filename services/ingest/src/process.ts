@@ -1,6 +1,8 @@
 import { ConfigError, parseConfig } from "@distillguard/config";
 import { createKafka, createLogger, ensureTopic } from "@distillguard/runtime";
 import { createIngest } from "./ingest.ts";
+import type { NetworkTables } from "./networks.ts";
+import { loadNetworkTables } from "./networks.ts";
 import { type IngestSettings, ingestSettings } from "./settings.ts";
 import type { BatchTranslator } from "./translator.ts";
 
@@ -10,7 +12,7 @@ import type { BatchTranslator } from "./translator.ts";
  * worker translator, for tests that need a record to stall.
  */
 export async function runIngestProcess(
-  opts: { translator?: (recordBudgetMs: number) => BatchTranslator } = {},
+  opts: { translator?: (recordBudgetMs: number, networks: NetworkTables) => BatchTranslator } = {},
 ): Promise<number> {
   let settings: IngestSettings;
   try {
@@ -28,6 +30,19 @@ export async function runIngestProcess(
   await ensureTopic(kafka, settings.outputTopic, { partitions: 3 });
   await ensureTopic(kafka, settings.dlqTopic, { partitions: 1 });
 
+  const loadStarted = performance.now();
+  const networks = loadNetworkTables({ asn: settings.asnFiles, country: settings.countryFiles });
+  logger.info(
+    {
+      ms: Math.round(performance.now() - loadStarted),
+      asnRanges: networks.asn ? networks.asn.v4Start.length + networks.asn.v6StartHi.length : 0,
+      countryRanges: networks.country
+        ? networks.country.v4Start.length + networks.country.v6StartHi.length
+        : 0,
+    },
+    "IP tables loaded",
+  );
+
   let exit: (code: number) => void = () => {};
   const exited = new Promise<number>((resolve) => {
     exit = resolve;
@@ -40,7 +55,8 @@ export async function runIngestProcess(
     dlqTopic: settings.dlqTopic,
     groupId: settings.groupId,
     recordBudgetMs: settings.recordBudget,
-    ...(opts.translator ? { translator: opts.translator(settings.recordBudget) } : {}),
+    networks,
+    ...(opts.translator ? { translator: opts.translator(settings.recordBudget, networks) } : {}),
     onFatal: () => void shutdown("consumer crash", 1),
   });
   function shutdown(why: string, code: number): Promise<void> {

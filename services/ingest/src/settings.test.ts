@@ -27,6 +27,20 @@ describe("ingestSettings", () => {
     ]);
   });
 
+  it("reads IP table files, and off", () => {
+    const s = parseConfig(
+      ingestSettings,
+      { DG_INGEST_ASN_FILES: "/data/asn-v4.csv, /data/asn-v6.csv", DG_INGEST_COUNTRY_FILES: "off" },
+      { prefix: "DG_INGEST_" },
+    );
+    expect([s.asnFiles, s.countryFiles]).toEqual([["/data/asn-v4.csv", "/data/asn-v6.csv"], []]);
+    const defaults = parseConfig(ingestSettings, {}, { prefix: "DG_INGEST_" });
+    expect(defaults.asnFiles.every((f) => f.includes("@ip-location-db/asn"))).toBe(true);
+    expect(() =>
+      parseConfig(ingestSettings, { DG_INGEST_ASN_FILES: " , " }, { prefix: "DG_INGEST_" }),
+    ).toThrow("DG_INGEST_ASN_FILES");
+  });
+
   it("names a bad topic and a misspelt setting", () => {
     const e = (() => {
       try {

@@ -1,5 +1,6 @@
-import { duration, type Parsed, string } from "@distillguard/config";
+import { duration, fileList, type Parsed, string } from "@distillguard/config";
 import { connectionSettings } from "@distillguard/runtime";
+import { DEFAULT_ASN_FILES, DEFAULT_COUNTRY_FILES } from "./networks.ts";
 
 const topicName = {
   pattern: /^[A-Za-z0-9._-]{1,249}$/,
@@ -31,6 +32,18 @@ export const ingestSettings = {
     env: "DG_INGEST_GROUP",
     doc: "Kafka consumer group of the ingest",
     default: "dg-ingest",
+  }),
+  asnFiles: fileList({
+    env: "DG_INGEST_ASN_FILES",
+    doc: "IP → ASN range files (CSV start,end,asn,name; IPv4/IPv6, dotted or decimal), or off",
+    default: DEFAULT_ASN_FILES,
+    shownDefault: "@ip-location-db/asn (IPv4 + IPv6)",
+  }),
+  countryFiles: fileList({
+    env: "DG_INGEST_COUNTRY_FILES",
+    doc: "IP → country range files (CSV start,end,country), or off",
+    default: DEFAULT_COUNTRY_FILES,
+    shownDefault: "@ip-location-db/dbip-country (IPv4 + IPv6)",
   }),
   recordBudget: duration({
     env: "DG_INGEST_RECORD_BUDGET",

@@ -1,5 +1,7 @@
 import { Worker } from "node:worker_threads";
+import type { Enricher } from "@distillguard/litellm";
 import type { DeadLetterReason } from "@distillguard/runtime";
+import type { NetworkTables } from "./networks.ts";
 import { translateRecord } from "./translate.ts";
 
 /** What one record became: a record to produce, or why it goes to the DLQ. */
@@ -25,13 +27,15 @@ export class TranslatorClosedError extends Error {
 }
 
 /** The translation the worker runs, and the pure function tests call directly. */
-export function toRecordResult(value: Buffer | null): RecordResult {
-  const t = translateRecord(value);
+export function toRecordResult(value: Buffer | null, enrich?: Enricher): RecordResult {
+  const t = translateRecord(value, enrich);
   return t.ok ? { ok: true, key: t.key, value: t.value, timestamp: t.timestamp } : t;
 }
 
 /** In the calling thread, no budget: for tests and benchmarks that measure translation alone. */
-export function inlineTranslator(translate: (value: Buffer | null) => RecordResult = toRecordResult) {
+export function inlineTranslator(
+  translate: (value: Buffer | null) => RecordResult = (value) => toRecordResult(value),
+) {
   return {
     translate: async (values: readonly (Buffer | null)[]) => values.map(translate),
     close: async () => {},
@@ -44,8 +48,10 @@ export interface WorkerTranslatorOptions {
    * `budget-exceeded`, its worker is replaced, and the batch goes on without it.
    */
   recordBudgetMs: number;
+  /** IP → ASN and country tables (shared memory); absent, those fields stay null. */
+  networks?: NetworkTables;
   /**
-   * Module the worker loads; it must export `toRecordResult(value: Buffer | null): RecordResult`.
+   * Module the worker loads; it must export `toRecordResult(value, enrich?): RecordResult`.
    * Defaults to this module. Tests point it at a translation that stalls.
    */
   module?: URL;
@@ -93,7 +99,7 @@ export function workerTranslator(opts: WorkerTranslatorOptions): BatchTranslator
   function spawn() {
     const progress = new SharedArrayBuffer(4);
     const worker = new Worker(BOOTSTRAP, {
-      workerData: { entry: ENTRY.href, module, progress },
+      workerData: { entry: ENTRY.href, module, progress, networks: opts.networks ?? null },
       // The parent's flags (tsx's --import among them) are for the parent; the bootstrap
       // registers tsx itself.
       execArgv: [],

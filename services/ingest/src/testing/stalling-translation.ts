@@ -5,15 +5,15 @@
 
 import { foldText } from "@distillguard/fingerprint";
 import { maskFoldedBacktracking } from "@distillguard/fingerprint/testing";
-import { decodeStandardLoggingPayload, extractPrompt } from "@distillguard/litellm";
+import { decodeStandardLoggingPayload, type Enricher, extractPrompt } from "@distillguard/litellm";
 import { type RecordResult, toRecordResult as translate } from "../translator.ts";
 
-export function toRecordResult(value: Buffer | null): RecordResult {
+export function toRecordResult(value: Buffer | null, enrich?: Enricher): RecordResult {
   try {
     const { user } = extractPrompt(decodeStandardLoggingPayload(value).messages);
     maskFoldedBacktracking(foldText(user));
   } catch {
     // Undecodable records are the real translation's to dead-letter.
   }
-  return translate(value);
+  return translate(value, enrich);
 }
