@@ -11,7 +11,12 @@ import { FingerprintRenderer } from "./render.ts";
 import { buildScenario, type ScenarioOptions } from "./scenario.ts";
 import { type PromptText, TextRenderer } from "./text.ts";
 
-export type Mode = "fingerprint" | "text";
+/**
+ * fingerprint: synthetic fingerprints, no text (fast). text: prompt text, fingerprinted here.
+ * gateway: prompt text for a sink that writes gateway logs; the record keeps the simulator's
+ * own (oracle) features, since whatever reads the logs computes its own.
+ */
+export type Mode = "fingerprint" | "text" | "gateway";
 
 /** Where each request goes; all of them see the same Draft and must copy what they keep. */
 export interface RequestSink {
@@ -69,12 +74,14 @@ export async function simulate(
 ): Promise<SimulationRun> {
   const { world, sources } = buildScenario(options, calibration);
   const fp = new FingerprintRenderer(world);
-  const textRenderer = opts.mode === "text" ? new TextRenderer(world) : null;
+  const textRenderer = opts.mode === "fingerprint" ? null : new TextRenderer(world);
+  const fingerprintText = opts.mode === "text";
   let text: PromptText | null = null;
   const render = (d: Draft) => {
     fp.render(d);
     if (textRenderer) {
       text = textRenderer.text(d);
+      if (!fingerprintText) return;
       const f = fingerprintPrompt({ system: text.system, user: text.user });
       const r = d.record;
       r.prompt_simhash = Buffer.from(f.simhash.buffer, f.simhash.byteOffset, 8);

@@ -161,3 +161,26 @@ describe("text mode", () => {
     }
   });
 });
+
+describe("gateway mode", () => {
+  it("renders the text mode's text and keeps the fingerprint mode's records", async () => {
+    const small = { ...base, accounts: 300, durationMs: 1_800_000 };
+    const collect = async (mode: "fingerprint" | "text" | "gateway") => {
+      const json: string[] = [];
+      const values: Buffer[] = [];
+      const sinks = [encodedSink((_k, v) => values.push(v))];
+      if (mode !== "fingerprint") sinks.push(litellmSink((_k, j) => json.push(j)));
+      await simulate(small, calibration, sinks, { mode, maxEvents: 2_000 });
+      return { json, values };
+    };
+    const [fingerprint, text, gateway] = await Promise.all([
+      collect("fingerprint"),
+      collect("text"),
+      collect("gateway"),
+    ]);
+    expect(gateway.values).toHaveLength(2_000);
+    // The record is the oracle: what the simulator knows, not what a gateway would log.
+    expect(gateway.values).toEqual(fingerprint.values);
+    expect(gateway.json).toEqual(text.json);
+  });
+});

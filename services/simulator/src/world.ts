@@ -102,8 +102,10 @@ export class World {
   }
 }
 
-export function ipIn(net: Network, third: number, fourth: number): string {
-  return `${net.prefix[0]}.${net.prefix[1]}.${third & 255}.${1 + (fourth % 254)}`;
+/** An address in the network's block number `block` (mod its block count), host 1–254. */
+export function ipIn(net: Network, block: number, host: number): string {
+  const b = net.blocks[block % net.blocks.length] ?? 0;
+  return `${b >>> 16}.${(b >>> 8) & 255}.${b & 255}.${1 + (host % 254)}`;
 }
 
 export function randomIpIn(net: Network, rng: Rng): string {
