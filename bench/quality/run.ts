@@ -2,17 +2,23 @@
 // joined with ground truth, next to per-account rate limits and the detector without campaign
 // linking. Writes JSON, Markdown and SVG plots. See README.md here.
 //   npm run bench:quality [-- --suite default|tiny] [--only hydra,heavy] [--evaluate-every 15m]
-//                         [--out reports/quality] [--docs] [--pipeline]
+//                         [--feeds gateway,gateway_no_enrichment,oracle] [--threads 2]
+//                         [--cache reports/quality/cache|none] [--out reports/quality] [--docs]
+//                         [--pipeline]
 
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { loadAzureTrace, parseDuration } from "@distillguard/simulator";
+import { loadNetworkTables, networkEnricher } from "@distillguard/ingest";
+import { defaultTracePath, loadAzureTrace, parseDuration } from "@distillguard/simulator";
 import { benignFprSpec, precisionRecallSpec, renderSvg, timeToDetectSpec } from "./charts.ts";
+import { type Feed, feedMethods, feeds as knownFeeds } from "./gateway.ts";
 import { evaluateTargets, summarizeBenignGroups, summarizeScenarios, targetLimits } from "./metrics.ts";
+import { type RunTask, runPool } from "./pool.ts";
 import { type Method, type RunGroup, reportMarkdown } from "./report.ts";
 import { inProcessBackend, pipelineBackend } from "./runner.ts";
-import { detectorMethods, type RunRecord, runOne, type Suite, suites } from "./suite.ts";
+import { detectorMethods, type FeedOptions, type RunRecord, runOne, type Suite, suites } from "./suite.ts";
 
 const argv = process.argv.slice(2);
 const { values } = parseArgs({
@@ -24,8 +30,22 @@ const { values } = parseArgs({
     out: { type: "string", default: "reports/quality" },
     docs: { type: "boolean", default: false },
     pipeline: { type: "boolean", default: false },
+    feeds: { type: "string", default: knownFeeds.join(",") },
+    threads: { type: "string", default: String(Math.min(availableParallelism(), 8)) },
+    cache: { type: "string", default: "reports/quality/cache" },
   },
 });
+const fail = (message: string): never => {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+};
+const feedList = values.feeds.split(",").map((s) => s.trim()) as Feed[];
+for (const f of feedList) {
+  if (!knownFeeds.includes(f)) fail(`--feeds: '${f}' is unknown; known: ${knownFeeds.join(", ")}`);
+}
+const threads = Number(values.threads);
+if (!Number.isInteger(threads) || threads < 1)
+  fail(`--threads must be a positive integer, not '${values.threads}'`);
 
 const base = suites[values.suite];
 if (!base) {
@@ -52,49 +72,101 @@ const backend = values.pipeline
       evaluateEveryMs: parseDuration(suite.evaluateEvery),
     })
   : inProcessBackend({ evaluateEveryMs: parseDuration(suite.evaluateEvery) });
-const methods: Method[] = [...detectorMethods, ...suite.limits.map((l) => ({ key: l.key, label: l.label }))];
+const methods: Method[] = [
+  ...detectorMethods(feedList),
+  ...suite.limits.map((l) => ({ key: l.key, label: l.label })),
+];
+const headline = methods[0]?.key ?? "detector";
 
-// ---- run the suite, one line of progress per run on stderr ------------------------------
+// ---- run the suite: live progress of the runs in flight, one line per finished run --------
 const started = performance.now();
-const calibration = loadAzureTrace(process.env.DG_SIM_TRACE);
-const total = suite.entries.reduce((n, e) => n + e.seeds.length, 0);
-const tty = process.stderr.isTTY === true;
-const runs: RunRecord[] = [];
-const groups: RunGroup[] = [];
-process.stderr.write(
-  `quality suite '${suite.name}': ${total} runs, ${backend.describe}; report to ${values.out}/\n`,
+const trace = process.env.DG_SIM_TRACE;
+const needsTables = feedList.includes("gateway");
+const networks = needsTables ? loadNetworkTables() : null;
+const feed: Omit<FeedOptions, "enrich"> = {
+  feeds: feedList,
+  enrichment: "@ip-location-db/asn + dbip-country (installed)",
+  cacheDir: values.cache === "none" ? null : values.cache,
+  trace: String(trace ?? defaultTracePath),
+};
+const tasks: RunTask[] = suite.entries.flatMap((entry) =>
+  entry.seeds.map((seed) => ({
+    id: 0,
+    entry,
+    seed,
+    suite,
+    evaluateEveryMs: parseDuration(suite.evaluateEvery),
+    feed,
+  })),
 );
-for (const entry of suite.entries) {
-  const group: RunGroup = { ...entry, events: 0, wall_ms: 0 };
-  for (const seed of entry.seeds) {
-    const head = `[${String(runs.length + 1).padStart(String(total).length)}/${total}] ${entry.scenario} seed ${seed} · ${entry.duration} · ${entry.accounts.toLocaleString("en")} accounts`;
-    let last = 0;
-    const record = await runOne(entry, seed, suite, backend, calibration, (p) => {
-      const now = performance.now();
-      if (!tty || now - last < 250) return;
-      last = now;
-      process.stderr.write(
-        `\r${head} · ${Math.round(p.done * 100)}% · ${p.events.toLocaleString("en")} events\x1b[K`,
-      );
-    });
-    runs.push(record);
-    group.events += record.events;
-    group.wall_ms += record.wall_ms;
-    const d = record.methods.detector;
-    const caught = d ? d.campaigns.filter((c) => c.detected).length : 0;
-    const campaigns = d ? `campaigns ${caught}/${d.campaigns.length}, ` : "";
-    process.stderr.write(
-      `${tty ? "\r" : ""}${head} · ${record.events.toLocaleString("en")} events · ${campaigns}${d?.accounts.fp ?? 0} benign flagged · ${(record.wall_ms / 1000).toFixed(1)} s (total ${((performance.now() - started) / 1000).toFixed(0)} s)${tty ? "\x1b[K" : ""}\n`,
+tasks.forEach((t, i) => {
+  t.id = i;
+});
+const total = tasks.length;
+const tty = process.stderr.isTTY === true;
+const inFlight = new Map<number, string>();
+let finished = 0;
+const label = (t: RunTask) =>
+  `${t.entry.scenario} seed ${t.seed} · ${t.entry.duration} · ${t.entry.accounts.toLocaleString("en")} accounts`;
+const showProgress = () => {
+  if (tty) process.stderr.write(`\r${[...inFlight.values()].join(" | ")}\x1b[K`);
+};
+const onProgress = (t: RunTask, p: { done: number; events: number }) => {
+  inFlight.set(t.id, `${t.entry.scenario} s${t.seed} ${Math.round(p.done * 100)}%`);
+  showProgress();
+};
+const onDone = (t: RunTask, record: RunRecord) => {
+  inFlight.delete(t.id);
+  finished++;
+  const d = record.methods[headline];
+  const caught = d ? d.campaigns.filter((c) => c.detected).length : 0;
+  const campaigns = d && d.campaigns.length > 0 ? `campaigns ${caught}/${d.campaigns.length}, ` : "";
+  const dead = record.gateway ? Object.values(record.gateway.dead_letters).reduce((a, b) => a + b, 0) : 0;
+  const via = record.gateway ? (record.gateway.cached ? " · cached translation" : " · translated") : "";
+  process.stderr.write(
+    `${tty ? "\r" : ""}[${String(finished).padStart(String(total).length)}/${total}] ${label(t)} · ${record.events.toLocaleString("en")} events${via}${dead > 0 ? ` · ${dead} to DLQ` : ""} · ${campaigns}${d?.accounts.fp ?? 0} benign flagged · ${(record.wall_ms / 1000).toFixed(1)} s (total ${((performance.now() - started) / 1000).toFixed(0)} s)${tty ? "\x1b[K" : ""}\n`,
+  );
+  showProgress();
+};
+process.stderr.write(
+  `quality suite '${suite.name}': ${total} runs, ${backend.describe}; feeds ${feedList.join(", ")}; ${values.pipeline ? 1 : Math.min(threads, total)} thread(s); report to ${values.out}/\n`,
+);
+let runs: RunRecord[];
+if (values.pipeline) {
+  // The services run in this process against one broker: one run at a time.
+  const calibration = loadAzureTrace(trace);
+  const enrich = networks ? networkEnricher(networks) : undefined;
+  runs = [];
+  for (const t of tasks) {
+    const record = await runOne(t.entry, t.seed, suite, backend, calibration, { ...feed, enrich }, (p) =>
+      onProgress(t, p),
     );
+    onDone(t, record);
+    runs.push(record);
   }
-  groups.push(group);
+} else {
+  runs = await runPool(tasks, { threads, networks, trace, onProgress, onDone });
 }
+const groups: RunGroup[] = suite.entries.map((entry) => {
+  const mine = runs.filter((r) => r.scenario === entry.scenario);
+  return {
+    ...entry,
+    events: mine.reduce((n, r) => n + r.events, 0),
+    wall_ms: mine.reduce((n, r) => n + r.wall_ms, 0),
+  };
+});
 
 // ---- summarise and write -----------------------------------------------------------------
 const methodKeys = methods.map((m) => m.key);
 const scenarios = summarizeScenarios(runs, methodKeys);
 const benignGroups = summarizeBenignGroups(runs, methodKeys);
-const targets = evaluateTargets(runs);
+// Every target on every feed: the gateway feeds are what is judged, the oracle shows what the
+// detector would do if a gateway logged everything the simulator knows.
+const targets = feedList.map((f) => ({
+  method: feedMethods[f].key,
+  label: feedMethods[f].label,
+  results: evaluateTargets(runs, feedMethods[f].key),
+}));
 const alt = {
   precisionRecall: "Account precision and recall per scenario and method",
   timeToDetect: "Time to detect per campaign type and method",
@@ -122,6 +194,7 @@ const json = {
   wall_ms: Math.round(wallMs),
   suite: {
     name: suite.name,
+    split: suite.split,
     evaluate_every: suite.evaluateEvery,
     entries: suite.entries,
     rate_limits: suite.limits,
@@ -141,7 +214,7 @@ for (const k of Object.keys(chartFiles) as (keyof typeof chartFiles)[]) {
 const report = (chartDir: string) =>
   reportMarkdown({
     command,
-    backend: backend.describe,
+    backend: `suite '${suite.name}' (${suite.split} seeds${suite.split === "tune" ? ": tuned on, not a headline" : ": never tuned on"}); ${backend.describe}`,
     evaluateEvery: suite.evaluateEvery,
     wallMs,
     node: process.version,
@@ -179,7 +252,12 @@ if (values.docs) {
 }
 
 process.stderr.write(
-  `\n${targets.map((t) => `${t.met === null ? "·" : t.met ? "✓" : "✗"} ${t.target}: ${t.measured}`).join("\n")}\n`,
+  targets
+    .map(
+      (m) =>
+        `\n${m.label}\n${m.results.map((t) => `${t.met === null ? "·" : t.met ? "✓" : "✗"} ${t.target}: ${t.measured}`).join("\n")}\n`,
+    )
+    .join(""),
 );
 process.stderr.write(
   `\nwrote ${out}/quality.json, report.md and 3 SVGs${values.docs ? "; updated docs/detection-quality.md" : ""} in ${(wallMs / 1000).toFixed(0)} s\n`,

@@ -1,20 +1,35 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadNetworkTables, networkEnricher } from "@distillguard/ingest";
 import { loadAzureTrace } from "@distillguard/simulator";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { feeds } from "./gateway.ts";
 import { precision, recall } from "./metrics.ts";
 import { inProcessBackend } from "./runner.ts";
-import { detectorMethods, runOne, tinySuite } from "./suite.ts";
+import { detectorMethods, type RunRecord, runOne, tinySuite } from "./suite.ts";
 
 describe("the tiny suite end to end", () => {
   const backend = inProcessBackend({ evaluateEveryMs: 5 * 60_000 });
   const calibration = loadAzureTrace();
+  const enrich = networkEnricher(loadNetworkTables());
+  const cacheDir = mkdtempSync(join(tmpdir(), "dg-quality-cache-"));
+  afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+  const live: Record<string, RunRecord> = {};
 
   for (const entry of tinySuite.entries) {
-    it(`scores every method consistently on ${entry.scenario}`, async () => {
-      const run = await runOne(entry, entry.seeds[0] ?? 1, tinySuite, backend, calibration);
-      expect(Object.keys(run.methods)).toEqual([
-        ...detectorMethods.map((m) => m.key),
-        ...tinySuite.limits.map((l) => l.key),
-      ]);
+    it(`scores every method and feed consistently on ${entry.scenario}`, async () => {
+      const run = await runOne(entry, entry.seeds[0] ?? 1, tinySuite, backend, calibration, {
+        feeds,
+        enrich,
+        cacheDir,
+      });
+      live[entry.scenario] = run;
+      expect(Object.keys(run.methods).sort()).toEqual(
+        [...detectorMethods(feeds).map((m) => m.key), ...tinySuite.limits.map((l) => l.key)].sort(),
+      );
+      // Every simulated request went through the ingest, and none was rejected.
+      expect(run.gateway).toEqual({ translated: run.events, dead_letters: {}, cached: false });
       for (const score of Object.values(run.methods)) {
         const benign = Object.values(score.benign).reduce((n, g) => n + g.accounts, 0);
         const positives = score.accounts.tp + score.accounts.fn;
@@ -30,9 +45,25 @@ describe("the tiny suite end to end", () => {
       const accountsOnly = run.methods.detector_no_linking;
       // Linking only adds flags: account alerts are common to both views.
       expect(detector?.accounts.tp).toBeGreaterThanOrEqual(accountsOnly?.accounts.tp ?? 0);
-      expect(detector?.alerts).toBe(
-        run.detector_output.account_alerts + run.detector_output.campaign_alert_chains,
-      );
-    });
+      const out = run.detector_output.gateway;
+      expect(detector?.alerts).toBe((out?.account_alerts ?? -1) + (out?.campaign_alert_chains ?? -1));
+    }, 60_000);
   }
+
+  it("replays a cached translation to the same scores as translating", async () => {
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith(".frames"))).toHaveLength(tinySuite.entries.length);
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith(".partial"))).toHaveLength(0);
+    for (const entry of tinySuite.entries) {
+      const again = await runOne(entry, entry.seeds[0] ?? 1, tinySuite, backend, calibration, {
+        feeds,
+        enrich,
+        cacheDir,
+      });
+      const first = live[entry.scenario];
+      expect(again.gateway?.cached).toBe(true);
+      expect(again.gateway?.translated).toBe(first?.gateway?.translated);
+      expect(again.methods).toEqual(first?.methods);
+      expect(again.detector_output).toEqual(first?.detector_output);
+    }
+  }, 60_000);
 });
