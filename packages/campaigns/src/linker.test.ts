@@ -147,3 +147,91 @@ describe("CampaignLinker", () => {
     expect(straight.out[1]?.campaigns.length).toBe(1);
   });
 });
+
+/** Students of one class: a shared step-by-step template, each from their own home network. */
+function students(k: number, t0: number, perAccount: number): LinkEvent[] {
+  return appUsers(k, t0, perAccount).map((e, i) => ({
+    ...e,
+    account_id: e.account_id.replace("user", "student"),
+    client_address: `172.17.${i % k}.4`,
+    client_asn: null,
+    prompt_template_hash: template(300),
+    system_prompt_hash: null,
+    cot_elicitation: 0.95,
+  }));
+}
+
+describe("signals the logs do not carry", () => {
+  const run = (events: LinkEvent[]) => {
+    const l = new CampaignLinker();
+    const sorted = [...events].sort((x, y) => x.event_time_ms - y.event_time_ms);
+    for (const e of sorted) l.observe(e);
+    return l.evaluate(sorted[sorted.length - 1]?.event_time_ms ?? 0);
+  };
+
+  it("links a coordinated group without ASNs on what is present, and says what was not", () => {
+    // Exits from one shared pool of ten /24s, as a proxy service's accounts use it.
+    const r = run(
+      coordinated(12, 0, 4).map((e, i) => ({
+        ...e,
+        client_asn: null,
+        client_address: `10.0.${i % 10}.${i % 200}`,
+      })),
+    );
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.member_count).toBe(12);
+    const names = r.campaigns[0]?.signals.map((s) => s.name);
+    expect(names).not.toContain("multi_asn_share");
+    expect(names).toContain("multi_prefix_share");
+    expect(r.alerts[0]?.summary).toContain("unavailable: multi_asn_share (no client ASN in the logs)");
+  });
+
+  it("does not count an absent ASN as zero rotation", () => {
+    // With ASNs every account stays in one network; without them nothing is known.
+    const withOne = run(coordinated(12, 0, 4).map((e) => ({ ...e, client_asn: 64_000 })));
+    const without = run(coordinated(12, 0, 4).map((e) => ({ ...e, client_asn: null })));
+    const asn = withOne.campaigns[0]?.signals.find((s) => s.name === "multi_asn_share");
+    expect(asn?.value).toBe(0);
+    expect(without.campaigns[0]?.signals.map((s) => s.name)).not.toContain("multi_asn_share");
+    expect(without.campaigns[0]?.score).toBeGreaterThanOrEqual(withOne.campaigns[0]?.score ?? 0);
+  });
+
+  it("links nothing on one kind of evidence: a class asking for step-by-step answers", () => {
+    const r = run([...students(30, 0, 5), ...appUsers(40, 0, 4)]);
+    expect(r.campaigns).toEqual([]);
+    expect(r.alerts).toEqual([]);
+  });
+
+  it("scores nothing from an address-less source but the signals it has", () => {
+    // Auth failures and some proxies log no client address: no rotation is known at all.
+    const r = run(coordinated(12, 0, 4).map((e) => ({ ...e, client_address: "", client_asn: null })));
+    expect(r.campaigns).toEqual([]);
+  });
+
+  it("lets an actor with many templates count once in the population it is compared with", () => {
+    // Thirty templates of one campaign and ten independent benign groups: were each template a
+    // member of the population, the campaign would be the median and its z-scores zero.
+    const bots: LinkEvent[] = [];
+    for (let tpl = 0; tpl < 30; tpl++) {
+      bots.push(
+        ...coordinated(8, tpl, 3).map((e) => ({ ...e, prompt_template_hash: template(1_000 + tpl) })),
+      );
+    }
+    const benign: LinkEvent[] = [];
+    for (let g = 0; g < 10; g++) {
+      benign.push(
+        ...appUsers(6, g, 3).map((e) => ({
+          ...e,
+          account_id: `g${g}-${e.account_id}`,
+          client_address: `172.${20 + g}.${e.account_id.length}.4`,
+          prompt_template_hash: template(2_000 + g),
+          system_prompt_hash: null,
+        })),
+      );
+    }
+    const r = run([...bots, ...benign]);
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.members.every((m) => m.startsWith("bot"))).toBe(true);
+    expect(r.alerts.map((a) => a.state)).toEqual(["open"]);
+  });
+});

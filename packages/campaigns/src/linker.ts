@@ -46,9 +46,27 @@ export interface LinkerConfig {
   maxAccounts: number;
   /** Robust-z cap per signal, so one extreme signal cannot carry a campaign alone. */
   zCap: number;
+  /**
+   * Signals a group needs present to be scored at all; a signal is absent when the source does
+   * not carry it (no ASN without enrichment, no address on auth failures), never zero.
+   */
+  minSignals: number;
+  /**
+   * A group scores only when at least `minSignals` of its signals reach this z: two kinds of
+   * evidence must agree. Without it, dropping an absent signal let one extreme signal (a
+   * class of students asking for step-by-step answers) carry a group over `linkScore` alone.
+   */
+  agreeZ: number;
   madFloor: number;
   /** Baselines used until enough groups exist to measure the population. */
-  priors: { cotRate: Baseline; multiAsnShare: Baseline; multiPrefixShare: Baseline };
+  priors: {
+    cotRate: Baseline;
+    multiAsnShare: Baseline;
+    multiPrefixShare: Baseline;
+    sharedPrefixDensity: Baseline;
+  };
+  /** A group's score is the mean of its strongest this-many present signals (clipped z). */
+  scoreSignals: number;
 }
 
 export const defaultLinkerConfig: LinkerConfig = {
@@ -64,12 +82,16 @@ export const defaultLinkerConfig: LinkerConfig = {
   admissionSlots: 1 << 20,
   maxAccounts: 2_000_000,
   zCap: 6,
+  minSignals: 2,
+  agreeZ: 2,
   madFloor: 0.05,
   priors: {
     cotRate: { median: 0.04, mad: 0.03 },
     multiAsnShare: { median: 0, mad: 0.02 },
     multiPrefixShare: { median: 0.25, mad: 0.15 },
+    sharedPrefixDensity: { median: 0, mad: 0.02 },
   },
+  scoreSignals: 3,
 };
 
 type ContentKind = "template" | "system_prompt";
@@ -163,9 +185,26 @@ class FingerprintState {
 interface GroupFeatures {
   members: number;
   cotRate: number;
-  multiAsnShare: number;
-  multiPrefixShare: number;
+  /** null: no member has an ASN in the logs (the source does not carry it). */
+  multiAsnShare: number | null;
+  /** null: no member has a client address in the logs. */
+  multiPrefixShare: number | null;
+  /**
+   * /24s used by two or more members, per member: a proxy pool shared by the group's accounts
+   * (many accounts × many /24s) scores high; a NAT (many accounts, one /24) scores ~1/members.
+   * Content-free coordination evidence. null with no address in the logs.
+   */
+  sharedPrefixDensity: number | null;
 }
+
+type Baselines = Record<keyof LinkerConfig["priors"], Baseline>;
+
+/** Why each rotation signal can be missing, for alerts that say so. */
+const absentBecause: Record<string, string> = {
+  multi_asn_share: "no client ASN in the logs",
+  multi_prefix_share: "no client address in the logs",
+  shared_prefix_density: "no client address in the logs",
+};
 
 interface CampaignState {
   id: string;
@@ -185,6 +224,18 @@ export interface Evaluation {
   alerts: Alert[];
 }
 
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** The alert's note on signals its sources did not carry. */
+function unavailable(absent: readonly string[] | undefined): string {
+  if (!absent || absent.length === 0) return "";
+  return `; unavailable: ${absent.map((n) => `${n} (${absentBecause[n] ?? "not in the logs"})`).join(", ")}`;
+}
+
 /**
  * Links accounts into campaigns through the content fingerprints they share (template and
  * system-prompt hashes), but only where the group of accounts sharing one behaves as one
@@ -201,7 +252,7 @@ export class CampaignLinker {
   private readonly firstUser: Int32Array;
   private readonly campaigns = new Map<string, CampaignState>();
   private nextSlot = 0;
-  private lastGroupBaselines: Record<keyof LinkerConfig["priors"], Baseline>;
+  private lastGroupBaselines: Baselines;
 
   constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
     this.firstKey = new Float64Array(config.admissionSlots).fill(-1);
@@ -235,9 +286,11 @@ export class CampaignLinker {
     if (cot) a.cot++;
     a.output += e.usage_output_tokens;
     a.reasoning += e.usage_reasoning_tokens ?? 0;
-    let prefix = ipv4Prefix24(e.client_address);
-    if (prefix < 0) prefix = this.otherPrefix(e.client_address);
-    a.addPrefix(prefix);
+    if (e.client_address !== "") {
+      let prefix = ipv4Prefix24(e.client_address);
+      if (prefix < 0) prefix = this.otherPrefix(e.client_address);
+      a.addPrefix(prefix);
+    }
     if (e.client_asn !== null) a.addAsn(e.client_asn);
     this.touch("template", e.prompt_template_hash, a, t, cot);
     if (e.system_prompt_hash) this.touch("system_prompt", e.system_prompt_hash, a, t, cot);
@@ -303,20 +356,7 @@ export class CampaignLinker {
       if (fp.accounts.size < cfg.minMembers || fp.accounts.size > glue) continue;
       groups.push({ fp, f: this.features(fp.accounts.keys(), fp.cot / fp.requests) });
     }
-    const base = {
-      cotRate: baselineOf(
-        groups.map((g) => g.f.cotRate),
-        cfg.priors.cotRate,
-      ),
-      multiAsnShare: baselineOf(
-        groups.map((g) => g.f.multiAsnShare),
-        cfg.priors.multiAsnShare,
-      ),
-      multiPrefixShare: baselineOf(
-        groups.map((g) => g.f.multiPrefixShare),
-        cfg.priors.multiPrefixShare,
-      ),
-    };
+    const base = this.groupBaselines(groups);
     this.lastGroupBaselines = base;
 
     // 2. Link the accounts of every group that behaves as one actor.
@@ -358,45 +398,127 @@ export class CampaignLinker {
     return out;
   }
 
+  /**
+   * Population baselines of the group signals. The population is independent groups: groups
+   * that share accounts are one cluster and count once (the median of its groups), so an actor
+   * with a hundred templates is one voice among the benign groups instead of the majority that
+   * defines "normal" (it was, on the gateway path: the hydra's own templates set the baseline
+   * and its z-scores fell to zero). A signal absent from a group is left out of its baseline.
+   */
+  private groupBaselines(groups: readonly { fp: FingerprintState; f: GroupFeatures }[]): Baselines {
+    const cfg = this.config;
+    const clusters = new UnionFind();
+    for (const g of groups) {
+      let first = -1;
+      for (const slot of g.fp.accounts.keys()) {
+        if (first < 0) first = slot;
+        else clusters.union(first, slot);
+      }
+    }
+    const byCluster = new Map<number, GroupFeatures[]>();
+    for (const g of groups) {
+      const root = clusters.find(g.fp.accounts.keys().next().value ?? -1);
+      const list = byCluster.get(root);
+      if (list) list.push(g.f);
+      else byCluster.set(root, [g.f]);
+    }
+    const sample = (pick: (f: GroupFeatures) => number | null) => {
+      const out: number[] = [];
+      for (const list of byCluster.values()) {
+        const values = list.map(pick).filter((v): v is number => v !== null);
+        if (values.length > 0) out.push(median(values));
+      }
+      return out;
+    };
+    return {
+      cotRate: baselineOf(
+        sample((f) => f.cotRate),
+        cfg.priors.cotRate,
+      ),
+      multiAsnShare: baselineOf(
+        sample((f) => f.multiAsnShare),
+        cfg.priors.multiAsnShare,
+      ),
+      multiPrefixShare: baselineOf(
+        sample((f) => f.multiPrefixShare),
+        cfg.priors.multiPrefixShare,
+      ),
+      sharedPrefixDensity: baselineOf(
+        sample((f) => f.sharedPrefixDensity),
+        cfg.priors.sharedPrefixDensity,
+      ),
+    };
+  }
+
+  /** Reused by `features`: members per /24 within one group. */
+  private readonly prefixUse = new Map<number, number>();
+
   private features(slots: Iterable<number>, cotRate: number): GroupFeatures {
     let members = 0;
-    let repeat = 0;
+    let withAsn = 0;
+    let withPrefix = 0;
     let multiAsn = 0;
     let multiPrefix = 0;
+    let addressed = 0;
+    let sharedPrefixes = 0;
+    const use = this.prefixUse;
+    use.clear();
     for (const slot of slots) {
       const a = this.bySlot.get(slot);
       if (!a) continue;
       members++;
-      // One request cannot show rotation; judge rotation on accounts seen at least twice.
+      if (a.prefixCount > 0) addressed++;
+      for (let i = 0; i < a.prefixCount; i++) {
+        const p = a.prefix(i);
+        const n = (use.get(p) ?? 0) + 1;
+        use.set(p, n);
+        if (n === 2) sharedPrefixes++;
+      }
+      // One request cannot show rotation; judge rotation on accounts seen at least twice,
+      // among those whose logs carry the field at all.
       if (a.requests < 2) continue;
-      repeat++;
+      if (a.asnCount > 0) withAsn++;
+      if (a.prefixCount > 0) withPrefix++;
       if (a.asnCount >= 2) multiAsn++;
       if (a.prefixCount >= 2) multiPrefix++;
     }
     return {
       members,
       cotRate,
-      multiAsnShare: repeat > 0 ? multiAsn / repeat : 0,
-      multiPrefixShare: repeat > 0 ? multiPrefix / repeat : 0,
+      multiAsnShare: withAsn > 0 ? multiAsn / withAsn : null,
+      multiPrefixShare: withPrefix > 0 ? multiPrefix / withPrefix : null,
+      sharedPrefixDensity: addressed > 0 ? sharedPrefixes / addressed : null,
     };
   }
 
-  private score(
-    f: GroupFeatures,
-    base: Record<keyof LinkerConfig["priors"], Baseline>,
-  ): { score: number; signals: Signal[] } {
+  /**
+   * Mean of the strongest `scoreSignals` present signals' z-scores, each clipped to [0, zCap]:
+   * those signals must all contribute for a high score. Absent signals are left out, not
+   * counted as zero (the mean is over what the logs carry). Unless at least `minSignals`
+   * present signals reach `agreeZ`, the group scores 0: one kind of evidence links nothing.
+   */
+  private score(f: GroupFeatures, base: Baselines): { score: number; signals: Signal[]; absent: string[] } {
     const cfg = this.config;
-    const parts = [
-      { name: "cot_rate", value: f.cotRate, b: base.cotRate },
+    const all = [
+      { name: "cot_rate", value: f.cotRate as number | null, b: base.cotRate },
       { name: "multi_asn_share", value: f.multiAsnShare, b: base.multiAsnShare },
       { name: "multi_prefix_share", value: f.multiPrefixShare, b: base.multiPrefixShare },
-    ].map((p) => {
+      { name: "shared_prefix_density", value: f.sharedPrefixDensity, b: base.sharedPrefixDensity },
+    ];
+    const absent = all.filter((p) => p.value === null).map((p) => p.name);
+    const parts = all.flatMap((p) => {
+      if (p.value === null) return [];
       const z = robustZ(p.value, p.b, cfg.madFloor);
-      return { ...p, z, c: Math.min(Math.max(z, 0), cfg.zCap) };
+      return [{ name: p.name, value: p.value, b: p.b, z, c: Math.min(Math.max(z, 0), cfg.zCap) }];
     });
-    // Mean of capped positive z: every signal must contribute for a high score.
-    const total = parts.reduce((s, p) => s + p.c, 0);
-    const score = total / parts.length;
+    const total = parts.reduce((sum, p) => sum + p.c, 0);
+    const agreeing = parts.filter((p) => p.z >= cfg.agreeZ).length;
+    const strongest = parts
+      .map((p) => p.c)
+      .sort((x, y) => y - x)
+      .slice(0, cfg.scoreSignals);
+    const score =
+      agreeing >= cfg.minSignals ? strongest.reduce((sum, c) => sum + c, 0) / strongest.length : 0;
     const signals: Signal[] = parts
       .map((p) => ({
         name: p.name,
@@ -406,7 +528,7 @@ export class CampaignLinker {
         contribution: total > 0 ? p.c / total : 0,
       }))
       .sort((x, y) => y.contribution - x.contribution);
-    return { score, signals };
+    return { score, signals, absent };
   }
 
   /**
@@ -489,7 +611,7 @@ export class CampaignLinker {
     c: CampaignState,
     members: Set<number>,
     linking: FingerprintState[],
-    base: Record<keyof LinkerConfig["priors"], Baseline>,
+    base: Baselines,
     nowMs: number,
     out: Evaluation,
   ): void {
@@ -516,7 +638,7 @@ export class CampaignLinker {
       }
     }
     const f = this.features(members, memberRequests > 0 ? cot / memberRequests : 0);
-    const { score, signals } = this.score(f, base);
+    const { score, signals, absent } = this.score(f, base);
 
     // Shared fingerprints, weighted IDF-style: rarer across all accounts weighs more.
     const n = Math.max(1, this.accounts.size);
@@ -576,6 +698,7 @@ export class CampaignLinker {
     this.advanceAlert(c, score, nowMs, out, {
       f,
       signals,
+      absent,
       shared: topShared,
       members: members.size,
       alerted,
@@ -590,6 +713,7 @@ export class CampaignLinker {
     detail: {
       f: GroupFeatures;
       signals: Signal[];
+      absent: string[];
       shared: SharedFingerprint[];
       members: number;
       alerted: boolean;
@@ -647,7 +771,7 @@ export class CampaignLinker {
     score: number,
     severity: Alert["severity"],
     nowMs: number,
-    detail: { signals: Signal[]; shared: SharedFingerprint[]; members: number } | null,
+    detail: { signals: Signal[]; absent?: string[]; shared: SharedFingerprint[]; members: number } | null,
   ): Alert {
     const alert = c.alert as NonNullable<CampaignState["alert"]>;
     const shared = detail?.shared ?? [];
@@ -672,7 +796,7 @@ export class CampaignLinker {
       summary:
         state === "resolved"
           ? `campaign ${c.id} quiet or below threshold for ${this.config.resolveAfter} evaluations`
-          : `${detail?.members ?? 0} accounts linked by ${names}; ${top ? `${top.name} ${top.value.toFixed(2)} vs baseline ${top.baseline.toFixed(2)}` : ""}`,
+          : `${detail?.members ?? 0} accounts linked by ${names}; ${top ? `${top.name} ${top.value.toFixed(2)} vs baseline ${top.baseline.toFixed(2)}` : ""}${unavailable(detail?.absent)}`,
     };
   }
 
@@ -765,7 +889,8 @@ export class CampaignLinker {
     const l = new CampaignLinker(config);
     l.nextSlot = st.nextSlot;
     l.evictions = st.evictions;
-    l.lastGroupBaselines = st.baselines;
+    // Checkpoints from before a signal existed lack its baseline: the prior stands in until the next evaluation.
+    l.lastGroupBaselines = { ...config.priors, ...st.baselines };
     for (const [name, id] of st.otherPrefixes as [string, number][]) {
       l.otherPrefixes.set(name, id);
       l.otherPrefixNames.set(id, name);
