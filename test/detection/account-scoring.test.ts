@@ -9,6 +9,7 @@ const base = {
   campaignScale: 1,
 };
 
+// Through the gateway path (LiteLLM JSON → the ingest's translation): minutes per scenario.
 describe("account scoring on simulator scenarios", () => {
   for (const seed of [7, 9]) {
     it(`alerts on the heavy extractor and on no benign account (seed ${seed})`, async () => {
@@ -26,7 +27,7 @@ describe("account scoring on simulator scenarios", () => {
       // Every account alert is announced once: no account opens twice.
       const ids = opened.map((a) => a.subject_id);
       expect(new Set(ids).size).toBe(ids.length);
-    });
+    }, 900_000);
   }
 });
 
@@ -42,5 +43,5 @@ describe("detector checkpoints", () => {
     // linker's state must be identical.
     const linkerBytes = (r: typeof straight) => Buffer.from(r.detector.linker.serialize());
     expect(linkerBytes(restored).equals(linkerBytes(straight))).toBe(true);
-  });
+  }, 900_000);
 });

@@ -2,7 +2,8 @@ import type { CampaignUpdate } from "@distillguard/contract";
 import { describe, expect, it } from "vitest";
 import { runLinker } from "./run-linker.ts";
 
-// The campaign library alone (no Kafka) on seeded simulator scenarios: the acceptance.
+// The campaign library alone (no Kafka) on seeded simulator scenarios, seen as a gateway logs
+// them through the ingest's translation (minutes per scenario: hence the long timeouts).
 const base = {
   seed: 7,
   startMs: Date.parse("2026-03-02T00:00:00Z"),
@@ -51,7 +52,7 @@ describe("campaign linking on a hydra scenario", () => {
       // Leakage accounting: harvested tokens and what was taken before the first alert.
       expect(best?.output_tokens).toBeGreaterThan(0);
       expect(best?.requests_before_first_alert).toBeLessThanOrEqual(best?.requests ?? 0);
-    });
+    }, 900_000);
   }
 });
 
@@ -62,7 +63,7 @@ describe("checkpoints", () => {
     const restored = await runLinker(options, undefined, undefined, base.startMs + 3 * 3_600_000);
     expect(restored.alerts).toEqual(straight.alerts);
     expect([...restored.campaigns.values()]).toEqual([...straight.campaigns.values()]);
-  });
+  }, 900_000);
 });
 
 describe("benign look-alikes", () => {
@@ -79,7 +80,7 @@ describe("benign look-alikes", () => {
       expect(r.labels.groups[g]?.events, g).toBeGreaterThan(0);
     }
     expect(r.alerts).toEqual([]);
-  });
+  }, 900_000);
 
   it("never puts a benign archetype's account into an alerted campaign when campaigns are present", async () => {
     const r = await runLinker({ ...base, accounts: 10_000, scenario: "all", seed: 9 });
@@ -91,5 +92,5 @@ describe("benign look-alikes", () => {
         expect(label.get(m) ?? "benign", m).not.toBe("benign");
     }
     expect(alerted.size).toBeGreaterThan(0);
-  });
+  }, 900_000);
 });

@@ -18,6 +18,10 @@ export const accountSpec: WindowSpec = {
     { kind: "sum", name: "inputTokens", rings: ["24h/6h"] },
     { kind: "sum", name: "outputTokens", rings: ["24h/6h"] },
     { kind: "sum", name: "reasoningTokens", rings: ["24h/6h"] },
+    // Requests whose logs carry reasoning tokens / a client ASN: without any, those signals
+    // are absent for the account, not zero.
+    { kind: "sum", name: "reasoningReported", rings: ["24h/6h"] },
+    { kind: "sum", name: "asnKnown", rings: ["24h/6h"] },
     { kind: "sum", name: "cot", rings: ["1h", "24h/6h"] },
     { kind: "sum", name: "logprobs", rings: ["24h/6h"] },
     { kind: "sum", name: "multiChoice", rings: ["24h/6h"] },

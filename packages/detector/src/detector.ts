@@ -175,7 +175,7 @@ export class Detector {
     this.scorer.updateBaselines(all.filter((_, i) => i % step === 0));
 
     for (const [account, v] of vectors) {
-      const { score, signals } = this.scorer.score(v);
+      const { score, signals, absent } = this.scorer.score(v);
       const campaign = this.linker.campaignOf(account);
       if (score >= this.config.reportScore || this.accountAlerts.isOpen(account)) {
         out.scores.push({
@@ -191,7 +191,7 @@ export class Detector {
       const top = signals[0];
       const alert = this.accountAlerts.observe(account, score, nowMs, {
         signals,
-        summary: `account ${account}: ${Math.round(v[signalIndex.requests_24h] ?? 0)} requests/24h, ${top ? `${top.name} ${fmt(top.value)} vs baseline ${fmt(top.baseline)}` : ""}${campaign ? `; in campaign ${campaign}` : ""}`,
+        summary: `account ${account}: ${Math.round(v[signalIndex.requests_24h] ?? 0)} requests/24h, ${top ? `${top.name} ${fmt(top.value)} vs baseline ${fmt(top.baseline)}` : ""}${campaign ? `; in campaign ${campaign}` : ""}${absent.length > 0 ? `; unavailable: ${absent.join(", ")} (not in the logs)` : ""}`,
       });
       if (alert) out.alerts.push(alert);
     }
@@ -305,7 +305,7 @@ export class Detector {
     return d;
   }
 
-  /** Signals of one account now, by name (for tests, tools and explanations). */
+  /** Signals of one account now, by name (for tests, tools and explanations); NaN: absent from its logs. */
   explain(account: string, nowMs: number): Record<string, number> | null {
     if (!this.features.signals(account, nowMs, this.vector)) return null;
     return Object.fromEntries(signalNames.map((n, i) => [n, this.vector[i] ?? 0]));

@@ -76,6 +76,8 @@ export class AccountFeatures {
         "inputTokens",
         "outputTokens",
         "reasoningTokens",
+        "reasoningReported",
+        "asnKnown",
         "cot",
         "logprobs",
         "multiChoice",
@@ -93,6 +95,8 @@ export class AccountFeatures {
         "inputTokens@24h/6h",
         "outputTokens@24h/6h",
         "reasoningTokens@24h/6h",
+        "reasoningReported@24h/6h",
+        "asnKnown@24h/6h",
         "cot@24h/6h",
         "cot@1h",
         "logprobs@24h/6h",
@@ -119,6 +123,8 @@ export class AccountFeatures {
     v[vi.inputTokens as number] = e.usage_input_tokens;
     v[vi.outputTokens as number] = e.usage_output_tokens;
     v[vi.reasoningTokens as number] = e.usage_reasoning_tokens ?? 0;
+    v[vi.reasoningReported as number] = e.usage_reasoning_tokens === null ? 0 : 1;
+    v[vi.asnKnown as number] = e.client_asn === null ? 0 : 1;
     v[vi.cot as number] = e.cot_elicitation >= 0.5 ? 1 : 0;
     v[vi.logprobs as number] = e.logprobs ? 1 : 0;
     v[vi.multiChoice as number] = e.request_choice_count > 1 ? 1 : 0;
@@ -142,7 +148,11 @@ export class AccountFeatures {
     return this.store.update(e.account_id, e.event_time_ms);
   }
 
-  /** Fills `into` (length signalNames.length) with the account's signals at `nowMs`; false if unknown. */
+  /**
+   * Fills `into` (length signalNames.length) with the account's signals at `nowMs`; false if
+   * unknown. A signal the account's logs do not carry (no reasoning-token counts, no client
+   * ASN) is NaN: absent, not zero.
+   */
   signals(account: string, nowMs: number, into: Float64Array): boolean {
     if (!this.store.readAll(account, nowMs, this.out)) return false;
     this.derive(into);
@@ -167,12 +177,17 @@ export class AccountFeatures {
     const set = (name: SignalName, value: number) => {
       into[signalIndex[name]] = Number.isFinite(value) ? value : 0;
     };
+    const absent = (name: SignalName) => {
+      into[signalIndex[name]] = Number.NaN;
+    };
     set("requests_24h", n24);
     set("requests_1h", n1);
     set("output_tokens_24h", output);
     set("output_per_request", per(output, n24));
     set("out_in_ratio", per(output, Math.max(1, input)));
-    set("reasoning_per_request", per(g("reasoningTokens@24h/6h"), n24));
+    const reported = g("reasoningReported@24h/6h");
+    if (reported > 0) set("reasoning_per_request", per(g("reasoningTokens@24h/6h"), reported));
+    else absent("reasoning_per_request");
     set("cot_rate", per(g("cot@24h/6h"), n24));
     set("cot_rate_1h", per(g("cot@1h"), n1));
     set("logprobs_rate", per(g("logprobs@24h/6h"), n24));
@@ -182,7 +197,10 @@ export class AccountFeatures {
     set("active_hours", g("activeBuckets@24h"));
     set("gap_cv_1h", g("gaps.cv@1h"));
     set("distinct_prefixes", g("prefixes@24h/6h"));
-    set("distinct_asns", g("asns@24h/6h"));
+    const asnKnown = g("asnKnown@24h/6h");
+    // Requests without an ASN hash to one placeholder value: not an ASN of their own.
+    if (asnKnown > 0) set("distinct_asns", Math.max(1, g("asns@24h/6h") - (asnKnown < n24 ? 1 : 0)));
+    else absent("distinct_asns");
     set("topic_breadth", g("simhashBuckets@24h/6h"));
     set("template_top_share", g("templates.topShare@24h/6h"));
     set("template_entropy_bits", g("templates.entropyBits@24h/6h"));

@@ -63,4 +63,34 @@ describe("AccountScorer", () => {
     expect(s.scorable(vector({ requests_24h: 99 }))).toBe(false);
     expect(s.scorable(vector({ requests_24h: 100 }))).toBe(true);
   });
+
+  it("scores over the signals an account's logs carry: absent is neither evidence nor zero", () => {
+    const s = new AccountScorer();
+    // Half the population's logs carry no reasoning-token counts: not part of that baseline.
+    s.updateBaselines(
+      population.map((v, i) => {
+        const w = Float64Array.from(v);
+        w[signalIndex.reasoning_per_request] = i % 2 === 0 ? Number.NaN : 500;
+        return w;
+      }),
+    );
+    // Compared on a log scale: the median of the accounts that report reasoning tokens.
+    expect(s.baseline("reasoning_per_request")?.median).toBeCloseTo(Math.log1p(500), 5);
+    const extractor = {
+      requests_24h: 5_000,
+      cot_rate: 0.9,
+      output_per_request: 1_200,
+      saturation_rate: 0.2,
+    };
+    const withZero = s.score(vector({ ...extractor, reasoning_per_request: 0, distinct_asns: 0 }));
+    const withAbsent = s.score(
+      vector({ ...extractor, reasoning_per_request: Number.NaN, distinct_asns: Number.NaN }),
+    );
+    expect(withAbsent.absent).toEqual(["reasoning_per_request", "distinct_asns"]);
+    expect(withZero.absent).toEqual([]);
+    // Counting the missing signals as zero dilutes the score; leaving them out does not.
+    expect(withAbsent.score).toBeGreaterThan(withZero.score);
+    expect(withAbsent.signals.map((x) => x.name)).not.toContain("reasoning_per_request");
+    expect(withAbsent.signals.every((x) => Number.isFinite(x.value))).toBe(true);
+  });
 });

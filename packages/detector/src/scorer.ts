@@ -64,17 +64,22 @@ const ruled = (cfg: ScorerConfig) =>
 export class AccountScorer {
   private baselines = new Map<SignalName, Baseline>();
   private readonly rules: ReturnType<typeof ruled>;
-  private readonly totalWeight: number;
 
   constructor(readonly config: ScorerConfig = defaultScorerConfig) {
     this.rules = ruled(config);
-    this.totalWeight = this.rules.reduce((s, r) => s + r.rule.weight, 0);
   }
 
-  /** Recomputes median/MAD per signal from a sample of signal vectors of scorable accounts. */
+  /**
+   * Recomputes median/MAD per signal from a sample of signal vectors of scorable accounts; an
+   * account whose logs lack a signal (NaN) is not part of that signal's population.
+   */
   updateBaselines(sample: readonly Float64Array[]): void {
     for (const { name, index, rule } of this.rules) {
-      const values = sample.map((v) => transform(v[index] ?? 0, rule.scale));
+      const values: number[] = [];
+      for (const v of sample) {
+        const x = v[index] ?? 0;
+        if (!Number.isNaN(x)) values.push(transform(x, rule.scale));
+      }
       this.baselines.set(name, baselineOf(values, { median: 0, mad: rule.madFloor }));
     }
   }
@@ -87,18 +92,29 @@ export class AccountScorer {
     return (v[signalIndex.requests_24h] ?? 0) >= this.config.minRequests;
   }
 
-  score(v: Float64Array): { score: number; signals: Signal[] } {
+  /**
+   * The weighted mean is over the signals present in the account's logs: an absent signal
+   * (NaN) adds neither evidence nor weight, and is listed in `absent`.
+   */
+  score(v: Float64Array): { score: number; signals: Signal[]; absent: SignalName[] } {
     let total = 0;
+    let weight = 0;
+    const absent: SignalName[] = [];
     const parts: { name: string; value: number; baseline: number; z: number; c: number }[] = [];
     for (const { name, index, rule } of this.rules) {
-      const b = this.baselines.get(name) ?? { median: 0, mad: rule.madFloor };
       const x = v[index] ?? 0;
+      if (Number.isNaN(x)) {
+        absent.push(name);
+        continue;
+      }
+      const b = this.baselines.get(name) ?? { median: 0, mad: rule.madFloor };
       const z = robustZ(transform(x, rule.scale), b, rule.madFloor);
       const c = rule.weight * Math.min(Math.max(z, 0), this.config.zCap);
       total += c;
+      weight += rule.weight;
       parts.push({ name, value: x, baseline: untransform(b.median, rule.scale), z, c });
     }
-    let score = total / this.totalWeight;
+    let score = weight > 0 ? total / weight : 0;
     // The hard rules: without harvesting long reasoning traces this is not the extraction we
     // look for, however unusual the account is otherwise.
     const output = parts.find((p) => p.name === "output_per_request");
@@ -119,7 +135,7 @@ export class AccountScorer {
         z: p.z,
         contribution: total > 0 ? p.c / total : 0,
       }));
-    return { score, signals };
+    return { score, signals, absent };
   }
 }
 
