@@ -138,9 +138,9 @@ describe("simulator → Kafka → sink → ClickHouse", async () => {
         logFormat: "json",
         scenario: "hydra",
         accounts: 2_000,
-        duration: "2h",
+        duration: "4h",
         seed: 7,
-        timeoutSeconds: 120,
+        timeoutSeconds: 240,
       },
       { logger, prefix: topic },
     );
@@ -154,6 +154,13 @@ describe("simulator → Kafka → sink → ClickHouse", async () => {
     expect(found?.members.length).toBeGreaterThanOrEqual(10);
     const truth = new Set(hydra?.account_ids);
     expect(found?.members.every((m) => truth.has(m))).toBe(true);
+    // Through LiteLLM JSON and the ingest service (no simulator-only field): campaign alerts
+    // whose members are ≥ 80% of the active hydra and no benign account.
+    const activeHydra = r.labels.accounts.filter((a) => truth.has(a.account_id) && a.events > 0);
+    const alerted = new Set(r.campaigns.flatMap((c) => c.members));
+    expect([...alerted].filter((m) => !truth.has(m))).toEqual([]);
+    const linked = activeHydra.filter((a) => alerted.has(a.account_id)).length;
+    expect(linked / activeHydra.length).toBeGreaterThanOrEqual(0.8);
 
     // The README's "Query the results" examples, run as written against this demo's data.
     const examples = readmeQueryExamples();

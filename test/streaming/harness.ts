@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { alertCodec, campaignUpdateCodec } from "@distillguard/contract";
 import type { DetectorSettings } from "@distillguard/detector-service";
+import { loadNetworkTables, networkEnricher } from "@distillguard/ingest";
 import type { LinkerSettings } from "@distillguard/linker-service";
 import {
   type ClickHouseClient,
@@ -14,9 +15,16 @@ import {
   type Logger,
   REPLAY_TOPIC_CONFIG,
 } from "@distillguard/runtime";
-import { kafkaSink, loadAzureTrace, type ScenarioOptions, simulate } from "@distillguard/simulator";
+import {
+  kafkaSink,
+  loadAzureTrace,
+  type RequestSink,
+  type ScenarioOptions,
+  simulate,
+} from "@distillguard/simulator";
 import { applyMigrations, createResultSink, type ResultSink } from "@distillguard/sink";
 import type { IHeaders, Kafka } from "kafkajs";
+import { liveGateway } from "../../bench/quality/gateway.ts";
 
 export const repoRoot = new URL("../../", import.meta.url).pathname;
 
@@ -88,7 +96,11 @@ export function linkerSettingsFor(n: PipelineNames, brokers: string[]): LinkerSe
   };
 }
 
-/** Produces a seeded scenario to the requests topic (6 partitions, keyed by account). */
+/**
+ * Produces a seeded scenario to the requests topic (6 partitions, keyed by account) as the
+ * ingest would: each request as a LiteLLM proxy logs it, through the ingest's translation with
+ * its IP enrichment — never the simulator's own fields.
+ */
 export async function produceScenario(
   kafka: Kafka,
   topic: string,
@@ -99,15 +111,26 @@ export async function produceScenario(
   const producer = createProducer(kafka);
   await producer.connect();
   try {
-    const run = await simulate(options, loadAzureTrace(), [kafkaSink(producer, topic, "avro")], {
-      mode: "fingerprint",
-      maxEvents,
-    });
+    const out = kafkaSink(producer, topic, "avro");
+    enricher ??= networkEnricher(loadNetworkTables());
+    const gateway = liveGateway(enricher, null);
+    const viaGateway: RequestSink = {
+      write(d, text) {
+        const g = gateway.next(d, text);
+        if (!g.ok) throw new Error(`the ingest rejected a simulated request: ${g.kind}`);
+        out.write({ ...d, record: g.request }, text);
+      },
+      drain: out.drain,
+      close: out.close,
+    };
+    const run = await simulate(options, loadAzureTrace(), [viaGateway], { mode: "gateway", maxEvents });
     return run.events;
   } finally {
     await producer.disconnect();
   }
 }
+
+let enricher: ReturnType<typeof networkEnricher> | null = null;
 
 export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
   const admin = kafka.admin();

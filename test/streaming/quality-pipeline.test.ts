@@ -1,7 +1,9 @@
 // The quality bench's --pipeline backend on the real broker: a small hydra run through Kafka and
 // the streaming services gives a campaign alert whose members are the hydra's accounts.
+import { loadNetworkTables, networkEnricher } from "@distillguard/ingest";
 import { loadAzureTrace, simulate } from "@distillguard/simulator";
 import { describe, expect, it } from "vitest";
+import { liveGateway } from "../../bench/quality/gateway.ts";
 import { pipelineBackend } from "../../bench/quality/runner.ts";
 import { servers } from "../harness/context.ts";
 
@@ -21,12 +23,22 @@ describe("bench/quality --pipeline backend", () => {
       startMs,
       releases: [],
     });
-    const run = await simulate(options, loadAzureTrace(), [
-      {
-        write: (d) => session.send(d.record),
-        close() {},
-      },
-    ]);
+    // What a gateway logs, through the ingest's translation: the bench's headline feed.
+    const gateway = liveGateway(networkEnricher(loadNetworkTables()), null);
+    const run = await simulate(
+      options,
+      loadAzureTrace(),
+      [
+        {
+          write(d, text) {
+            const g = gateway.next(d, text);
+            if (g.ok) session.send(g.request);
+          },
+          close() {},
+        },
+      ],
+      { mode: "gateway" },
+    );
     const out = await session.finish(startMs + options.durationMs);
     const hydra = new Set(run.labels.campaigns.find((c) => c.type === "hydra")?.account_ids);
     const campaignAlerts = out.alerts.filter((a) => a.subject_kind === "campaign" && a.state === "open");

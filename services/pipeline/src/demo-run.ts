@@ -1,4 +1,5 @@
 import { integer, oneOf, type Parsed, string } from "@distillguard/config";
+import { createIngest } from "@distillguard/ingest";
 import {
   type ClickHouseClient,
   type ConnectionSettings,
@@ -6,7 +7,9 @@ import {
   createClickHouse,
   createKafka,
   createProducer,
+  ensureTopic,
   type Logger,
+  REPLAY_TOPIC_CONFIG,
 } from "@distillguard/runtime";
 import {
   kafkaSink,
@@ -38,7 +41,8 @@ export const demoSettings = {
   duration: string({
     env: "DG_DEMO_DURATION",
     doc: "Event time the demo simulates (e.g. 30m, 6h)",
-    default: "2h",
+    // Through the gateway path the hydra links within ~4 h of event time (docs/detection-quality.md).
+    default: "4h",
     pattern: /^\d+(\.\d+)?(ms|s|m|h|d)$/,
     hint: "a number with ms, s, m, h or d",
   }),
@@ -84,8 +88,11 @@ export interface DemoResult {
 }
 
 /**
- * The README demo: simulate a scenario → Kafka → detector, campaign linker and ClickHouse sink
- * (the `pipeline` command's services, in process) → read the campaigns back from ClickHouse.
+ * The README demo: simulate a scenario as a LiteLLM proxy logs it (StandardLoggingPayload JSON)
+ * → Kafka → the ingest service (translation, fingerprints, IP enrichment) → detector, campaign
+ * linker and ClickHouse sink (the `pipeline` command's services, in process) → read the
+ * campaigns back from ClickHouse. Nothing the simulator knows and a gateway does not log
+ * reaches the detector.
  * Each run uses its own topics, groups and changelogs; the ClickHouse rows of the same seed are
  * the same on every run (their keys are deterministic), so repeated demos do not pile up.
  */
@@ -107,7 +114,20 @@ export async function runDemo(
   const settings = parsePipelineSettings(env);
   const kafka = createKafka({ clientId: "dg-demo", brokers: s.kafkaBrokers, logger });
   const pipeline = await startPipeline(settings, { kafka, logger });
+  const gatewayTopic = `${prefix}-gateway`;
+  const ingestGroup = `${prefix}-ingest`;
+  const ingest = createIngest({
+    kafka,
+    logger,
+    inputTopic: gatewayTopic,
+    outputTopic: settings.detector.requestsTopic,
+    dlqTopic: `${prefix}-ingest-dlq`,
+    groupId: ingestGroup,
+    fromBeginning: true,
+  });
   const topics = [
+    gatewayTopic,
+    `${prefix}-ingest-dlq`,
     env.DG_REQUESTS_TOPIC,
     env.DG_SCORES_TOPIC,
     env.DG_ALERTS_TOPIC,
@@ -116,6 +136,8 @@ export async function runDemo(
   ] as string[];
   const clickhouse = createClickHouse({ url: s.clickhouseUrl, database: s.clickhouseDatabase });
   try {
+    await ensureTopic(kafka, gatewayTopic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
+    await ingest.start();
     const producer = createProducer(kafka);
     await producer.connect();
     const startMs = Date.parse("2026-03-02T00:00:00Z");
@@ -130,14 +152,11 @@ export async function runDemo(
         campaignScale: 1,
       },
       loadAzureTrace(deps.tracePath ?? process.env.DG_SIM_TRACE),
-      [kafkaSink(producer, settings.detector.requestsTopic, "avro")],
-      { mode: "fingerprint" },
+      [kafkaSink(producer, gatewayTopic, "litellm")],
+      { mode: "text" },
     );
     await producer.disconnect();
-    logger.info(
-      { topic: settings.detector.requestsTopic, events: run.events },
-      "simulated requests produced",
-    );
+    logger.info({ topic: gatewayTopic, events: run.events }, "simulated gateway logs produced");
 
     // Done when every group committed its input to the end: detector, linker, then the sink.
     const deadline = Date.now() + s.timeoutSeconds * 1000;
@@ -151,6 +170,8 @@ export async function runDemo(
         await new Promise((r) => setTimeout(r, 250));
       }
     };
+    await waitCaughtUp(ingestGroup, gatewayTopic);
+    await ingest.stop();
     await waitCaughtUp(settings.detector.groupId, settings.detector.requestsTopic);
     await waitCaughtUp(settings.linker.groupId, settings.linker.linksTopic);
     for (const t of [settings.sink.requestsTopic, settings.sink.alertsTopic, settings.sink.campaignsTopic]) {
@@ -210,6 +231,7 @@ export async function runDemo(
       prefix,
     };
   } finally {
+    await ingest.stop();
     await pipeline.stop();
     await clickhouse.close();
     if (process.env.DG_DEMO_KEEP_TOPICS !== "1") await deleteTopics(kafka, topics).catch(() => {});

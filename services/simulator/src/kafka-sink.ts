@@ -20,10 +20,20 @@ export function kafkaSink(
     if (batch.length === 0) return;
     const messages = batch;
     batch = [];
-    // ≤ 2000 records (~0.5 MB) per request: the broker rejects record batches over 1 MB
-    // (message.max.bytes), and kafkajs sends one batch per partition.
-    for (let i = 0; i < messages.length; i += 2_000) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 2_000) });
+    // Requests of ≤ 2000 records and ≤ 512 KB: the broker rejects record batches over 1 MB
+    // (message.max.bytes), kafkajs sends one batch per partition, and LiteLLM JSON runs to
+    // kilobytes per record where Avro takes ~250 bytes.
+    let from = 0;
+    while (from < messages.length) {
+      let to = from;
+      let bytes = 0;
+      while (to < messages.length && to - from < 2_000 && (to === from || bytes < 512 * 1024)) {
+        const v = messages[to]?.value;
+        bytes += typeof v === "string" ? Buffer.byteLength(v) : (v?.length ?? 0);
+        to++;
+      }
+      await producer.send({ topic, acks: -1, messages: messages.slice(from, to) });
+      from = to;
     }
     sent += messages.length;
   };
