@@ -39,7 +39,9 @@ describe("campaign linking with signals missing from the logs", () => {
       options,
       15 * 60_000,
       (g, o) => {
-        variants.forEach((v, i) => linkers[i]?.observe(v.view(g, o)));
+        variants.forEach((v, i) => {
+          linkers[i]?.observe(v.view(g, o));
+        });
       },
       (t) => {
         linkers.forEach((l, i) => {
