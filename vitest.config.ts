@@ -7,6 +7,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          // Every project needs a group: projects without one run in parallel with all groups,
+          // and the timing project would share the CPU with the integration tests.
+          sequence: { groupOrder: 0 },
           include: [
             "packages/*/src/**/*.test.ts",
             "services/*/src/**/*.test.ts",
@@ -30,6 +33,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
+          sequence: { groupOrder: 0 },
           include: ["test/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/real-text/**"],
           globalSetup: ["test/harness/global-setup.ts"],

@@ -138,7 +138,7 @@ describe("simulator → Kafka → sink → ClickHouse", async () => {
         logFormat: "json",
         scenario: "hydra",
         accounts: 2_000,
-        duration: "4h",
+        duration: "6h",
         seed: 7,
         timeoutSeconds: 240,
       },
