@@ -157,7 +157,10 @@ describe("simulator → Kafka → sink → ClickHouse", async () => {
     // Through LiteLLM JSON and the ingest service (no simulator-only field): campaign alerts
     // whose members are ≥ 80% of the active hydra and no benign account.
     const activeHydra = r.labels.accounts.filter((a) => truth.has(a.account_id) && a.events > 0);
-    const alerted = new Set(r.campaigns.flatMap((c) => c.members));
+    // The demo reads campaign rows by event-time window, and other tests in this database
+    // write campaigns in the same window: judge the campaigns that involve this run's hydra.
+    const ours = r.campaigns.filter((c) => c.members.some((m) => truth.has(m)));
+    const alerted = new Set(ours.flatMap((c) => c.members));
     expect([...alerted].filter((m) => !truth.has(m))).toEqual([]);
     const linked = activeHydra.filter((a) => alerted.has(a.account_id)).length;
     expect(linked / activeHydra.length).toBeGreaterThanOrEqual(0.8);
