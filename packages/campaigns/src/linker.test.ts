@@ -161,6 +161,32 @@ function students(k: number, t0: number, perAccount: number): LinkEvent[] {
   }));
 }
 
+/**
+ * `n` independent groups of app users, one template each; `phones` of each group's members
+ * also ask from a phone on another operator's network (a second ASN and /24).
+ */
+function benignGroups(n: number, phones: number): LinkEvent[] {
+  const out: LinkEvent[] = [];
+  for (let g = 0; g < n; g++) {
+    const k = 6 + (g % 4);
+    out.push(
+      ...appUsers(k, g, 4).map((e, i) => {
+        const a = Number(e.account_id.slice(4));
+        const onPhone = a < Math.round(k * phones) && i % 2 === 1;
+        return {
+          ...e,
+          account_id: `g${g}-${e.account_id}`,
+          client_address: onPhone ? `100.${64 + g}.${a}.7` : `172.${20 + g}.${a}.4`,
+          client_asn: onPhone ? 21_928 : 7_922,
+          prompt_template_hash: template(2_000 + g),
+          system_prompt_hash: null,
+        };
+      }),
+    );
+  }
+  return out;
+}
+
 describe("signals the logs do not carry", () => {
   const run = (events: LinkEvent[]) => {
     const l = new CampaignLinker();
@@ -233,5 +259,32 @@ describe("signals the logs do not carry", () => {
     expect(r.campaigns).toHaveLength(1);
     expect(r.campaigns[0]?.members.every((m) => m.startsWith("bot"))).toBe(true);
     expect(r.alerts.map((a) => a.state)).toEqual(["open"]);
+  });
+
+  it("links a campaign whose templates outnumber the benign groups before they share accounts", () => {
+    // Early in a hydra, each template has its own few accounts: forty clusters against ten
+    // benign ones. Were they the population, the campaign would be its median.
+    const bots: LinkEvent[] = [];
+    for (let tpl = 0; tpl < 40; tpl++) {
+      bots.push(
+        ...coordinated(6, tpl, 3).map((e) => ({
+          ...e,
+          account_id: `bot${tpl}-${e.account_id}`,
+          prompt_template_hash: template(1_000 + tpl),
+        })),
+      );
+    }
+    const r = run([...bots, ...benignGroups(10, 0)]);
+    expect(r.campaigns.length).toBeGreaterThan(0);
+    const linked = r.campaigns.flatMap((c) => c.members);
+    expect(linked.every((m) => m.startsWith("bot"))).toBe(true);
+    expect(linked.length).toBe(240);
+  });
+
+  it("learns a deployment's own normal: groups of people on a phone and a laptop stay unlinked", () => {
+    // Every benign group has a third of its members on two operators' networks, which the
+    // priors call rotation; measured against the population it is ordinary.
+    const r = run(benignGroups(12, 0.34));
+    expect(r.campaigns).toEqual([]);
   });
 });

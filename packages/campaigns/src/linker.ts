@@ -401,12 +401,17 @@ export class CampaignLinker {
   /**
    * Population baselines of the group signals. The population is independent groups: groups
    * that share accounts are one cluster and count once (the median of its groups), so an actor
-   * with a hundred templates is one voice among the benign groups instead of the majority that
-   * defines "normal" (it was, on the gateway path: the hydra's own templates set the baseline
-   * and its z-scores fell to zero). A signal absent from a group is left out of its baseline.
+   * with a hundred templates is one voice instead of a hundred. That is not enough early in a
+   * campaign, before its templates share accounts: its clusters outnumber the benign ones and
+   * define "normal" (measured on the gateway path: at 2 h the hydra's templates set the CoT
+   * baseline to 0.90 and its z-scores fell to zero). So the population is trimmed against the
+   * priors first: a cluster that would link against the priors is left out and the baseline is
+   * measured on the rest. So a deployment whose benign groups differ from the priors on one
+   * signal (people on a phone and a laptop) still sets its own normal, while a campaign cannot
+   * define normal unless it already looks normal to the priors.
+   * A signal absent from a group is left out of its baseline.
    */
   private groupBaselines(groups: readonly { fp: FingerprintState; f: GroupFeatures }[]): Baselines {
-    const cfg = this.config;
     const clusters = new UnionFind();
     for (const g of groups) {
       let first = -1;
@@ -422,30 +427,44 @@ export class CampaignLinker {
       if (list) list.push(g.f);
       else byCluster.set(root, [g.f]);
     }
-    const sample = (pick: (f: GroupFeatures) => number | null) => {
-      const out: number[] = [];
-      for (const list of byCluster.values()) {
-        const values = list.map(pick).filter((v): v is number => v !== null);
-        if (values.length > 0) out.push(median(values));
-      }
-      return out;
+    const medianOf = (list: GroupFeatures[], pick: (f: GroupFeatures) => number | null): number | null => {
+      const values = list.map(pick).filter((v): v is number => v !== null);
+      return values.length > 0 ? median(values) : null;
     };
+    const voices: GroupFeatures[] = [];
+    for (const list of byCluster.values()) {
+      voices.push({
+        members: list.reduce((n, f) => n + f.members, 0),
+        cotRate: medianOf(list, (f) => f.cotRate) ?? 0,
+        multiAsnShare: medianOf(list, (f) => f.multiAsnShare),
+        multiPrefixShare: medianOf(list, (f) => f.multiPrefixShare),
+        sharedPrefixDensity: medianOf(list, (f) => f.sharedPrefixDensity),
+      });
+    }
+    const priors = this.config.priors;
+    return this.baselinesOf(voices.filter((v) => this.score(v, priors).score < this.config.linkScore));
+  }
+
+  private baselinesOf(voices: readonly GroupFeatures[]): Baselines {
+    const priors = this.config.priors;
+    const sample = (pick: (f: GroupFeatures) => number | null) =>
+      voices.map(pick).filter((v): v is number => v !== null);
     return {
       cotRate: baselineOf(
         sample((f) => f.cotRate),
-        cfg.priors.cotRate,
+        priors.cotRate,
       ),
       multiAsnShare: baselineOf(
         sample((f) => f.multiAsnShare),
-        cfg.priors.multiAsnShare,
+        priors.multiAsnShare,
       ),
       multiPrefixShare: baselineOf(
         sample((f) => f.multiPrefixShare),
-        cfg.priors.multiPrefixShare,
+        priors.multiPrefixShare,
       ),
       sharedPrefixDensity: baselineOf(
         sample((f) => f.sharedPrefixDensity),
-        cfg.priors.sharedPrefixDensity,
+        priors.sharedPrefixDensity,
       ),
     };
   }

@@ -130,22 +130,34 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
       const perDay = Math.min(20_000, r.lognormal(40, 1.5));
       const apps = r.chance(perDay > 300 ? 0.5 : 0.1);
       const topicsOf = [r.pick(topics), r.pick(topics), "general" as Topic];
+      // A quarter of people also ask from a phone on mobile data: two ASNs a day is ordinary.
+      const phoneNet = net.kind === "mobile" || !r.chance(0.25) ? null : r.pick(networks.mobile);
+      const phone = phoneNet ? { ip: randomIpIn(phoneNet, r), net: phoneNet } : null;
       sources.push(
-        new UserSource(world, r, identity(a, r), ips, net, benignProfile, {
-          perDay,
-          sessionLength: apps ? 1 : 2 + r.int(12),
-          thinkMs: r.lognormal(20_000, 0.8),
-          tzHours: tzOf(net.country),
-          diurnal: !apps || r.chance(0.5),
-          topics: topicsOf,
-          language: () => languageFor(net.country, r),
-          templateRate: apps ? 0.8 : 0.05,
-          families: apps ? [r.pick(chatApps), r.pick(chatApps)] : [r.pick(chatApps)],
-          cotRate: 0.04,
-          system: -1,
-          endUsers: 0,
-          rateLimited: perDay > 2_000 ? 0.02 : 0.002,
-        }),
+        new UserSource(
+          world,
+          r,
+          identity(a, r),
+          ips,
+          net,
+          benignProfile,
+          {
+            perDay,
+            sessionLength: apps ? 1 : 2 + r.int(12),
+            thinkMs: r.lognormal(20_000, 0.8),
+            tzHours: tzOf(net.country),
+            diurnal: !apps || r.chance(0.5),
+            topics: topicsOf,
+            language: () => languageFor(net.country, r),
+            templateRate: apps ? 0.8 : 0.05,
+            families: apps ? [r.pick(chatApps), r.pick(chatApps)] : [r.pick(chatApps)],
+            cotRate: 0.04,
+            system: -1,
+            endUsers: 0,
+            rateLimited: perDay > 2_000 ? 0.02 : 0.002,
+          },
+          phone,
+        ),
       );
     }
   }

@@ -43,6 +43,7 @@ export class UserSource implements Source {
   private inSession = false;
   private conversation = -1;
   private turn = 0;
+  private onPhone = false;
   private readonly idleMeanMs: number;
   private readonly gapShape: Float64Array;
 
@@ -54,6 +55,11 @@ export class UserSource implements Source {
     private readonly net: Network,
     private readonly profile: RequestProfile,
     private readonly b: UserBehaviour,
+    /**
+     * A second device on another operator's network (a phone on mobile data beside the home
+     * line): whole sessions come from it, so the account uses two ASNs a day as many people do.
+     */
+    private readonly phone: { ip: string; net: Network } | null = null,
   ) {
     const sessionsPerDay = Math.max(b.perDay / b.sessionLength, 1e-3);
     this.idleMeanMs = 86_400_000 / sessionsPerDay;
@@ -75,8 +81,13 @@ export class UserSource implements Source {
       this.inSession = true;
       this.conversation = mix32(this.who.accountIndex, Math.floor(t));
       this.turn = 0;
+      if (this.phone) this.onPhone = rng.chance(0.35);
     }
-    const ip = this.ips.length === 1 ? (this.ips[0] as string) : rng.pick(this.ips);
+    const ip = this.onPhone
+      ? (this.phone?.ip as string)
+      : this.ips.length === 1
+        ? (this.ips[0] as string)
+        : rng.pick(this.ips);
     d.prompt.topic = rng.pick(b.topics);
     d.prompt.language = b.language();
     const cot = rng.chance(b.cotRate) ? 0.5 + 0.4 * rng.next() : 0;
@@ -86,7 +97,16 @@ export class UserSource implements Source {
     } else {
       setPrompt(d, -1, 0, rng.u32(), this.conversation, this.turn, cot, b.system);
     }
-    fillRequest(d, t, this.world, rng, this.who, ip, this.net, this.profile);
+    fillRequest(
+      d,
+      t,
+      this.world,
+      rng,
+      this.who,
+      ip,
+      this.onPhone ? (this.phone?.net ?? this.net) : this.net,
+      this.profile,
+    );
     if (b.endUsers > 0)
       d.record.end_user_id = `eu_${(mix32(this.who.accountIndex, rng.int(b.endUsers)) % 1e9).toString(36)}`;
     if (rng.chance(b.rateLimited)) failRequest(d, 429);
