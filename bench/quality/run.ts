@@ -120,7 +120,13 @@ const onDone = (t: RunTask, record: RunRecord) => {
   finished++;
   const d = record.methods[headline];
   const caught = d ? d.campaigns.filter((c) => c.detected).length : 0;
-  const campaigns = d && d.campaigns.length > 0 ? `campaigns ${caught}/${d.campaigns.length}, ` : "";
+  // Time to detect from the campaign's start, per campaign: the figure a tuning run waits for.
+  const ttd = d?.campaigns
+    .map((c) =>
+      c.ttd_from_start_ms === null ? "missed" : `${(c.ttd_from_start_ms / 60_000).toFixed(0)} min`,
+    )
+    .join("/");
+  const campaigns = d && d.campaigns.length > 0 ? `campaigns ${caught}/${d.campaigns.length} (${ttd}), ` : "";
   const dead = record.gateway ? Object.values(record.gateway.dead_letters).reduce((a, b) => a + b, 0) : 0;
   const via = record.gateway ? (record.gateway.cached ? " · cached translation" : " · translated") : "";
   process.stderr.write(

@@ -1,4 +1,5 @@
 import {
+  type Admin,
   Kafka,
   type KafkaConfig,
   logLevel as KafkaLogLevel,
@@ -65,8 +66,10 @@ export async function ensureTopic(
   try {
     // Checked first because kafkajs logs an error for "already exists" before returning false.
     if ((await admin.listTopics()).includes(topic)) return false;
-    return await admin.createTopics({
-      waitForLeaders: true,
+    const created = await admin.createTopics({
+      // kafkajs's own wait retries only LEADER_NOT_AVAILABLE; a KRaft broker can answer
+      // UNKNOWN_TOPIC_OR_PARTITION for a moment after creation, which it throws (seen in CI).
+      waitForLeaders: false,
       topics: [
         {
           topic,
@@ -76,8 +79,34 @@ export async function ensureTopic(
         },
       ],
     });
+    await waitForLeaders(admin, topic, opts.partitions ?? 3);
+    return created;
   } finally {
     await admin.disconnect();
+  }
+}
+
+const SETTLING = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
+
+/** Polls metadata until every partition of a new topic has a leader, for up to `timeoutMs`. */
+async function waitForLeaders(
+  admin: Admin,
+  topic: string,
+  partitions: number,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const parts = md.topics[0]?.partitions ?? [];
+      if (parts.length >= partitions && parts.every((p) => p.leader >= 0)) return;
+    } catch (err) {
+      if (!SETTLING.has((err as { type?: string }).type ?? "")) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topic ${topic}: partitions have no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
