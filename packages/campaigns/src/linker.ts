@@ -445,27 +445,25 @@ export class CampaignLinker {
     return this.baselinesOf(voices.filter((v) => this.score(v, priors).score < this.config.linkScore));
   }
 
+  /**
+   * Each signal's baseline from the clusters' values, leaving out values more than `zCap` above
+   * the prior: a cluster cannot link on one signal alone, so the whole-cluster trim keeps a
+   * campaign whose other signals are not yet visible (its accounts have made one request each)
+   * — and its CoT rate of 0.85 became the CoT baseline. Values within `zCap` of the prior are
+   * the deployment's own normal and move the baseline.
+   */
   private baselinesOf(voices: readonly GroupFeatures[]): Baselines {
-    const priors = this.config.priors;
-    const sample = (pick: (f: GroupFeatures) => number | null) =>
-      voices.map(pick).filter((v): v is number => v !== null);
+    const { priors, zCap, madFloor } = this.config;
+    const sample = (pick: (f: GroupFeatures) => number | null, prior: Baseline) =>
+      baselineOf(
+        voices.map(pick).filter((v): v is number => v !== null && robustZ(v, prior, madFloor) < zCap),
+        prior,
+      );
     return {
-      cotRate: baselineOf(
-        sample((f) => f.cotRate),
-        priors.cotRate,
-      ),
-      multiAsnShare: baselineOf(
-        sample((f) => f.multiAsnShare),
-        priors.multiAsnShare,
-      ),
-      multiPrefixShare: baselineOf(
-        sample((f) => f.multiPrefixShare),
-        priors.multiPrefixShare,
-      ),
-      sharedPrefixDensity: baselineOf(
-        sample((f) => f.sharedPrefixDensity),
-        priors.sharedPrefixDensity,
-      ),
+      cotRate: sample((f) => f.cotRate, priors.cotRate),
+      multiAsnShare: sample((f) => f.multiAsnShare, priors.multiAsnShare),
+      multiPrefixShare: sample((f) => f.multiPrefixShare, priors.multiPrefixShare),
+      sharedPrefixDensity: sample((f) => f.sharedPrefixDensity, priors.sharedPrefixDensity),
     };
   }
 
