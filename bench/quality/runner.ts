@@ -98,6 +98,10 @@ export function inProcessBackend(options: {
             detector.release(pending.shift()?.model ?? "");
           }
           detector.observe(r);
+          if (detector.hasReady) {
+            const o = detector.scoreReady(r.event_time_ms);
+            out.alerts.push(...o.alerts);
+          }
         },
         async finish(endMs) {
           while (next < endMs) {

@@ -56,3 +56,58 @@ describe("Detector with link: false (the streaming detector's mode)", () => {
     );
   });
 });
+
+describe("scoring an account when it reaches minRequests", () => {
+  const event = (account: string, t: number, extraction: boolean, i: number): DetectorEvent => ({
+    account_id: account,
+    event_time_ms: t,
+    request_model: "m",
+    request_choice_count: 1,
+    logprobs: false,
+    usage_input_tokens: 200,
+    usage_output_tokens: extraction ? 2_500 : 150 + (i % 7) * 40,
+    usage_reasoning_tokens: null,
+    status_code: 200,
+    response_finish_reason: "stop",
+    client_address: extraction ? "10.9.9.9" : `172.16.${i % 200}.4`,
+    client_asn: extraction ? 64_900 : 7_922,
+    prompt_simhash: new Uint8Array([i & 255, (i >> 8) & 255, 0, 0, 0, 0, 0, 1]),
+    prompt_template_hash: new Uint8Array([extraction ? 9 : i & 255, i >> 8, 0, 0, 0, 0, 0, 2]),
+    cot_elicitation: extraction ? 0.9 : 0,
+    api_key_id: `key-${account}`,
+    org_id: null,
+    user_agent: "python-httpx/0.27",
+    tls_fingerprint: null,
+    system_prompt_hash: null,
+  });
+
+  it("alerts on a heavy account at the request that makes it scorable, not at the next evaluation", () => {
+    const d = new Detector();
+    const min = defaultDetectorConfig.scorer.minRequests;
+    // An ordinary population the evaluation measures its baselines on.
+    let t = T0;
+    for (let i = 0; i < 150 * 120; i++) {
+      t = T0 + i * 200;
+      d.observe(event(`user-${i % 150}`, t, false, i));
+      if (d.hasReady) d.scoreReady(t);
+    }
+    d.evaluate(t + 1);
+    const start = t + 1_000;
+    let alertAt = -1;
+    let readyAt = -1;
+    for (let k = 0; k < 2 * min; k++) {
+      const at = start + k * 2_000;
+      d.observe(event("heavy", at, true, k));
+      if (!d.hasReady) continue;
+      readyAt = k + 1;
+      const out = d.scoreReady(at);
+      const open = out.alerts.find((a) => a.subject_id === "heavy" && a.state === "open");
+      if (open) alertAt = open.opened_at_ms;
+      expect(out.campaigns).toEqual([]);
+    }
+    // Ready exactly once, at its minRequests-th request, and alerted then: 3.3 min in, while
+    // the next 5-minute evaluation would have come later.
+    expect(readyAt).toBe(min);
+    expect(alertAt).toBe(start + (min - 1) * 2_000);
+  });
+});

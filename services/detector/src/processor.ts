@@ -139,6 +139,7 @@ export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProc
           late++;
           continue;
         }
+        if (d.hasReady) emit(d.scoreReady(t));
         pending.push({ offset: m.offset, value: m.value as Buffer });
         const tick = Math.floor(d.watermarkMs / opts.linkTickMs) * opts.linkTickMs;
         if (tick > task.lastTickMs) {
