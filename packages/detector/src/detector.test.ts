@@ -56,3 +56,10 @@ describe("Detector with link: false (the streaming detector's mode)", () => {
     );
   });
 });
+
+describe("account alerts", () => {
+  it("keep their severities at 1, 1.5 and 2 × the opening score", () => {
+    const s = defaultDetectorConfig.scorer;
+    expect(s.severity).toEqual({ high: s.openScore * 1.5, critical: s.openScore * 2 });
+  });
+});
