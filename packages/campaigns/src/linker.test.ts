@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import type { Alert } from "@distillguard/contract";
 import { describe, expect, it } from "vitest";
-import { CampaignLinker, defaultLinkerConfig, type LinkEvent } from "./linker.ts";
+import { CampaignLinker, defaultLinkerConfig, type Evaluation, type LinkEvent } from "./linker.ts";
 import { baselineOf, robustZ, UnionFind } from "./stats.ts";
 
 const template = (n: number) => {
@@ -145,6 +147,147 @@ describe("CampaignLinker", () => {
     expect(restored.out).toEqual(straight.out);
     expect(Buffer.from(restored.bytes).equals(Buffer.from(straight.bytes))).toBe(true);
     expect(straight.out[1]?.campaigns.length).toBe(1);
+  });
+});
+
+const H = 3_600_000;
+
+/**
+ * A coordinated actor `name` of k accounts on its own network range `net`, using template
+ * `tpl(i)` at its i-th round. `plain`: one ASN and a fresh /24 per request, so its group
+ * links (score ≈ 3.1) without reaching the alert score.
+ */
+function actor(
+  name: string,
+  net: number,
+  k: number,
+  t0: number,
+  per: number,
+  tpl: (i: number) => number,
+  plain = false,
+): LinkEvent[] {
+  return coordinated(k, t0, per).map((e, n) => {
+    const a = n % k;
+    const i = Math.floor(n / k);
+    return {
+      ...e,
+      account_id: `${name}${a}`,
+      client_address: plain ? `${net}.${a}.${i}.9` : e.client_address.replace(/^10\./, `${net}.`),
+      client_asn: plain ? 64_000 : e.client_asn,
+      prompt_template_hash: template(tpl(i)),
+    };
+  });
+}
+
+/**
+ * Actor b alerts at 1 h; actor a (twice its size) links at 2 h, alerting unless `plain`; at 3 h
+ * both use one template and grow together into a's campaign; then they go quiet.
+ */
+const mergeSteps = (plain: boolean): [LinkEvent[], number][] => [
+  [actor("b", 11, 6, 0, 4, (i) => 20 + (i % 2)), H],
+  [actor("a", 12, 12, H, 4, (i) => 10 + (i % 2), plain), 2 * H],
+  [[...actor("a", 12, 12, 2 * H, 2, () => 30, plain), ...actor("b", 11, 6, 2 * H, 2, () => 30)], 3 * H],
+  [[], 3 * H + 60_000],
+  ...[1, 2, 3, 4].map((i): [LinkEvent[], number] => [[], 3 * H + defaultLinkerConfig.horizonMs + i * 60_000]),
+];
+
+function replay(l: CampaignLinker, steps: [LinkEvent[], number][]): Evaluation[] {
+  return steps.map(([events, t]) => {
+    for (const e of [...events].sort((x, y) => x.event_time_ms - y.event_time_ms)) l.observe(e);
+    return l.evaluate(t);
+  });
+}
+
+const brief = (a: Alert) => [a.state, a.alert_id, a.revision, a.opened_at_ms, a.severity];
+
+describe("campaign alerts", () => {
+  it("take their severities from the config", () => {
+    const events = coordinated(12, 0, 4);
+    const at = (severity: { high: number; critical: number }) => {
+      const l = new CampaignLinker({ ...defaultLinkerConfig, severity });
+      for (const e of events) l.observe(e);
+      return l.evaluate(events[events.length - 1]?.event_time_ms ?? 0).alerts[0]?.severity;
+    };
+    expect(at(defaultLinkerConfig.severity)).toBe("high");
+    expect(at({ high: 9, critical: 9.5 })).toBe("medium");
+    expect(at({ high: 4, critical: 4.5 })).toBe("critical");
+  });
+
+  it("merge campaigns that grew together: the survivor keeps its opening and names the alert it absorbed", () => {
+    const out = replay(new CampaignLinker(), mergeSteps(false));
+    const b = `campaign:${out[0]?.campaigns[0]?.campaign_id}:${H}`;
+    const aId = out[1]?.campaigns.find((c) => c.member_count === 12)?.campaign_id;
+    const a = `campaign:${aId}:${2 * H}`;
+    expect(out.map((o) => o.alerts.map(brief))).toEqual([
+      [["open", b, 0, H, "high"]],
+      [["open", a, 0, 2 * H, "high"]],
+      [
+        ["resolved", b, 1, H, "low"],
+        // The earlier opening does not move the survivor's: its update records the merge.
+        ["update", a, 1, 2 * H, "high"],
+      ],
+      [],
+      [],
+      [],
+      [["resolved", a, 2, 2 * H, "low"]],
+      [],
+    ]);
+    const [merged, update] = out[2]?.alerts ?? [];
+    expect(merged?.summary).toBe(`merged into ${aId}`);
+    expect(update?.summary).toMatch(/^18 accounts linked by /);
+    expect(update?.summary).toContain(`; absorbed ${b} (opened 1970-01-01T01:00:00Z)`);
+  });
+
+  it("merge into a campaign without an alert: the survivor continues the absorbed alert, announced as open", () => {
+    const out = replay(new CampaignLinker(), mergeSteps(true));
+    const b = `campaign:${out[0]?.campaigns[0]?.campaign_id}:${H}`;
+    const aId = out[1]?.campaigns.find((c) => c.member_count === 12)?.campaign_id;
+    expect(out[1]?.alerts).toEqual([]);
+    expect(out[2]?.alerts.map(brief)).toEqual([
+      ["resolved", b, 1, H, "low"],
+      ["open", `campaign:${aId}:${H}`, 0, H, "medium"],
+    ]);
+    expect(out[2]?.alerts[1]?.summary).toContain(`; absorbed ${b} (opened 1970-01-01T01:00:00Z)`);
+  });
+
+  it("continue from a checkpoint taken mid-alert exactly as if the linker had never stopped", () => {
+    for (const plain of [false, true]) {
+      const steps = mergeSteps(plain);
+      const straight = new CampaignLinker();
+      const all = replay(straight, steps);
+      for (let cut = 1; cut < steps.length; cut++) {
+        const head = new CampaignLinker();
+        const before = replay(head, steps.slice(0, cut));
+        const restored = CampaignLinker.deserialize(head.serialize());
+        expect([...before, ...replay(restored, steps.slice(cut))]).toEqual(all);
+        expect(Buffer.from(restored.serialize()).equals(Buffer.from(straight.serialize()))).toBe(true);
+      }
+    }
+  });
+
+  it("read a v1 checkpoint (alert state kept per campaign) and continue as the code that wrote it did", () => {
+    // Written by the linker before packages/alerts, mid-alert (open, then one quiet evaluation),
+    // with what it emitted afterwards; the scenario is the checkpoint test's above.
+    const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+    const expected = JSON.parse(fixture("linker-v1.fixture.json").toString()) as Evaluation[];
+    const events = [...coordinated(12, 0, 6), ...appUsers(40, 0, 6)].sort(
+      (x, y) => x.event_time_ms - y.event_time_ms,
+    );
+    const half = Math.floor(events.length / 2);
+    const end = events[events.length - 1]?.event_time_ms ?? 0;
+    const later = end + defaultLinkerConfig.horizonMs + 1;
+
+    const open = CampaignLinker.deserialize(fixture("linker-v1-open.fixture.bin"));
+    for (const e of events.slice(half)) open.observe(e);
+    const fromOpen = [end, later, later + 60_000, later + 120_000, later + 180_000].map((t) =>
+      open.evaluate(t),
+    );
+    expect(fromOpen).toEqual(expected);
+
+    const quiet = CampaignLinker.deserialize(fixture("linker-v1-quiet.fixture.bin"));
+    const fromQuiet = [1, 2, 3].map((i) => quiet.evaluate(later + i * 60_000));
+    expect(fromQuiet).toEqual(expected.slice(2));
+    expect(fromQuiet[1]?.alerts.map(brief)).toEqual([["resolved", expect.any(String), 1, 83_000, "low"]]);
   });
 });
 

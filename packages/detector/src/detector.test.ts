@@ -111,3 +111,10 @@ describe("scoring an account when it reaches minRequests", () => {
     expect(alertAt).toBe(start + (min - 1) * 2_000);
   });
 });
+
+describe("account alerts", () => {
+  it("keep their severities at 1, 1.5 and 2 × the opening score", () => {
+    const s = defaultDetectorConfig.scorer;
+    expect(s.severity).toEqual({ high: s.openScore * 1.5, critical: s.openScore * 2 });
+  });
+});

@@ -1,3 +1,4 @@
+import { AlertLifecycle } from "@distillguard/alerts";
 import {
   CampaignLinker,
   defaultLinkerConfig,
@@ -6,7 +7,6 @@ import {
 } from "@distillguard/campaigns";
 import type { AccountScore, Alert, CampaignUpdate } from "@distillguard/contract";
 import { type StoreHooks, WindowStore } from "@distillguard/windows";
-import { AlertLifecycle } from "./alerts.ts";
 import { type EntityEvent, EntityFeatures, type EntityKind } from "./entities.ts";
 import { AccountFeatures, type FeatureEvent, signalIndex, signalNames } from "./features.ts";
 import { AccountScorer, defaultScorerConfig, type ScorerConfig } from "./scorer.ts";
@@ -108,6 +108,9 @@ export class Detector {
       openScore: config.scorer.openScore,
       resolveScore: config.scorer.resolveScore,
       resolveAfter: config.scorer.resolveAfter,
+      severity: config.scorer.severity,
+      // An account alert has one member, always: no member change to report.
+      memberChange: 0,
     });
   }
 

@@ -1,5 +1,4 @@
 export { accountSpec } from "./account-spec.ts";
-export { AlertLifecycle, type LifecycleConfig, severityOf } from "./alerts.ts";
 export {
   Detector,
   type DetectorConfig,

@@ -23,9 +23,12 @@ export interface ScorerConfig {
    * population. Evaluation harnesses also ask "step by step" but cap answers short.
    */
   minOutputZ: number;
+  /** Account alerts (packages/alerts): open at openScore, resolve after resolveAfter evaluations below resolveScore. */
   openScore: number;
   resolveScore: number;
   resolveAfter: number;
+  /** Scores from which an account alert is high and critical (absolute; medium from openScore). */
+  severity: { high: number; critical: number };
 }
 
 export const defaultScorerConfig: ScorerConfig = {
@@ -48,6 +51,8 @@ export const defaultScorerConfig: ScorerConfig = {
   openScore: 2.5,
   resolveScore: 1.2,
   resolveAfter: 3,
+  // 1.5× and 2× openScore: set them with it.
+  severity: { high: 3.75, critical: 5 },
 };
 
 const ruled = (cfg: ScorerConfig) =>

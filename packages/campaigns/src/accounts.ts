@@ -1,0 +1,150 @@
+import { ipv4Prefix24, networkPrefix, prefix24String } from "./keys.ts";
+
+/** Distinct values kept per account: enough to see rotation, bounded memory. */
+export const MAX_DISTINCT = 8;
+
+/** What the linker keeps of one account: request totals, the networks it came from, its campaign. */
+export class AccountState {
+  requests = 0;
+  cot = 0;
+  output = 0;
+  reasoning = 0;
+  first: number;
+  last: number;
+  /**
+   * Distinct network prefixes (IPv4 /24 as numbers, others as negative ids) and ASNs, first
+   * seen first. The first of each is inline; the rest go to `more`, allocated only when an
+   * account uses a second one: most accounts use one network, and two typed arrays per account
+   * cost ~450 B of heap each (measured in bench/detector).
+   */
+  prefix0 = 0;
+  prefixCount = 0;
+  asn0 = 0;
+  asnCount = 0;
+  /** Prefixes 2..MAX_DISTINCT at [0, MAX_DISTINCT−1), ASNs 2..MAX_DISTINCT after them. */
+  more: Float64Array | null = null;
+  campaign: string | null = null;
+
+  prefix(i: number): number {
+    return i === 0 ? this.prefix0 : (this.more?.[i - 1] ?? 0);
+  }
+
+  asn(i: number): number {
+    return i === 0 ? this.asn0 : (this.more?.[MAX_DISTINCT - 2 + i] ?? 0);
+  }
+
+  addPrefix(v: number): void {
+    const n = this.prefixCount;
+    if (n === 0) {
+      this.prefix0 = v;
+      this.prefixCount = 1;
+      return;
+    }
+    for (let i = 0; i < n; i++) if (this.prefix(i) === v) return;
+    if (n >= MAX_DISTINCT) return;
+    this.more ??= new Float64Array(2 * (MAX_DISTINCT - 1));
+    this.more[n - 1] = v;
+    this.prefixCount = n + 1;
+  }
+
+  addAsn(v: number): void {
+    const n = this.asnCount;
+    if (n === 0) {
+      this.asn0 = v;
+      this.asnCount = 1;
+      return;
+    }
+    for (let i = 0; i < n; i++) if (this.asn(i) === v) return;
+    if (n >= MAX_DISTINCT) return;
+    this.more ??= new Float64Array(2 * (MAX_DISTINCT - 1));
+    this.more[MAX_DISTINCT - 2 + n] = v;
+    this.asnCount = n + 1;
+  }
+
+  constructor(
+    readonly slot: number,
+    readonly id: string,
+    t: number,
+  ) {
+    this.first = t;
+    this.last = t;
+  }
+}
+
+/**
+ * The accounts the linker remembers, by id and by slot: fingerprints and campaigns refer to
+ * accounts by slot (a number, never reused), not by their id string.
+ */
+export class AccountTable {
+  readonly byId = new Map<string, AccountState>();
+  readonly bySlot = new Map<number, AccountState>();
+  nextSlot = 0;
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** A new account at event time `t`, in the next slot. */
+  add(id: string, t: number): AccountState {
+    return this.put(new AccountState(this.nextSlot++, id, t));
+  }
+
+  /** An account as a checkpoint had it (its slot included). */
+  put(a: AccountState): AccountState {
+    this.byId.set(a.id, a);
+    this.bySlot.set(a.slot, a);
+    return a;
+  }
+
+  remove(a: AccountState): void {
+    this.byId.delete(a.id);
+    this.bySlot.delete(a.slot);
+  }
+
+  /** The `n` least recently seen accounts, oldest first (ties: lower slot first). */
+  oldest(n: number): AccountState[] {
+    return [...this.byId.values()].sort((x, y) => x.last - y.last || x.slot - y.slot).slice(0, n);
+  }
+}
+
+/**
+ * Network prefix ids as accounts keep them: an IPv4 /24 is its number; other prefixes (IPv6
+ * /64) get negative ids, and their printable form is kept for reports.
+ */
+export class PrefixIds {
+  private readonly ids = new Map<string, number>();
+  private readonly names = new Map<number, string>();
+
+  /** The prefix id of a client address (not empty). */
+  of(ip: string): number {
+    const prefix = ipv4Prefix24(ip);
+    return prefix >= 0 ? prefix : this.other(ip);
+  }
+
+  name(id: number): string {
+    return id >= 0 ? prefix24String(id) : (this.names.get(id) ?? "?");
+  }
+
+  /** Non-IPv4 prefixes in the order they were first seen, for checkpoints. */
+  entries(): [string, number][] {
+    return [...this.ids];
+  }
+
+  restore(entries: readonly (readonly [string, number])[]): void {
+    for (const [name, id] of entries) {
+      this.ids.set(name, id);
+      this.names.set(id, name);
+    }
+  }
+
+  private other(ip: string): number {
+    const p = networkPrefix(ip);
+    let id = this.ids.get(p);
+    if (id === undefined) {
+      id = -1 - this.ids.size;
+      this.ids.set(p, id);
+      this.names.set(id, p);
+    }
+    return id;
+  }
+}

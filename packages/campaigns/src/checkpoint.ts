@@ -1,0 +1,203 @@
+// The linker's checkpoint: its whole state as JSON bytes. Restoring it and continuing gives
+// the same output as never stopping. JSON inside: the state is Map-shaped and modest next to
+// the window store, and a readable checkpoint is worth more here than bytes.
+//
+// v2: open alerts as the shared lifecycle's snapshot (`alerts`), campaigns without alert
+// state. v1 (before packages/alerts): each campaign carried its alert, what it last reported
+// and whether an alert inherited in a merge was still to be announced; read and converted.
+
+import type { AlertLifecycle, OpenAlertState } from "@distillguard/alerts";
+import type { Severity } from "@distillguard/contract";
+import { AccountState, type AccountTable, type PrefixIds } from "./accounts.ts";
+import type { LinkerConfig } from "./config.ts";
+import { type ContentKind, FingerprintState, type FingerprintTable } from "./fingerprints.ts";
+import type { Baselines } from "./grouping.ts";
+import type { CampaignState } from "./matching.ts";
+
+/** Everything a linker holds; checkpoints write it and fill a fresh one. */
+export interface LinkerState {
+  accounts: AccountTable;
+  prefixes: PrefixIds;
+  fingerprints: FingerprintTable;
+  campaigns: Map<string, CampaignState>;
+  alerts: AlertLifecycle;
+}
+
+/** The scalars of a linker's state (the parts above are filled in place). */
+export interface LinkerCounters {
+  evictions: number;
+  baselines: Baselines;
+}
+
+type AccountRow = [
+  slot: number,
+  id: string,
+  requests: number,
+  cot: number,
+  output: number,
+  reasoning: number,
+  first: number,
+  last: number,
+  prefixes: number[],
+  asns: number[],
+  campaign: string | null,
+];
+
+type FingerprintRow = [
+  key: number,
+  kind: ContentKind,
+  hex: string,
+  requests: number,
+  cot: number,
+  last: number,
+  accounts: [number, number][],
+];
+
+interface CampaignRow {
+  id: string;
+  members: number[];
+  carried: CampaignState["carried"];
+  beforeFirstAlert: CampaignState["beforeFirstAlert"];
+}
+
+/** A v1 campaign: its alert state lived with it. */
+interface CampaignRowV1 extends CampaignRow {
+  alert: { id: string; openedAt: number; revision: number; lowStreak: number; resolved: boolean } | null;
+  lastReported: { members: number; severity: Severity } | null;
+  alertIsNew?: boolean;
+}
+
+interface Checkpoint {
+  v: 1 | 2;
+  admissionSlots: number;
+  nextSlot: number;
+  evictions: number;
+  baselines: Partial<Baselines>;
+  otherPrefixes: [string, number][];
+  accounts: AccountRow[];
+  fingerprints: FingerprintRow[];
+  admission: number[];
+  campaigns: CampaignRow[] | CampaignRowV1[];
+  alerts?: [string, OpenAlertState][];
+}
+
+export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8Array {
+  const state: Checkpoint = {
+    v: 2,
+    admissionSlots: s.fingerprints.slots,
+    nextSlot: s.accounts.nextSlot,
+    evictions: counters.evictions,
+    baselines: counters.baselines,
+    otherPrefixes: s.prefixes.entries(),
+    accounts: [...s.accounts.byId.values()].map((a) => [
+      a.slot,
+      a.id,
+      a.requests,
+      a.cot,
+      a.output,
+      a.reasoning,
+      a.first,
+      a.last,
+      Array.from({ length: a.prefixCount }, (_, i) => a.prefix(i)),
+      Array.from({ length: a.asnCount }, (_, i) => a.asn(i)),
+      a.campaign,
+    ]),
+    fingerprints: [...s.fingerprints.tracked.values()].map((f) => [
+      f.key,
+      f.kind,
+      f.hex,
+      f.requests,
+      f.cot,
+      f.last,
+      [...f.accounts],
+    ]),
+    admission: s.fingerprints.admission(),
+    campaigns: [...s.campaigns.values()].map((c) => ({
+      id: c.id,
+      members: [...c.members],
+      carried: c.carried,
+      beforeFirstAlert: c.beforeFirstAlert,
+    })),
+    alerts: s.alerts.snapshot(),
+  };
+  return new TextEncoder().encode(JSON.stringify(state));
+}
+
+/** Fills a fresh linker's `s` from a v1 or v2 checkpoint; returns its scalars. */
+export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: LinkerState): LinkerCounters {
+  const st = JSON.parse(new TextDecoder().decode(bytes)) as Checkpoint;
+  if (st.v !== 1 && st.v !== 2) throw new Error(`unsupported linker checkpoint version ${st.v}`);
+  if (st.admissionSlots !== config.admissionSlots) {
+    throw new Error(`checkpoint has ${st.admissionSlots} admission slots, config ${config.admissionSlots}`);
+  }
+  s.accounts.nextSlot = st.nextSlot;
+  s.prefixes.restore(st.otherPrefixes);
+  for (const [
+    slot,
+    id,
+    requests,
+    cot,
+    output,
+    reasoning,
+    first,
+    last,
+    prefixes,
+    asns,
+    campaign,
+  ] of st.accounts) {
+    const a = new AccountState(slot, id, first);
+    a.requests = requests;
+    a.cot = cot;
+    a.output = output;
+    a.reasoning = reasoning;
+    a.last = last;
+    for (const p of prefixes) a.addPrefix(p);
+    for (const x of asns) a.addAsn(x);
+    a.campaign = campaign;
+    s.accounts.put(a);
+  }
+  for (const [key, kind, hexValue, requests, cot, last, accounts] of st.fingerprints) {
+    const f = new FingerprintState(kind, key, hexValue, last);
+    f.requests = requests;
+    f.cot = cot;
+    for (const [slot, count] of accounts) f.accounts.set(slot, count);
+    s.fingerprints.tracked.set(key, f);
+  }
+  s.fingerprints.restoreAdmission(st.admission);
+  for (const c of st.campaigns) {
+    s.campaigns.set(c.id, {
+      id: c.id,
+      members: new Set(c.members),
+      carried: c.carried,
+      beforeFirstAlert: c.beforeFirstAlert,
+    });
+  }
+  s.alerts.restore(st.v === 2 ? (st.alerts ?? []) : alertsOfV1(st.campaigns as CampaignRowV1[]));
+  return {
+    evictions: st.evictions,
+    // Checkpoints from before a signal existed lack its baseline: the prior stands in until the next evaluation.
+    baselines: { ...config.priors, ...st.baselines },
+  };
+}
+
+/** A v1 checkpoint's open campaign alerts as the lifecycle keeps them. */
+function alertsOfV1(campaigns: readonly CampaignRowV1[]): [string, OpenAlertState][] {
+  return campaigns.flatMap((c): [string, OpenAlertState][] => {
+    if (!c.alert || c.alert.resolved) return [];
+    return [
+      [
+        c.id,
+        {
+          id: c.alert.id,
+          openedAt: c.alert.openedAt,
+          revision: c.alert.revision,
+          lowStreak: c.alert.lowStreak,
+          severity: c.lastReported?.severity ?? "medium",
+          members: c.lastReported?.members ?? c.members.length,
+          announced: c.alertIsNew !== true,
+          absorbed: [],
+        },
+      ],
+    ];
+  });
+}

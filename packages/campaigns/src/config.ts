@@ -1,0 +1,86 @@
+import type { Baseline } from "./stats.ts";
+
+export interface LinkerConfig {
+  /** Accounts and fingerprints unseen for this long are forgotten (decay). */
+  horizonMs: number;
+  /** Smallest group of accounts that can be a campaign. */
+  minMembers: number;
+  /** A request with cot_elicitation at or above this asks for reasoning traces. */
+  cotThreshold: number;
+  /**
+   * A fingerprint used by more than this share of active accounts (and by at least
+   * `glueMinAccounts`) links nothing: it is world glue, like a popular SDK's defaults.
+   */
+  glueShare: number;
+  glueMinAccounts: number;
+  /** Group score at which a shared fingerprint links its accounts. */
+  linkScore: number;
+  /**
+   * Campaign alerts (packages/alerts): the score that opens one, the lower one under which it
+   * may resolve, and the evaluations below it (or inactive) before it does: no flapping.
+   */
+  alertScore: number;
+  resolveScore: number;
+  resolveAfter: number;
+  /** Campaign scores from which an alert is high and critical (absolute; medium from alertScore). */
+  severity: { high: number; critical: number };
+  /** Share of members that must join or leave (one at least) for an alert update. */
+  memberChange: number;
+  /** Size of the first-seen table that keeps one-off fingerprints out of memory. */
+  admissionSlots: number;
+  /**
+   * Hard cap on tracked accounts: beyond it the least recently seen 1/64 are evicted at once
+   * (counted in `evictions`), so a flood of fresh accounts cannot exhaust memory.
+   */
+  maxAccounts: number;
+  /** Robust-z cap per signal, so one extreme signal cannot carry a campaign alone. */
+  zCap: number;
+  /**
+   * Signals a group needs present to be scored at all; a signal is absent when the source does
+   * not carry it (no ASN without enrichment, no address on auth failures), never zero.
+   */
+  minSignals: number;
+  /**
+   * A group scores only when at least `minSignals` of its signals reach this z: two kinds of
+   * evidence must agree. Without it, dropping an absent signal let one extreme signal (a
+   * class of students asking for step-by-step answers) carry a group over `linkScore` alone.
+   */
+  agreeZ: number;
+  madFloor: number;
+  /** Baselines used until enough groups exist to measure the population. */
+  priors: {
+    cotRate: Baseline;
+    multiAsnShare: Baseline;
+    multiPrefixShare: Baseline;
+    sharedPrefixDensity: Baseline;
+  };
+  /** A group's score is the mean of its strongest this-many present signals (clipped z). */
+  scoreSignals: number;
+}
+
+export const defaultLinkerConfig: LinkerConfig = {
+  horizonMs: 24 * 3_600_000,
+  minMembers: 5,
+  cotThreshold: 0.5,
+  glueShare: 0.25,
+  glueMinAccounts: 1_000,
+  linkScore: 3,
+  alertScore: 4,
+  resolveScore: 2,
+  resolveAfter: 3,
+  severity: { high: 5, critical: 5.5 },
+  memberChange: 0.1,
+  admissionSlots: 1 << 20,
+  maxAccounts: 2_000_000,
+  zCap: 6,
+  minSignals: 2,
+  agreeZ: 2,
+  madFloor: 0.05,
+  priors: {
+    cotRate: { median: 0.04, mad: 0.03 },
+    multiAsnShare: { median: 0, mad: 0.02 },
+    multiPrefixShare: { median: 0.25, mad: 0.15 },
+    sharedPrefixDensity: { median: 0, mad: 0.02 },
+  },
+  scoreSignals: 3,
+};

@@ -1,0 +1,97 @@
+import { hash53, hex } from "./keys.ts";
+
+export type ContentKind = "template" | "system_prompt";
+
+/** A content fingerprint (template or system-prompt hash) that two or more accounts used. */
+export class FingerprintState {
+  requests = 0;
+  cot = 0;
+  last: number;
+  /** Requests on it per account slot. */
+  readonly accounts = new Map<number, number>();
+
+  constructor(
+    readonly kind: ContentKind,
+    readonly key: number,
+    readonly hex: string,
+    t: number,
+  ) {
+    this.last = t;
+  }
+}
+
+/**
+ * The shared content fingerprints. A fingerprint is tracked once a second account uses it;
+ * until then one slot of a fixed first-seen table (the admission table) remembers its first
+ * user. Free-form prompts, each with its own template hash, thus never take memory.
+ */
+export class FingerprintTable {
+  readonly tracked = new Map<number, FingerprintState>();
+  private readonly firstKey: Float64Array;
+  private readonly firstUser: Int32Array;
+
+  /** `live`: the slots of accounts still remembered (a first user may have been forgotten). */
+  constructor(
+    readonly slots: number,
+    private readonly live: ReadonlyMap<number, unknown>,
+  ) {
+    this.firstKey = new Float64Array(slots).fill(-1);
+    this.firstUser = new Int32Array(slots).fill(-1);
+  }
+
+  get size(): number {
+    return this.tracked.size;
+  }
+
+  /** One request of account `account` (its slot) on a fingerprint. No allocation unless admitted. */
+  touch(kind: ContentKind, hash: Uint8Array, account: number, t: number, cot: boolean): void {
+    const key = kind === "template" ? hash53(hash) : -hash53(hash) - 1;
+    let fp = this.tracked.get(key);
+    if (!fp) {
+      const slot = Math.abs(key) % this.slots;
+      if (this.firstKey[slot] !== key) {
+        this.firstKey[slot] = key;
+        this.firstUser[slot] = account;
+        return;
+      }
+      const first = this.firstUser[slot] as number;
+      if (first === account) return;
+      fp = new FingerprintState(kind, key, hex(hash), t);
+      this.tracked.set(key, fp);
+      if (this.live.has(first)) fp.accounts.set(first, 1);
+      fp.requests = 1;
+      this.firstKey[slot] = -1;
+    }
+    fp.requests++;
+    if (cot) fp.cot++;
+    fp.last = Math.max(fp.last, t);
+    fp.accounts.set(account, (fp.accounts.get(account) ?? 0) + 1);
+  }
+
+  /** Forgets fingerprints unseen since `cutoff`, and forgotten accounts from the others. */
+  expire(cutoff: number): void {
+    for (const [key, fp] of this.tracked) {
+      if (fp.last < cutoff) {
+        this.tracked.delete(key);
+        continue;
+      }
+      for (const slot of fp.accounts.keys()) if (!this.live.has(slot)) fp.accounts.delete(slot);
+    }
+  }
+
+  /** The admission table's used slots as flat triples (slot, key, first user), for checkpoints. */
+  admission(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.firstKey.length; i++) {
+      if (this.firstKey[i] !== -1) out.push(i, this.firstKey[i] as number, this.firstUser[i] as number);
+    }
+    return out;
+  }
+
+  restoreAdmission(triples: readonly number[]): void {
+    for (let i = 0; i < triples.length; i += 3) {
+      this.firstKey[triples[i] as number] = triples[i + 1] as number;
+      this.firstUser[triples[i] as number] = triples[i + 2] as number;
+    }
+  }
+}

@@ -1,0 +1,206 @@
+// Whether a group of accounts acts as one actor: its features, its score against the
+// population of candidate groups, and that population's baselines. Pure functions: accounts,
+// config and baselines are passed in.
+
+import type { Signal } from "@distillguard/contract";
+import type { AccountState } from "./accounts.ts";
+import type { LinkerConfig } from "./config.ts";
+import { type Baseline, baselineOf, robustZ, UnionFind } from "./stats.ts";
+
+export interface GroupFeatures {
+  members: number;
+  cotRate: number;
+  /** null: no member has an ASN in the logs (the source does not carry it). */
+  multiAsnShare: number | null;
+  /** null: no member has a client address in the logs. */
+  multiPrefixShare: number | null;
+  /**
+   * /24s used by two or more members, per member: a proxy pool shared by the group's accounts
+   * (many accounts × many /24s) scores high; a NAT (many accounts, one /24) scores ~1/members.
+   * Content-free coordination evidence. null with no address in the logs.
+   */
+  sharedPrefixDensity: number | null;
+}
+
+export type Baselines = Record<keyof LinkerConfig["priors"], Baseline>;
+
+export type ScoringConfig = Pick<
+  LinkerConfig,
+  "zCap" | "minSignals" | "agreeZ" | "madFloor" | "scoreSignals" | "priors" | "linkScore"
+>;
+
+export interface GroupScore {
+  score: number;
+  signals: Signal[];
+  /** Signals the logs do not carry for this group, by name. */
+  absent: string[];
+}
+
+/** A candidate group: the accounts (slots) sharing one fingerprint, and their features. */
+export interface CandidateGroup {
+  fp: { accounts: ReadonlyMap<number, number> };
+  f: GroupFeatures;
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/**
+ * The features of the accounts in `slots` (forgotten slots are skipped). `prefixUse` is
+ * scratch space for members per /24, cleared here: passed in so an evaluation reuses one map.
+ */
+export function groupFeatures(
+  slots: Iterable<number>,
+  cotRate: number,
+  accounts: ReadonlyMap<number, AccountState>,
+  prefixUse: Map<number, number>,
+): GroupFeatures {
+  let members = 0;
+  let withAsn = 0;
+  let withPrefix = 0;
+  let multiAsn = 0;
+  let multiPrefix = 0;
+  let addressed = 0;
+  let sharedPrefixes = 0;
+  const use = prefixUse;
+  use.clear();
+  for (const slot of slots) {
+    const a = accounts.get(slot);
+    if (!a) continue;
+    members++;
+    if (a.prefixCount > 0) addressed++;
+    for (let i = 0; i < a.prefixCount; i++) {
+      const p = a.prefix(i);
+      const n = (use.get(p) ?? 0) + 1;
+      use.set(p, n);
+      if (n === 2) sharedPrefixes++;
+    }
+    // One request cannot show rotation; judge rotation on accounts seen at least twice,
+    // among those whose logs carry the field at all.
+    if (a.requests < 2) continue;
+    if (a.asnCount > 0) withAsn++;
+    if (a.prefixCount > 0) withPrefix++;
+    if (a.asnCount >= 2) multiAsn++;
+    if (a.prefixCount >= 2) multiPrefix++;
+  }
+  return {
+    members,
+    cotRate,
+    multiAsnShare: withAsn > 0 ? multiAsn / withAsn : null,
+    multiPrefixShare: withPrefix > 0 ? multiPrefix / withPrefix : null,
+    sharedPrefixDensity: addressed > 0 ? sharedPrefixes / addressed : null,
+  };
+}
+
+/**
+ * Mean of the strongest `scoreSignals` present signals' z-scores, each clipped to [0, zCap]:
+ * those signals must all contribute for a high score. Absent signals are left out, not
+ * counted as zero (the mean is over what the logs carry). Unless at least `minSignals`
+ * present signals reach `agreeZ`, the group scores 0: one kind of evidence links nothing.
+ */
+export function scoreGroup(f: GroupFeatures, base: Baselines, cfg: ScoringConfig): GroupScore {
+  const all = [
+    { name: "cot_rate", value: f.cotRate as number | null, b: base.cotRate },
+    { name: "multi_asn_share", value: f.multiAsnShare, b: base.multiAsnShare },
+    { name: "multi_prefix_share", value: f.multiPrefixShare, b: base.multiPrefixShare },
+    { name: "shared_prefix_density", value: f.sharedPrefixDensity, b: base.sharedPrefixDensity },
+  ];
+  const absent = all.filter((p) => p.value === null).map((p) => p.name);
+  const parts = all.flatMap((p) => {
+    if (p.value === null) return [];
+    const z = robustZ(p.value, p.b, cfg.madFloor);
+    return [{ name: p.name, value: p.value, b: p.b, z, c: Math.min(Math.max(z, 0), cfg.zCap) }];
+  });
+  const total = parts.reduce((sum, p) => sum + p.c, 0);
+  const agreeing = parts.filter((p) => p.z >= cfg.agreeZ).length;
+  const strongest = parts
+    .map((p) => p.c)
+    .sort((x, y) => y - x)
+    .slice(0, cfg.scoreSignals);
+  const score = agreeing >= cfg.minSignals ? strongest.reduce((sum, c) => sum + c, 0) / strongest.length : 0;
+  const signals: Signal[] = parts
+    .map((p) => ({
+      name: p.name,
+      value: p.value,
+      baseline: p.b.median,
+      z: p.z,
+      contribution: total > 0 ? p.c / total : 0,
+    }))
+    .sort((x, y) => y.contribution - x.contribution);
+  return { score, signals, absent };
+}
+
+/**
+ * Population baselines of the group signals. The population is independent groups: groups
+ * that share accounts are one cluster and count once (the median of its groups), so an actor
+ * with a hundred templates is one voice instead of a hundred. That is not enough early in a
+ * campaign, before its templates share accounts: its clusters outnumber the benign ones and
+ * define "normal" (measured on the gateway path: at 2 h the hydra's templates set the CoT
+ * baseline to 0.90 and its z-scores fell to zero). So the population is trimmed against the
+ * priors first: a cluster that would link against the priors is left out and the baseline is
+ * measured on the rest. So a deployment whose benign groups differ from the priors on one
+ * signal (people on a phone and a laptop) still sets its own normal, while a campaign cannot
+ * define normal unless it already looks normal to the priors.
+ * A signal absent from a group is left out of its baseline.
+ */
+export function populationBaselines(groups: readonly CandidateGroup[], cfg: ScoringConfig): Baselines {
+  const clusters = new UnionFind();
+  for (const g of groups) {
+    let first = -1;
+    for (const slot of g.fp.accounts.keys()) {
+      if (first < 0) first = slot;
+      else clusters.union(first, slot);
+    }
+  }
+  const byCluster = new Map<number, GroupFeatures[]>();
+  for (const g of groups) {
+    const root = clusters.find(g.fp.accounts.keys().next().value ?? -1);
+    const list = byCluster.get(root);
+    if (list) list.push(g.f);
+    else byCluster.set(root, [g.f]);
+  }
+  const medianOf = (list: GroupFeatures[], pick: (f: GroupFeatures) => number | null): number | null => {
+    const values = list.map(pick).filter((v): v is number => v !== null);
+    return values.length > 0 ? median(values) : null;
+  };
+  const voices: GroupFeatures[] = [];
+  for (const list of byCluster.values()) {
+    voices.push({
+      members: list.reduce((n, f) => n + f.members, 0),
+      cotRate: medianOf(list, (f) => f.cotRate) ?? 0,
+      multiAsnShare: medianOf(list, (f) => f.multiAsnShare),
+      multiPrefixShare: medianOf(list, (f) => f.multiPrefixShare),
+      sharedPrefixDensity: medianOf(list, (f) => f.sharedPrefixDensity),
+    });
+  }
+  const priors = cfg.priors;
+  return baselinesOf(
+    voices.filter((v) => scoreGroup(v, priors, cfg).score < cfg.linkScore),
+    cfg,
+  );
+}
+
+/**
+ * Each signal's baseline from the clusters' values, leaving out values more than `zCap` above
+ * the prior: a cluster cannot link on one signal alone, so the whole-cluster trim keeps a
+ * campaign whose other signals are not yet visible (its accounts have made one request each)
+ * — and its CoT rate of 0.85 became the CoT baseline. Values within `zCap` of the prior are
+ * the deployment's own normal and move the baseline.
+ */
+function baselinesOf(voices: readonly GroupFeatures[], cfg: ScoringConfig): Baselines {
+  const { priors, zCap, madFloor } = cfg;
+  const sample = (pick: (f: GroupFeatures) => number | null, prior: Baseline) =>
+    baselineOf(
+      voices.map(pick).filter((v): v is number => v !== null && robustZ(v, prior, madFloor) < zCap),
+      prior,
+    );
+  return {
+    cotRate: sample((f) => f.cotRate, priors.cotRate),
+    multiAsnShare: sample((f) => f.multiAsnShare, priors.multiAsnShare),
+    multiPrefixShare: sample((f) => f.multiPrefixShare, priors.multiPrefixShare),
+    sharedPrefixDensity: sample((f) => f.sharedPrefixDensity, priors.sharedPrefixDensity),
+  };
+}
