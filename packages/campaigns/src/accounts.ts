@@ -24,6 +24,42 @@ export class AccountState {
   /** Prefixes 2..MAX_DISTINCT at [0, MAX_DISTINCT−1), ASNs 2..MAX_DISTINCT after them. */
   more: Float64Array | null = null;
   campaign: string | null = null;
+  /**
+   * Requests that carried an address / an ASN, and how many of them came from another prefix /
+   * ASN than the request before. A proxy pool switches on nearly every request; a person with
+   * a phone and a home line switches between sessions, so two networks a day is not rotation.
+   */
+  addressed = 0;
+  prefixSwitches = 0;
+  lastPrefix = Number.NaN;
+  asnSeen = 0;
+  asnSwitches = 0;
+  lastAsn = Number.NaN;
+
+  /** A request from prefix id `p`. */
+  seenFrom(p: number): void {
+    if (this.addressed > 0 && p !== this.lastPrefix) this.prefixSwitches++;
+    this.addressed++;
+    this.lastPrefix = p;
+    this.addPrefix(p);
+  }
+
+  /** A request from ASN `v`. */
+  seenAsn(v: number): void {
+    if (this.asnSeen > 0 && v !== this.lastAsn) this.asnSwitches++;
+    this.asnSeen++;
+    this.lastAsn = v;
+    this.addAsn(v);
+  }
+
+  /** Rotates through prefixes: ≥ 2 of them, and a switch on at least half its requests. */
+  rotatesPrefix(): boolean {
+    return this.prefixCount >= 2 && 2 * this.prefixSwitches >= this.addressed - 1;
+  }
+
+  rotatesAsn(): boolean {
+    return this.asnCount >= 2 && 2 * this.asnSwitches >= this.asnSeen - 1;
+  }
 
   prefix(i: number): number {
     return i === 0 ? this.prefix0 : (this.more?.[i - 1] ?? 0);

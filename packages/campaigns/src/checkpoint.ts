@@ -41,6 +41,15 @@ type AccountRow = [
   prefixes: number[],
   asns: number[],
   campaign: string | null,
+  /** Absent in checkpoints from before switch counting: derived as lower bounds. */
+  switches?: [
+    addressed: number,
+    prefixSwitches: number,
+    lastPrefix: number | null,
+    asnSeen: number,
+    asnSwitches: number,
+    lastAsn: number | null,
+  ],
 ];
 
 type FingerprintRow = [
@@ -101,6 +110,14 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
       Array.from({ length: a.prefixCount }, (_, i) => a.prefix(i)),
       Array.from({ length: a.asnCount }, (_, i) => a.asn(i)),
       a.campaign,
+      [
+        a.addressed,
+        a.prefixSwitches,
+        Number.isNaN(a.lastPrefix) ? null : a.lastPrefix,
+        a.asnSeen,
+        a.asnSwitches,
+        Number.isNaN(a.lastAsn) ? null : a.lastAsn,
+      ],
     ]),
     fingerprints: [...s.fingerprints.tracked.values()].map((f) => [
       f.key,
@@ -144,6 +161,7 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     prefixes,
     asns,
     campaign,
+    switches,
   ] of st.accounts) {
     const a = new AccountState(slot, id, first);
     a.requests = requests;
@@ -154,6 +172,20 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     for (const p of prefixes) a.addPrefix(p);
     for (const x of asns) a.addAsn(x);
     a.campaign = campaign;
+    if (switches) {
+      [a.addressed, a.prefixSwitches] = switches;
+      a.lastPrefix = switches[2] ?? Number.NaN;
+      [, , , a.asnSeen, a.asnSwitches] = switches;
+      a.lastAsn = switches[5] ?? Number.NaN;
+    } else {
+      // Every distinct value after the first was switched to at least once.
+      a.addressed = prefixes.length > 0 ? requests : 0;
+      a.prefixSwitches = Math.max(0, prefixes.length - 1);
+      a.lastPrefix = prefixes.at(-1) ?? Number.NaN;
+      a.asnSeen = asns.length > 0 ? requests : 0;
+      a.asnSwitches = Math.max(0, asns.length - 1);
+      a.lastAsn = asns.at(-1) ?? Number.NaN;
+    }
     s.accounts.put(a);
   }
   for (const [key, kind, hexValue, requests, cot, last, accounts] of st.fingerprints) {

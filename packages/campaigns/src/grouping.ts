@@ -10,9 +10,12 @@ import { type Baseline, baselineOf, robustZ, UnionFind } from "./stats.ts";
 export interface GroupFeatures {
   members: number;
   cotRate: number;
-  /** null: no member has an ASN in the logs (the source does not carry it). */
+  /**
+   * Share of members (with ≥ 2 requests that carry an ASN) that rotate ASNs: ≥ 2 of them and a
+   * switch on at least half their requests. null: no member qualifies (no ASN in the logs).
+   */
   multiAsnShare: number | null;
-  /** null: no member has a client address in the logs. */
+  /** The same for network prefixes; null: no member has two addressed requests. */
   multiPrefixShare: number | null;
   /**
    * /24s used by two or more members, per member: a proxy pool shared by the group's accounts
@@ -78,13 +81,16 @@ export function groupFeatures(
       use.set(p, n);
       if (n === 2) sharedPrefixes++;
     }
-    // One request cannot show rotation; judge rotation on accounts seen at least twice,
-    // among those whose logs carry the field at all.
-    if (a.requests < 2) continue;
-    if (a.asnCount > 0) withAsn++;
-    if (a.prefixCount > 0) withPrefix++;
-    if (a.asnCount >= 2) multiAsn++;
-    if (a.prefixCount >= 2) multiPrefix++;
+    // One request cannot show rotation; judge rotation on accounts seen at least twice with
+    // the field (the logs of some sources carry none).
+    if (a.asnSeen >= 2) {
+      withAsn++;
+      if (a.rotatesAsn()) multiAsn++;
+    }
+    if (a.addressed >= 2) {
+      withPrefix++;
+      if (a.rotatesPrefix()) multiPrefix++;
+    }
   }
   return {
     members,

@@ -383,7 +383,13 @@ describe("signals the logs do not carry", () => {
     const bots: LinkEvent[] = [];
     for (let tpl = 0; tpl < 30; tpl++) {
       bots.push(
-        ...coordinated(8, tpl, 3).map((e) => ({ ...e, prompt_template_hash: template(1_000 + tpl) })),
+        // Each request from another exit of the pool, as a proxy service rotates them.
+        ...coordinated(8, tpl, 3).map((e, i) => ({
+          ...e,
+          client_address: `10.${(tpl * 7 + i) % 50}.${(tpl * 13 + i * 3) % 200}.9`,
+          client_asn: 64_000 + ((tpl + i) % 9),
+          prompt_template_hash: template(1_000 + tpl),
+        })),
       );
     }
     const benign: LinkEvent[] = [];
@@ -422,6 +428,29 @@ describe("signals the logs do not carry", () => {
     const linked = r.campaigns.flatMap((c) => c.members);
     expect(linked.every((m) => m.startsWith("bot"))).toBe(true);
     expect(linked.length).toBe(240);
+  });
+
+  it("does not take a phone and a home line for rotation", () => {
+    // Every member of every group asks from two operators' networks, a session on each: two
+    // ASNs and two /24s a day, but one switch, not a pool's switch per request.
+    const events: LinkEvent[] = [];
+    for (let g = 0; g < 12; g++) {
+      const k = 6 + (g % 4);
+      // appUsers emits request i of every member before request i + 1: two at home, two out.
+      appUsers(k, g, 4).forEach((e, n) => {
+        const a = n % k;
+        const out = Math.floor(n / k) >= 2;
+        events.push({
+          ...e,
+          account_id: `g${g}-${e.account_id}`,
+          client_address: out ? `100.${64 + g}.${a}.7` : `172.${20 + g}.${a}.4`,
+          client_asn: out ? 21_928 : 7_922,
+          prompt_template_hash: template(2_000 + g),
+          system_prompt_hash: null,
+        });
+      });
+    }
+    expect(run(events).campaigns).toEqual([]);
   });
 
   it("learns a deployment's own normal: groups of people on a phone and a laptop stay unlinked", () => {

@@ -96,8 +96,8 @@ export class CampaignLinker {
     if (cot) a.cot++;
     a.output += e.usage_output_tokens;
     a.reasoning += e.usage_reasoning_tokens ?? 0;
-    if (e.client_address !== "") a.addPrefix(this.prefixes.of(e.client_address));
-    if (e.client_asn !== null) a.addAsn(e.client_asn);
+    if (e.client_address !== "") a.seenFrom(this.prefixes.of(e.client_address));
+    if (e.client_asn !== null) a.seenAsn(e.client_asn);
     this.fingerprints.touch("template", e.prompt_template_hash, a.slot, t, cot);
     if (e.system_prompt_hash) this.fingerprints.touch("system_prompt", e.system_prompt_hash, a.slot, t, cot);
   }
