@@ -25,8 +25,8 @@ export function campaignAlerts(config: LinkerConfig): AlertLifecycle {
 
 /** Why each rotation signal can be missing, for alerts that say so. */
 const absentBecause: Record<string, string> = {
-  multi_asn_share: "no client ASN in the logs",
-  multi_prefix_share: "no client address in the logs",
+  multi_asn_share: "no client ASN in the logs, or under 3 members seen twice with one",
+  multi_prefix_share: "no client address in the logs, or under 3 members seen twice with one",
   shared_prefix_density: "no client address in the logs",
 };
 

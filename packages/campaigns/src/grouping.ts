@@ -52,6 +52,13 @@ function median(values: readonly number[]): number {
 }
 
 /**
+ * Members a rotation share needs before it is measured at all: "1 of 2 members on two ASNs"
+ * is no evidence, and on a cold start (test seed 102, first evaluation) it and a CoT rate of
+ * 3 in 7 requests alerted on five ordinary people. Fewer qualified members: the share is absent.
+ */
+const MIN_SHARE_SAMPLE = 3;
+
+/**
  * The features of the accounts in `slots` (forgotten slots are skipped). `prefixUse` is
  * scratch space for members per /24, cleared here: passed in so an evaluation reuses one map.
  */
@@ -95,8 +102,8 @@ export function groupFeatures(
   return {
     members,
     cotRate,
-    multiAsnShare: withAsn > 0 ? multiAsn / withAsn : null,
-    multiPrefixShare: withPrefix > 0 ? multiPrefix / withPrefix : null,
+    multiAsnShare: withAsn >= MIN_SHARE_SAMPLE ? multiAsn / withAsn : null,
+    multiPrefixShare: withPrefix >= MIN_SHARE_SAMPLE ? multiPrefix / withPrefix : null,
     sharedPrefixDensity: addressed > 0 ? sharedPrefixes / addressed : null,
   };
 }
@@ -112,7 +119,11 @@ export function scoreGroup(f: GroupFeatures, base: Baselines, cfg: ScoringConfig
     { name: "cot_rate", value: f.cotRate as number | null, b: base.cotRate },
     { name: "multi_asn_share", value: f.multiAsnShare, b: base.multiAsnShare },
     { name: "multi_prefix_share", value: f.multiPrefixShare, b: base.multiPrefixShare },
-    { name: "shared_prefix_density", value: f.sharedPrefixDensity, b: base.sharedPrefixDensity },
+    {
+      name: "shared_prefix_density",
+      value: f.sharedPrefixDensity,
+      b: base.sharedPrefixDensity,
+    },
   ];
   const absent = all.filter((p) => p.value === null).map((p) => p.name);
   const parts = all.flatMap((p) => {

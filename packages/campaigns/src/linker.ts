@@ -113,7 +113,10 @@ export class CampaignLinker {
     const groups: { fp: FingerprintState; f: GroupFeatures }[] = [];
     for (const fp of this.fingerprints.tracked.values()) {
       if (fp.accounts.size < cfg.minMembers || fp.accounts.size > glue) continue;
-      groups.push({ fp, f: groupFeatures(fp.accounts.keys(), fp.cot / fp.requests, bySlot, this.prefixUse) });
+      groups.push({
+        fp,
+        f: groupFeatures(fp.accounts.keys(), fp.cot / fp.requests, bySlot, this.prefixUse),
+      });
     }
     const base = populationBaselines(groups, cfg);
     this.lastGroupBaselines = base;
