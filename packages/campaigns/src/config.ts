@@ -41,8 +41,8 @@ export interface LinkerConfig {
    */
   minSignals: number;
   /**
-   * A group scores only when at least `minSignals` of its signals reach this z: two kinds of
-   * evidence must agree. Without it, dropping an absent signal let one extreme signal (a
+   * A group scores only when signals of at least `minSignals` kinds (content, rotation, shared
+   * pool) reach this z: two kinds of evidence must agree; ASN and prefix rotation are one kind. Without it, dropping an absent signal let one extreme signal (a
    * class of students asking for step-by-step answers) carry a group over `linkScore` alone.
    */
   agreeZ: number;
@@ -78,7 +78,7 @@ export const defaultLinkerConfig: LinkerConfig = {
   madFloor: 0.05,
   priors: {
     cotRate: { median: 0.04, mad: 0.03 },
-    multiAsnShare: { median: 0, mad: 0.02 },
+    multiAsnShare: { median: 0.05, mad: 0.1 },
     multiPrefixShare: { median: 0.25, mad: 0.15 },
     sharedPrefixDensity: { median: 0, mad: 0.02 },
   },

@@ -108,11 +108,19 @@ export function groupFeatures(
   };
 }
 
+/** What each signal is evidence of: what a group asks for, how its members rotate networks, a pool they share. */
+const evidenceKind: Record<string, string> = {
+  cot_rate: "content",
+  multi_asn_share: "rotation",
+  multi_prefix_share: "rotation",
+  shared_prefix_density: "pool",
+};
+
 /**
  * Mean of the strongest `scoreSignals` present signals' z-scores, each clipped to [0, zCap]:
  * those signals must all contribute for a high score. Absent signals are left out, not
- * counted as zero (the mean is over what the logs carry). Unless at least `minSignals`
- * present signals reach `agreeZ`, the group scores 0: one kind of evidence links nothing.
+ * counted as zero (the mean is over what the logs carry). Unless signals of at least
+ * `minSignals` kinds reach `agreeZ`, the group scores 0: one kind of evidence links nothing.
  */
 export function scoreGroup(f: GroupFeatures, base: Baselines, cfg: ScoringConfig): GroupScore {
   const all = [
@@ -132,7 +140,9 @@ export function scoreGroup(f: GroupFeatures, base: Baselines, cfg: ScoringConfig
     return [{ name: p.name, value: p.value, b: p.b, z, c: Math.min(Math.max(z, 0), cfg.zCap) }];
   });
   const total = parts.reduce((sum, p) => sum + p.c, 0);
-  const agreeing = parts.filter((p) => p.z >= cfg.agreeZ).length;
+  // Kinds, not signals: ASN and prefix rotation are one kind of evidence (a person with a
+  // phone shows both), so they count once.
+  const agreeing = new Set(parts.filter((p) => p.z >= cfg.agreeZ).map((p) => evidenceKind[p.name])).size;
   const strongest = parts
     .map((p) => p.c)
     .sort((x, y) => y - x)

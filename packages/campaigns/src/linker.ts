@@ -242,25 +242,30 @@ export class CampaignLinker {
 
     ranked.sort((x, y) => y.requests - x.requests || x.id.localeCompare(y.id));
     if (score >= this.config.alertScore && !c.beforeFirstAlert) c.beforeFirstAlert = { requests, output };
-    out.campaigns.push({
-      campaign_id: c.id,
-      event_time_ms: nowMs,
-      status: score >= this.config.alertScore ? "active" : "forming",
-      member_count: members.size,
-      members: ranked.slice(0, 1000).map((a) => a.id),
-      members_truncated: ranked.length > 1000,
-      shared_fingerprints: topShared,
-      requests,
-      input_tokens: 0,
-      output_tokens: output,
-      reasoning_tokens: reasoning,
-      requests_before_first_alert: c.beforeFirstAlert?.requests ?? requests,
-      output_tokens_before_first_alert: c.beforeFirstAlert?.output ?? output,
-      template_concentration: memberRequests > 0 ? Math.min(1, onShared / memberRequests) : 0,
-      cot_rate: f.cotRate,
-      score,
-      signals,
-    });
+    // A component whose members, taken together, do not act as one (two fragments each
+    // linked on a little evidence) is tracked for stable ids but not reported, unless its
+    // alert is open: an update listing ordinary accounts as a "forming" campaign is noise
+    // downstream consumers and analysts would have to filter.
+    if (score >= this.config.linkScore || this.alerts.isOpen(c.id))
+      out.campaigns.push({
+        campaign_id: c.id,
+        event_time_ms: nowMs,
+        status: score >= this.config.alertScore ? "active" : "forming",
+        member_count: members.size,
+        members: ranked.slice(0, 1000).map((a) => a.id),
+        members_truncated: ranked.length > 1000,
+        shared_fingerprints: topShared,
+        requests,
+        input_tokens: 0,
+        output_tokens: output,
+        reasoning_tokens: reasoning,
+        requests_before_first_alert: c.beforeFirstAlert?.requests ?? requests,
+        output_tokens_before_first_alert: c.beforeFirstAlert?.output ?? output,
+        template_concentration: memberRequests > 0 ? Math.min(1, onShared / memberRequests) : 0,
+        cot_rate: f.cotRate,
+        score,
+        signals,
+      });
     const alert = this.alerts.observe(c.id, score, nowMs, {
       signals,
       shared: topShared,
