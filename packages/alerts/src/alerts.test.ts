@@ -326,6 +326,38 @@ describe("AlertLifecycle", () => {
     });
   });
 
+  describe("continuations never announced (fast-check counterexamples)", () => {
+    it("passes a continuation on silently when it is merged again before it reports", () => {
+      const l = new AlertLifecycle("campaign", config);
+      l.observe("c", 3, 0, detail(1));
+      expect(l.merge("c", "a", 1)?.state).toBe("resolved");
+      // a never reported under its own id: no record may resolve campaign:a:0.
+      expect(l.merge("a", "d", 2)).toBeNull();
+      const o = l.observe("d", 3, 3, detail(1));
+      expect(o).toMatchObject({ alert_id: "campaign:d:0", state: "open", revision: 0 });
+      expect(o?.summary).toContain("absorbed campaign:c:0 (opened 1970-01-01T00:00:00Z)");
+      expect(o?.summary).not.toContain("campaign:a:");
+    });
+
+    it("never reopens a resolved id when a subject absorbs its own merged alert back", () => {
+      const l = new AlertLifecycle("campaign", config);
+      l.observe("c", 3, 0, detail(1));
+      l.merge("c", "d", 1);
+      expect(l.merge("d", "c", 2)).toBeNull();
+      const o = l.observe("c", 0, 3, detail(1));
+      expect(o).toMatchObject({ alert_id: "campaign:c:2", opened_at_ms: 2, state: "open" });
+      expect(o?.summary).toContain("absorbed campaign:c:0");
+    });
+
+    it("ends a continuation that goes quiet before it reports without a record", () => {
+      const l = new AlertLifecycle("campaign", config);
+      l.observe("a", 3, 0, detail(1));
+      l.merge("a", "c", 1);
+      expect([l.quiet("c", 2), l.quiet("c", 3), l.quiet("c", 4)]).toEqual([null, null, null]);
+      expect(l.isOpen("c")).toBe(false);
+    });
+  });
+
   it("never changes an alert's opening after its open record, whatever happens (fast-check)", () => {
     const subjects = ["a", "b", "c", "d"];
     const op = fc.oneof(
@@ -374,7 +406,7 @@ describe("AlertLifecycle", () => {
           last.set(r.alert_id, r);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 2000 },
     );
   });
 

@@ -225,13 +225,18 @@ export class AlertLifecycle {
   quiet(subject: string, nowMs: number, members?: number): Alert | null {
     const s = this.open.get(subject);
     if (!s) return null;
-    if (++s.lowStreak >= this.config.resolveAfter) return this.resolve(subject, s, 0, nowMs, null, members);
-    return null;
+    if (++s.lowStreak < this.config.resolveAfter) return null;
+    if (!s.announced) {
+      // A continuation never evaluated has no records; the merged alerts' own records close them.
+      this.open.delete(subject);
+      return null;
+    }
+    return this.resolve(subject, s, 0, nowMs, null, members);
   }
 
   /**
    * Subject `from` grew together with `into` and ends. Returns the record of `from`'s alert
-   * resolving as `merged into <into>`, if it had one open (`members`: the count it carries).
+   * resolving as `merged into <into>`, if it had one open and announced (`members`: the count it carries).
    * If `into` has an open alert, that alert keeps its opening and its next record (at `into`'s
    * next `observe`) names the absorbed alert; otherwise `into` continues the absorbed alert
    * (`<kind>:<into>:<its opening>`), announced as `open` at `into`'s next `observe`. Until
@@ -241,25 +246,30 @@ export class AlertLifecycle {
     const f = this.open.get(from);
     if (!f) return null;
     this.open.delete(from);
-    f.revision++;
-    // What `from` absorbed before is the survivor's history now, not `from`'s last word.
-    const absorbed = [{ id: f.id, openedAt: f.openedAt }, ...f.absorbed];
+    // What `from` absorbed before is the survivor's history now, not `from`'s last word. An
+    // alert `from` continued but never announced has no records: it is not named, and it
+    // resolves silently (its first record must not be a resolution).
+    const absorbed = f.announced ? [{ id: f.id, openedAt: f.openedAt }, ...f.absorbed] : f.absorbed;
     f.absorbed = [];
-    const resolved = this.record(
-      from,
-      f,
-      "resolved",
-      "low",
-      0,
-      nowMs,
-      { signals: [], members: members ?? f.members, summary: "" },
-      `merged into ${into}`,
-    );
+    f.revision++;
+    const resolved = !f.announced
+      ? null
+      : this.record(
+          from,
+          f,
+          "resolved",
+          "low",
+          0,
+          nowMs,
+          { signals: [], members: members ?? f.members, summary: "" },
+          `merged into ${into}`,
+        );
     const s = this.open.get(into);
     if (!s) {
+      const openedAt = this.continuedOpening(into, absorbed, nowMs);
       this.open.set(into, {
-        id: `${this.kind}:${into}:${f.openedAt}`,
-        openedAt: f.openedAt,
+        id: `${this.kind}:${into}:${openedAt}`,
+        openedAt,
         revision: 0,
         lowStreak: 0,
         severity: f.severity,
@@ -268,14 +278,28 @@ export class AlertLifecycle {
         absorbed,
       });
     } else {
-      if (!s.announced && f.openedAt < s.openedAt) {
-        // Not announced yet, so its opening is not fixed: the earliest absorbed alert's stands.
-        s.id = `${this.kind}:${into}:${f.openedAt}`;
-        s.openedAt = f.openedAt;
-      }
       s.absorbed.push(...absorbed);
+      if (!s.announced) {
+        // Not announced yet, so its opening is not fixed: the earliest absorbed alert's stands.
+        s.openedAt = this.continuedOpening(into, s.absorbed, nowMs);
+        s.id = `${this.kind}:${into}:${s.openedAt}`;
+      }
     }
     return resolved;
+  }
+
+  /**
+   * The opening of an alert `into` continues: the earliest of the alerts it absorbed. If that
+   * gives the id of one of them (`into` absorbs, through another subject, its own alert that a
+   * merge resolved), the continuation is a new alert opened now: a resolved id never reopens.
+   */
+  private continuedOpening(into: string, absorbed: readonly AbsorbedAlert[], nowMs: number): number {
+    const taken = new Set(absorbed.map((a) => a.id));
+    let openedAt = absorbed.reduce((m, a) => Math.min(m, a.openedAt), nowMs);
+    if (!taken.has(`${this.kind}:${into}:${openedAt}`)) return openedAt;
+    openedAt = nowMs;
+    while (taken.has(`${this.kind}:${into}:${openedAt}`)) openedAt++;
+    return openedAt;
   }
 
   /** Open alerts' state, for checkpoints (copies). */
