@@ -35,7 +35,7 @@ export function toApiRequest(p: StandardLoggingPayload, enrich?: Enricher): ApiR
   const usage = usageDetails(p);
   const clientAddress = clientAddressOf(p);
   const userAgent = userAgentOf(p);
-  const prompt = extractPrompt(p.messages);
+  const prompt = extractPrompt(p.messages, params.instructions);
   const fp = fingerprintPrompt({ system: prompt.system, user: prompt.user });
   const extra = enrich?.({ request_id: p.id, client_address: clientAddress, user_agent: userAgent }) ?? {};
 
@@ -54,7 +54,7 @@ export function toApiRequest(p: StandardLoggingPayload, enrich?: Enricher): ApiR
     stream: p.stream === true || params.stream === true,
     request_choice_count: params.n ?? 1,
     request_temperature: params.temperature ?? null,
-    request_max_tokens: params.max_tokens ?? params.max_completion_tokens ?? null,
+    request_max_tokens: params.max_tokens ?? params.max_completion_tokens ?? params.max_output_tokens ?? null,
     logprobs: params.logprobs === true,
     top_logprobs: params.top_logprobs ?? null,
     tools_count: params.tools?.length ?? params.functions?.length ?? 0,
@@ -86,9 +86,24 @@ function usageDetails(p: StandardLoggingPayload): LiteLLMUsage | null {
   return fromResponse ?? p.metadata.usage_object ?? null;
 }
 
+/**
+ * Chat completions say it in the first choice. The Responses API has a status instead, mapped to
+ * the chat vocabulary so one column means one thing: completed → stop (tool_calls when it ends
+ * in a function call), incomplete → length or content_filter; anything else → null.
+ */
 function finishReasonOf(p: StandardLoggingPayload): string | null {
-  if (!isObject(p.response)) return null;
-  return p.response.choices?.[0]?.finish_reason ?? null;
+  const r = p.response;
+  if (!isObject(r)) return null;
+  const fromChoice = r.choices?.[0]?.finish_reason;
+  if (fromChoice) return fromChoice;
+  if (r.status === "completed") {
+    return r.output?.some((o) => o.type === "function_call") ? "tool_calls" : "stop";
+  }
+  if (r.status === "incomplete") {
+    const why = r.incomplete_details?.reason;
+    return why === "max_output_tokens" ? "length" : why === "content_filter" ? "content_filter" : null;
+  }
+  return null;
 }
 
 /**

@@ -230,6 +230,8 @@ describe("parseStandardLoggingPayload: what LiteLLM writes for unset values", ()
       tools: null,
       functions: null,
       stream: null,
+      max_output_tokens: null,
+      instructions: null,
     });
     expect(p.messages).toBeNull();
     expect(p.request_tags).toEqual([]);

@@ -198,8 +198,33 @@ function parseModelParameters(o: JsonObject, path: string): ModelParameters {
     tools: optionalArray(o, "tools", path),
     functions: optionalArray(o, "functions", path),
     stream: optionalBoolean(o, "stream", path),
+    max_output_tokens: optionalCount(o, "max_output_tokens", path),
+    instructions: instructionsOf(o, path),
   };
   return params;
+}
+
+/**
+ * Responses API `instructions`: a string, or (when a stored prompt is reused) a list of input
+ * items whose text parts are the system prompt. Anything else carries no text: null.
+ */
+function instructionsOf(o: JsonObject, path: string): string | null {
+  const v = o.instructions;
+  if (v === undefined || v === null) return null;
+  if (typeof v === "string") return v;
+  if (!Array.isArray(v))
+    throw wrongType(child(path, "instructions"), "a string, a list of input items or null", v);
+  const texts: string[] = [];
+  for (const item of v) {
+    if (item === null || typeof item !== "object") continue;
+    const content = (item as { content?: unknown }).content;
+    if (typeof content === "string") texts.push(content);
+    else if (Array.isArray(content))
+      for (const part of content)
+        if (part && typeof part === "object" && typeof (part as { text?: unknown }).text === "string")
+          texts.push((part as { text: string }).text);
+  }
+  return texts.length > 0 ? texts.join("\n") : null;
 }
 
 function parseErrorInformation(o: JsonObject | null): StandardLoggingPayloadErrorInformation | null {
@@ -231,6 +256,21 @@ function parseResponse(o: JsonObject, path: string): LiteLLMResponse {
   }
   const usage = optionalObject(o, "usage", path);
   if (usage) response.usage = parseUsage(usage, child(path, "usage"));
+  if (o.object === "response") {
+    response.status = optionalString(o, "status", path);
+    const incomplete = optionalObject(o, "incomplete_details", path);
+    if (incomplete)
+      response.incomplete_details = {
+        reason: optionalString(incomplete, "reason", child(path, "incomplete_details")),
+      };
+    const output = optionalArray(o, "output", path);
+    if (output) {
+      response.output = output.map((item, i) => {
+        const p = child(child(path, "output"), i);
+        return { type: optionalString(expectObject(item, p), "type", p) };
+      });
+    }
+  }
   return response;
 }
 

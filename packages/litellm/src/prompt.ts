@@ -19,18 +19,23 @@ const SYSTEM_ROLES = new Set(["system", "developer"]);
  * parts have no `text` and are skipped, so the same words with another picture fingerprint
  * alike.
  */
-export function extractPrompt(messages: StandardLoggingPayload["messages"]): PromptText {
-  if (messages === null || messages === undefined) return { system: null, user: "", redacted: false };
+export function extractPrompt(
+  messages: StandardLoggingPayload["messages"],
+  instructions: string | null = null,
+): PromptText {
+  // Responses API instructions are the system prompt, given beside the input.
+  const given = instructions !== null && instructions !== "" ? instructions : null;
+  if (messages === null || messages === undefined) return { system: given, user: "", redacted: false };
   if (typeof messages === "string") {
     return messages === LITELLM_REDACTED
       ? { system: null, user: "", redacted: true }
-      : { system: null, user: messages, redacted: false };
+      : { system: given, user: messages, redacted: false };
   }
   const list = Array.isArray(messages) ? messages : [messages];
   if (list.length === 1 && list[0]?.content === LITELLM_REDACTED) {
     return { system: null, user: "", redacted: true };
   }
-  const system: string[] = [];
+  const system: string[] = given !== null ? [given] : [];
   const user: string[] = [];
   for (const m of list) {
     const text = messageText(m);

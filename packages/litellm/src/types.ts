@@ -72,6 +72,12 @@ export interface LiteLLMResponse {
   model?: string;
   choices?: Array<{ index?: number; finish_reason?: string | null; message?: LiteLLMMessage | null }>;
   usage?: LiteLLMUsage | null;
+  /** Responses API (`object: "response"`): completed, incomplete, failed, … */
+  status?: string | null;
+  /** Responses API: why an incomplete response stopped (max_output_tokens, content_filter). */
+  incomplete_details?: { reason?: string | null } | null;
+  /** Responses API: the output items' types (message, function_call, reasoning, …). */
+  output?: Array<{ type?: string | null }>;
   [key: string]: unknown;
 }
 
@@ -88,6 +94,10 @@ export interface ModelParameters {
   /** Legacy OpenAI function calling. */
   functions?: unknown[] | null;
   stream?: boolean | null;
+  /** Responses API: the output limit, in place of max_tokens. */
+  max_output_tokens?: number | null;
+  /** Responses API: the system prompt, given apart from the input messages. */
+  instructions?: string | null;
   [key: string]: unknown;
 }
 
