@@ -14,6 +14,7 @@ import {
 import cliProgress from "cli-progress";
 import { Command, Option } from "commander";
 import { defaultTracePath, loadAzureTrace } from "./calibration.ts";
+import { loadCorpora } from "./corpora.ts";
 import { kafkaSink } from "./kafka-sink.ts";
 import { litellmSink } from "./litellm-sink.ts";
 import { helpText, toScenarioOptions } from "./options.ts";
@@ -47,6 +48,22 @@ const program = new Command("dg-sim")
       .choices(["avro", "litellm"])
       .default("avro"),
   )
+  .addOption(
+    new Option(
+      "--text <source>",
+      "text mode's text: synthetic word lists, or corpora (real prompts, conversations and answers from shared/data/prompts, DG_SIM_CORPORA)",
+    )
+      .choices(["synthetic", "corpora"])
+      .default("synthetic"),
+  )
+  .addOption(
+    new Option(
+      "--phrasings <split>",
+      "with --text corpora: the phrasing families campaigns and learners use (tune for tuning, test for reports)",
+    )
+      .choices(["tune", "test"])
+      .default("tune"),
+  )
   .option("--out <path>", "write events to a file: Avro object container (avro) or JSON lines (litellm)")
   .option("--kafka-topic <topic>", "produce events to this Kafka topic (KAFKA_BROKERS), keyed by account")
   .option("--labels <path>", "ground-truth labels JSON (default: <out>.labels.json)")
@@ -70,6 +87,7 @@ async function main(): Promise<number> {
       throw new Error("nowhere to write: give --out <path> and/or --kafka-topic <topic>");
     if (o.format === "litellm" && o.mode !== "text")
       throw new Error("--format litellm needs --mode text (LiteLLM logs carry prompt text)");
+    if (o.text === "corpora" && o.mode !== "text") throw new Error("--text corpora needs --mode text");
     if (o.maxEvents !== undefined && !/^\d+$/.test(o.maxEvents))
       throw new Error(`--max-events '${o.maxEvents}' must be a whole number`);
   } catch (e) {
@@ -131,6 +149,7 @@ async function main(): Promise<number> {
   bar?.start(100, 0, { events: 0, rate: 0, clock: "" });
   const run = await simulate(scenario, calibration, sinks, {
     mode: o.mode,
+    corpora: o.text === "corpora" ? { corpora: loadCorpora(), split: o.phrasings } : null,
     maxEvents: o.maxEvents ? Number(o.maxEvents) : undefined,
     onProgress: (clock, events) =>
       bar?.update(Math.floor(((clock - scenario.startMs) / windowMs) * 100), {

@@ -1,4 +1,6 @@
 export { type Calibration, defaultTracePath, loadAzureTrace, parseAzureTrace } from "./calibration.ts";
+export { type Corpora, defaultCorporaDir, loadCorpora } from "./corpora.ts";
+export { CorpusTextRenderer } from "./corpus-text.ts";
 export { type Draft, newDraft, type PromptSpec } from "./draft.ts";
 export { type RunStats, Simulation } from "./engine.ts";
 export { kafkaSink } from "./kafka-sink.ts";

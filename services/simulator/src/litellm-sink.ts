@@ -8,6 +8,7 @@ export function toExchange(d: Draft, text: PromptText): SimulatedExchange {
   const r = d.record;
   const messages: SimulatedExchange["messages"] = [];
   if (text.system) messages.push({ role: "system", content: text.system });
+  for (const m of text.history ?? []) messages.push({ role: m.role, content: m.content });
   messages.push({ role: "user", content: text.user });
   return {
     request_id: r.request_id,
@@ -41,7 +42,11 @@ export function toExchange(d: Draft, text: PromptText): SimulatedExchange {
     },
     outcome:
       r.status_code === 200
-        ? { status: "success", finish_reason: r.response_finish_reason ?? "stop" }
+        ? {
+            status: "success",
+            finish_reason: r.response_finish_reason ?? "stop",
+            completion: text.response ?? null,
+          }
         : { status: "failure", status_code: r.status_code },
     client_address: r.client_address,
     user_agent: r.user_agent,

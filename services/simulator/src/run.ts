@@ -1,6 +1,9 @@
 import { type ApiRequest, apiRequestCodec, schemaVersion } from "@distillguard/contract";
 import { fingerprintPrompt } from "@distillguard/fingerprint";
+import type { Split } from "@distillguard/phrasings";
 import type { Calibration } from "./calibration.ts";
+import type { Corpora } from "./corpora.ts";
+import { CorpusTextRenderer } from "./corpus-text.ts";
 import type { Draft } from "./draft.ts";
 import { ApiRequestEncoder } from "./encoder.ts";
 import { Simulation } from "./engine.ts";
@@ -9,7 +12,7 @@ import { mix32 } from "./mix.ts";
 import { OcfWriter } from "./ocf.ts";
 import { FingerprintRenderer } from "./render.ts";
 import { buildScenario, type ScenarioOptions } from "./scenario.ts";
-import { type PromptText, TextRenderer } from "./text.ts";
+import { type PromptText, type PromptTextRenderer, TextRenderer } from "./text.ts";
 
 /**
  * fingerprint: synthetic fingerprints, no text (fast). text: prompt text, fingerprinted here.
@@ -68,13 +71,27 @@ export async function simulate(
   options: ScenarioOptions,
   calibration: Calibration,
   sinks: RequestSink[],
-  opts: { mode: Mode; maxEvents?: number; onProgress?: (clockMs: number, events: number) => void } = {
+  opts: {
+    mode: Mode;
+    maxEvents?: number;
+    onProgress?: (clockMs: number, events: number) => void;
+    /**
+     * Text from the real corpora (conversations, system prompts, answers; campaigns in the
+     * phrasing families of `split`) instead of the synthetic word lists. Text modes only.
+     */
+    corpora?: { corpora: Corpora; split: Split } | null;
+  } = {
     mode: "fingerprint",
   },
 ): Promise<SimulationRun> {
   const { world, sources } = buildScenario(options, calibration);
   const fp = new FingerprintRenderer(world);
-  const textRenderer = opts.mode === "fingerprint" ? null : new TextRenderer(world);
+  const textRenderer: PromptTextRenderer | null =
+    opts.mode === "fingerprint"
+      ? null
+      : opts.corpora
+        ? new CorpusTextRenderer(world, opts.corpora.corpora, opts.corpora.split)
+        : new TextRenderer(world);
   const fingerprintText = opts.mode === "text";
   let text: PromptText | null = null;
   const render = (d: Draft) => {

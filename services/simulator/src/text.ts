@@ -168,6 +168,15 @@ function fillSlots(frame: string, rng: Rng, lang: "en" | "zh", instance: number)
 export interface PromptText {
   system: string | null;
   user: string;
+  /** Earlier turns, oldest first: a gateway logs the whole conversation the client sent. */
+  history?: { role: "user" | "assistant"; content: string }[];
+  /** The model's answer, when the renderer makes one (the corpora's text mode). */
+  response?: string | null;
+}
+
+/** Anything that turns a request's PromptSpec into text. */
+export interface PromptTextRenderer {
+  text(d: Draft): PromptText;
 }
 
 export class TextRenderer {
