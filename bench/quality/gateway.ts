@@ -182,13 +182,14 @@ function sourcesHash(): string {
 /** The cache file for one run's translated stream under these inputs. */
 export function cacheFile(
   dir: string,
-  run: { scenario: string; seed: number; options: unknown; enrichment: string; trace: string },
+  run: { scenario: string; seed: number; options: unknown; enrichment: string; trace: string; text?: string },
 ): string {
   const h = createHash("sha256");
   h.update(sourcesHash());
   h.update(JSON.stringify(run.options));
   h.update(run.enrichment);
   h.update(run.trace);
+  h.update(run.text ?? "");
   return join(dir, `${run.scenario}-s${run.seed}-${h.digest("hex").slice(0, 16)}.frames`);
 }
 

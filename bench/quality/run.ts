@@ -33,6 +33,7 @@ const { values } = parseArgs({
     feeds: { type: "string", default: knownFeeds.join(",") },
     threads: { type: "string", default: String(Math.min(availableParallelism(), 8)) },
     cache: { type: "string", default: "reports/quality/cache" },
+    text: { type: "string", default: "synthetic" },
   },
 });
 const fail = (message: string): never => {
@@ -43,6 +44,8 @@ const feedList = values.feeds.split(",").map((s) => s.trim()) as Feed[];
 for (const f of feedList) {
   if (!knownFeeds.includes(f)) fail(`--feeds: '${f}' is unknown; known: ${knownFeeds.join(", ")}`);
 }
+if (values.text !== "synthetic" && values.text !== "corpora")
+  fail(`--text must be synthetic or corpora, not '${values.text}'`);
 const threads = Number(values.threads);
 if (!Number.isInteger(threads) || threads < 1)
   fail(`--threads must be a positive integer, not '${values.threads}'`);
@@ -88,6 +91,7 @@ const feed: Omit<FeedOptions, "enrich"> = {
   enrichment: "@ip-location-db/asn + dbip-country (installed)",
   cacheDir: values.cache === "none" ? null : values.cache,
   trace: String(trace ?? defaultTracePath),
+  text: values.text as "synthetic" | "corpora",
 };
 const tasks: RunTask[] = suite.entries.flatMap((entry) =>
   entry.seeds.map((seed) => ({

@@ -7,7 +7,9 @@ import { dirname } from "node:path";
 import type { Enricher } from "@distillguard/litellm";
 import {
   type Calibration,
+  type Corpora,
   type Labels,
+  loadCorpora,
   parseDuration,
   type RequestSink,
   type ScenarioOptions,
@@ -194,6 +196,18 @@ export interface FeedOptions {
   cacheDir?: string | null;
   /** Identifies the calibration trace in cache keys. */
   trace?: string;
+  /**
+   * Gateway text: the simulator's synthetic word lists (default), or the real corpora with the
+   * phrasing families of the suite's split (test seeds get test families, never tuned on).
+   */
+  text?: "synthetic" | "corpora";
+}
+
+let corpora: Corpora | null = null;
+/** The corpora, read once per thread. */
+function sharedCorpora(): Corpora {
+  corpora ??= loadCorpora();
+  return corpora;
 }
 
 /** One scenario and seed through the backend and the rate limits, scored against its labels. */
@@ -232,6 +246,8 @@ export async function runOne(
           options,
           enrichment: enrich ? (feedOptions.enrichment ?? "enriched") : "none",
           trace: feedOptions.trace ?? "",
+          // Empty for synthetic text, so caches made before the option stay valid.
+          text: feedOptions.text === "corpora" ? "corpora" : "",
         })
       : null;
   const cached = cachePath !== null && existsSync(cachePath);
@@ -267,6 +283,10 @@ export async function runOne(
   const sim = await simulate(options, calibration, [sink], {
     // A cached run needs no text: the translated stream stands in for it.
     mode: viaGateway && !cached ? "gateway" : "fingerprint",
+    corpora:
+      viaGateway && !cached && feedOptions.text === "corpora"
+        ? { corpora: sharedCorpora(), split: suite.split }
+        : null,
     onProgress: (clockMs, events) =>
       onProgress({ done: Math.min(1, (clockMs - options.startMs) / options.durationMs), events }),
   });
