@@ -19,7 +19,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ApiRequest, apiRequestCodec } from "@distillguard/contract";
 import { translateRecord } from "@distillguard/ingest";
-import { type Enricher, toStandardLoggingPayload } from "@distillguard/litellm";
+import { type Enricher, type MappingOptions, toStandardLoggingPayload } from "@distillguard/litellm";
 import { type Draft, toExchange } from "@distillguard/simulator";
 
 /** The three views of one run the bench can feed a detector. */
@@ -62,7 +62,11 @@ export interface GatewayStream {
  * function) → Avro bytes → decoded. Writes the translated stream to `cachePath` when given
  * (to a temporary name, renamed when complete, so a killed run leaves no half cache).
  */
-export function liveGateway(enrich: Enricher | undefined, cachePath: string | null): GatewayStream {
+export function liveGateway(
+  enrich: Enricher | undefined,
+  cachePath: string | null,
+  mapping: MappingOptions = {},
+): GatewayStream {
   const stats: GatewayStats = { translated: 0, dead_letters: {}, cached: false };
   const writer = cachePath ? new FrameWriter(`${cachePath}.partial`) : null;
   return {
@@ -72,7 +76,7 @@ export function liveGateway(enrich: Enricher | undefined, cachePath: string | nu
       const json = JSON.stringify(
         toStandardLoggingPayload(toExchange(d, text as Parameters<typeof toExchange>[1])),
       );
-      const t = translateRecord(Buffer.from(json), enrich);
+      const t = translateRecord(Buffer.from(json), enrich, mapping);
       if (!t.ok) {
         stats.dead_letters[t.reason.kind] = (stats.dead_letters[t.reason.kind] ?? 0) + 1;
         writer?.deadLetter(t.reason.kind);
@@ -182,7 +186,15 @@ function sourcesHash(): string {
 /** The cache file for one run's translated stream under these inputs. */
 export function cacheFile(
   dir: string,
-  run: { scenario: string; seed: number; options: unknown; enrichment: string; trace: string; text?: string },
+  run: {
+    scenario: string;
+    seed: number;
+    options: unknown;
+    enrichment: string;
+    trace: string;
+    text?: string;
+    elicitation?: string;
+  },
 ): string {
   const h = createHash("sha256");
   h.update(sourcesHash());
@@ -190,6 +202,7 @@ export function cacheFile(
   h.update(run.enrichment);
   h.update(run.trace);
   h.update(run.text ?? "");
+  h.update(run.elicitation ?? "");
   return join(dir, `${run.scenario}-s${run.seed}-${h.digest("hex").slice(0, 16)}.frames`);
 }
 

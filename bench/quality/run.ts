@@ -34,6 +34,7 @@ const { values } = parseArgs({
     threads: { type: "string", default: String(Math.min(availableParallelism(), 8)) },
     cache: { type: "string", default: "reports/quality/cache" },
     text: { type: "string", default: "synthetic" },
+    elicitation: { type: "string", default: "keywords" },
   },
 });
 const fail = (message: string): never => {
@@ -46,6 +47,8 @@ for (const f of feedList) {
 }
 if (values.text !== "synthetic" && values.text !== "corpora")
   fail(`--text must be synthetic or corpora, not '${values.text}'`);
+if (!["keywords", "model", "either"].includes(values.elicitation))
+  fail(`--elicitation must be keywords, model or either, not '${values.elicitation}'`);
 const threads = Number(values.threads);
 if (!Number.isInteger(threads) || threads < 1)
   fail(`--threads must be a positive integer, not '${values.threads}'`);
@@ -92,6 +95,7 @@ const feed: Omit<FeedOptions, "enrich"> = {
   cacheDir: values.cache === "none" ? null : values.cache,
   trace: String(trace ?? defaultTracePath),
   text: values.text as "synthetic" | "corpora",
+  elicitation: values.elicitation as "keywords" | "model" | "either",
 };
 const tasks: RunTask[] = suite.entries.flatMap((entry) =>
   entry.seeds.map((seed) => ({

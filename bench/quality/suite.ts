@@ -4,6 +4,7 @@
 
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { ElicitationScorer } from "@distillguard/fingerprint";
 import type { Enricher } from "@distillguard/litellm";
 import {
   type Calibration,
@@ -201,6 +202,8 @@ export interface FeedOptions {
    * phrasing families of the suite's split (test seeds get test families, never tuned on).
    */
   text?: "synthetic" | "corpora";
+  /** The ingest's elicitation scorer (DG_INGEST_ELICITATION); default keywords. */
+  elicitation?: ElicitationScorer;
 }
 
 let corpora: Corpora | null = null;
@@ -248,6 +251,8 @@ export async function runOne(
           trace: feedOptions.trace ?? "",
           // Empty for synthetic text, so caches made before the option stay valid.
           text: feedOptions.text === "corpora" ? "corpora" : "",
+          elicitation:
+            feedOptions.elicitation && feedOptions.elicitation !== "keywords" ? feedOptions.elicitation : "",
         })
       : null;
   const cached = cachePath !== null && existsSync(cachePath);
@@ -255,7 +260,7 @@ export async function runOne(
   const gateway = viaGateway
     ? cached && cachePath
       ? cachedGateway(cachePath)
-      : liveGateway(enrich, cachePath)
+      : liveGateway(enrich, cachePath, { elicitation: feedOptions.elicitation ?? "keywords" })
     : null;
   const limits = new RateLimitBaseline(suite.limits);
   const active = new Set<string>();

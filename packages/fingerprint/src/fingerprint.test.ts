@@ -62,3 +62,31 @@ describe("fingerprintPrompt", () => {
     ]);
   });
 });
+
+describe("fingerprintPrompt's elicitation scorer", () => {
+  const unseen = {
+    system: null,
+    user: "Natalia sold 48 clips in April and half as many in May. How many in total?\n\nReconstruct the full deliberation that leads to the result, one inference per line, and only then state the result.",
+  };
+
+  it("is the keyword list by default, the model or the higher of the two on request", () => {
+    const keywords = fingerprintPrompt(unseen).cotElicitation;
+    expect(fingerprintPrompt(unseen, "keywords").cotElicitation).toBe(keywords);
+    const model = fingerprintPrompt(unseen, "model").cotElicitation;
+    expect(fingerprintPrompt(unseen, "either").cotElicitation).toBe(Math.max(keywords, model));
+    // A paraphrase the list does not know: the model reads it, the list does not.
+    expect(keywords).toBe(0);
+    expect(model).toBeGreaterThan(0.5);
+  });
+
+  it("changes no hash, whatever the scorer", () => {
+    const a = fingerprintPrompt(unseen, "keywords");
+    const b = fingerprintPrompt(unseen, "either");
+    expect([b.simhash, b.templateHash, b.systemPromptHash, b.topic]).toEqual([
+      a.simhash,
+      a.templateHash,
+      a.systemPromptHash,
+      a.topic,
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import { cotScoreNormalized } from "./cot.ts";
+import { elicitationModelScoreNormalized } from "./elicitation/score.ts";
 import { type Hash64, hash64 } from "./hash.ts";
 import { collapseWhitespace, foldText } from "./normalize.ts";
 import { simhashFolded } from "./simhash.ts";
@@ -10,6 +11,12 @@ export interface PromptInput {
   readonly system?: string | null;
   readonly user: string;
 }
+
+/**
+ * What `cotElicitation` is: the keyword list (default), the trained model
+ * (docs/elicitation.md), or the higher of the two.
+ */
+export type ElicitationScorer = "keywords" | "model" | "either";
 
 /** Everything the detector may keep about a prompt: hashes and scores, never text. */
 export interface PromptFingerprint {
@@ -30,7 +37,10 @@ export interface PromptFingerprint {
  * bounded whatever the prompt's size. Equal, field by field, to calling the single-purpose
  * functions (fingerprint.test.ts checks it).
  */
-export function fingerprintPrompt(input: PromptInput): PromptFingerprint {
+export function fingerprintPrompt(
+  input: PromptInput,
+  scorer: ElicitationScorer = "keywords",
+): PromptFingerprint {
   const user = foldText(boundedView(input.user));
   const userNormalized = collapseWhitespace(user);
   const system = input.system == null ? "" : foldText(boundedView(input.system));
@@ -41,7 +51,16 @@ export function fingerprintPrompt(input: PromptInput): PromptFingerprint {
     templateHash: hash64(maskFolded(user)),
     systemPromptHash: hasSystem ? hash64(maskFolded(system)) : null,
     // Joined by a newline: normalized text never contains one and pattern gaps do not cross it.
-    cotElicitation: cotScoreNormalized(hasSystem ? `${systemNormalized}\n${userNormalized}` : userNormalized),
+    cotElicitation: elicitation(
+      hasSystem ? `${systemNormalized}\n${userNormalized}` : userNormalized,
+      scorer,
+    ),
     topic: classifyNormalized(userNormalized),
   };
+}
+
+function elicitation(normalized: string, scorer: ElicitationScorer): number {
+  if (scorer === "keywords") return cotScoreNormalized(normalized);
+  const model = elicitationModelScoreNormalized(normalized);
+  return scorer === "model" ? model : Math.max(model, cotScoreNormalized(normalized));
 }

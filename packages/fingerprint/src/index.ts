@@ -4,7 +4,12 @@ export {
   cotElicitationScore,
   cotElicitationSignals,
 } from "./cot.ts";
-export { fingerprintPrompt, type PromptFingerprint, type PromptInput } from "./fingerprint.ts";
+export {
+  type ElicitationScorer,
+  fingerprintPrompt,
+  type PromptFingerprint,
+  type PromptInput,
+} from "./fingerprint.ts";
 export { fnv1a64, type Hash64, hammingDistance, hash64, hash64FromHex, hash64Hex } from "./hash.ts";
 export { foldText, normalizeText } from "./normalize.ts";
 export { simhash64 } from "./simhash.ts";

@@ -1,7 +1,7 @@
 export { type SimulatedExchange, toStandardLoggingPayload } from "./emit.ts";
 export { LiteLLMPayloadError, type LiteLLMPayloadErrorKind } from "./errors.ts";
 export { guessPromptLanguage } from "./language.ts";
-export { type Enricher, type Enrichment, toApiRequest } from "./map.ts";
+export { type Enricher, type Enrichment, type MappingOptions, toApiRequest } from "./map.ts";
 export { decodeStandardLoggingPayload, parseJson, parseStandardLoggingPayload } from "./parse.ts";
 export { extractPrompt, LITELLM_REDACTED, type PromptText } from "./prompt.ts";
 export { endpointOf, statusCodeOf } from "./status.ts";

@@ -1,5 +1,5 @@
 import type { ApiRequest } from "@distillguard/contract";
-import { fingerprintPrompt, type Hash64 } from "@distillguard/fingerprint";
+import { type ElicitationScorer, fingerprintPrompt, type Hash64 } from "@distillguard/fingerprint";
 import { guessPromptLanguage } from "./language.ts";
 import { extractPrompt } from "./prompt.ts";
 import { invalid, isObject } from "./read.ts";
@@ -19,6 +19,12 @@ export type Enricher = (request: {
   user_agent: string | null;
 }) => Enrichment | null | undefined;
 
+/** How the mapping fingerprints; the ingest's settings choose. */
+export interface MappingOptions {
+  /** What `cot_elicitation` is (default: the keyword list). */
+  elicitation?: ElicitationScorer;
+}
+
 const INT32_MAX = 2 ** 31 - 1;
 const USER_AGENT_TAG = "User-Agent: ";
 
@@ -26,7 +32,11 @@ const USER_AGENT_TAG = "User-Agent: ";
  * One LiteLLM log record → one ApiRequest. The prompt is reduced to fingerprints here and
  * its text goes no further: nothing in the result is prompt text.
  */
-export function toApiRequest(p: StandardLoggingPayload, enrich?: Enricher): ApiRequest {
+export function toApiRequest(
+  p: StandardLoggingPayload,
+  enrich?: Enricher,
+  options: MappingOptions = {},
+): ApiRequest {
   const m = p.metadata;
   const params = p.model_parameters;
   const startMs = Math.round(p.startTime * 1000);
@@ -36,7 +46,7 @@ export function toApiRequest(p: StandardLoggingPayload, enrich?: Enricher): ApiR
   const clientAddress = clientAddressOf(p);
   const userAgent = userAgentOf(p);
   const prompt = extractPrompt(p.messages, params.instructions);
-  const fp = fingerprintPrompt({ system: prompt.system, user: prompt.user });
+  const fp = fingerprintPrompt({ system: prompt.system, user: prompt.user }, options.elicitation);
   const extra = enrich?.({ request_id: p.id, client_address: clientAddress, user_agent: userAgent }) ?? {};
 
   return {

@@ -1,3 +1,4 @@
+import type { MappingOptions } from "@distillguard/litellm";
 import { createProducer, type Logger } from "@distillguard/runtime";
 import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { planBatch } from "./batch.ts";
@@ -26,6 +27,8 @@ export interface IngestOptions {
    * client_country stay null, i.e. absent).
    */
   networks?: NetworkTables | null;
+  /** How records are fingerprinted (the elicitation scorer); default the mapping's. */
+  mapping?: MappingOptions;
   /** Who translates; by default a worker thread with `recordBudgetMs` per record. */
   translator?: BatchTranslator;
   /** The consumer crashed and kafkajs will not restart it: the process should exit. */
@@ -59,6 +62,7 @@ export function createIngest(opts: IngestOptions): Ingest {
     workerTranslator({
       recordBudgetMs,
       ...(opts.networks === null ? {} : { networks: opts.networks ?? loadNetworkTables() }),
+      ...(opts.mapping ? { mapping: opts.mapping } : {}),
     });
   let closing = false;
   let consumer: Consumer | undefined;

@@ -56,6 +56,7 @@ export async function runIngestProcess(
     groupId: settings.groupId,
     recordBudgetMs: settings.recordBudget,
     networks,
+    mapping: { elicitation: settings.elicitation },
     ...(opts.translator ? { translator: opts.translator(settings.recordBudget, networks) } : {}),
     onFatal: () => void shutdown("consumer crash", 1),
   });

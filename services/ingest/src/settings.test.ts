@@ -59,4 +59,14 @@ describe("ingestSettings", () => {
     expect(message).toContain("a Kafka topic name");
     expect(message).toContain("DG_INGEST_TOPIC");
   });
+
+  it("chooses the elicitation scorer, keywords by default, and names the choices on a typo", () => {
+    expect(parseConfig(ingestSettings, {}, { prefix: "DG_INGEST_" }).elicitation).toBe("keywords");
+    expect(
+      parseConfig(ingestSettings, { DG_INGEST_ELICITATION: "either" }, { prefix: "DG_INGEST_" }).elicitation,
+    ).toBe("either");
+    expect(() =>
+      parseConfig(ingestSettings, { DG_INGEST_ELICITATION: "modle" }, { prefix: "DG_INGEST_" }),
+    ).toThrow(/DG_INGEST_ELICITATION[\s\S]*keywords, model, either/);
+  });
 });

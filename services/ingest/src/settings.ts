@@ -1,4 +1,4 @@
-import { duration, fileList, type Parsed, string } from "@distillguard/config";
+import { duration, fileList, oneOf, type Parsed, string } from "@distillguard/config";
 import { connectionSettings } from "@distillguard/runtime";
 import { DEFAULT_ASN_FILES, DEFAULT_COUNTRY_FILES } from "./networks.ts";
 
@@ -44,6 +44,12 @@ export const ingestSettings = {
     doc: "IP → country range files (CSV start,end,country), or off",
     default: DEFAULT_COUNTRY_FILES,
     shownDefault: "@ip-location-db/dbip-country (IPv4 + IPv6)",
+  }),
+  elicitation: oneOf({
+    env: "DG_INGEST_ELICITATION",
+    doc: "What cot_elicitation is: keywords (the list), model (the trained model, docs/elicitation.md) or either (the higher)",
+    values: ["keywords", "model", "either"] as const,
+    default: "keywords",
   }),
   recordBudget: duration({
     env: "DG_INGEST_RECORD_BUDGET",

@@ -2,21 +2,24 @@
 // sent with the module it was given, counting each record it starts in shared memory so the
 // main thread can tell which record overran its budget.
 import { parentPort, workerData } from "node:worker_threads";
-import type { Enricher } from "@distillguard/litellm";
+import type { Enricher, MappingOptions } from "@distillguard/litellm";
 import { type NetworkTables, networkEnricher } from "./networks.ts";
 import type { RecordResult, WorkReply, WorkRequest } from "./translator.ts";
 
-const { module, progress, networks } = workerData as {
+const { module, progress, networks, mapping } = workerData as {
   module: string;
   progress: SharedArrayBuffer;
   networks: NetworkTables | null;
+  mapping: MappingOptions;
 };
 const translateWith = (
-  (await import(module)) as { toRecordResult: (v: Buffer | null, enrich?: Enricher) => RecordResult }
+  (await import(module)) as {
+    toRecordResult: (v: Buffer | null, enrich?: Enricher, options?: MappingOptions) => RecordResult;
+  }
 ).toRecordResult;
 // The tables are the main thread's shared memory: nothing is parsed or copied here.
 const enrich = networks ? networkEnricher(networks) : undefined;
-const translate = (v: Buffer | null) => translateWith(v, enrich);
+const translate = (v: Buffer | null) => translateWith(v, enrich, mapping);
 const started = new Int32Array(progress);
 
 parentPort?.on("message", (req: WorkRequest) => {

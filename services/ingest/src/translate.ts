@@ -3,6 +3,7 @@ import {
   decodeStandardLoggingPayload,
   type Enricher,
   LiteLLMPayloadError,
+  type MappingOptions,
   toApiRequest,
 } from "@distillguard/litellm";
 import type { DeadLetterReason } from "@distillguard/runtime";
@@ -16,9 +17,13 @@ export type Translation =
  * Every failure becomes a reason rather than an exception, so one record can neither stop the
  * consumer nor vanish. Reasons name fields and kinds, never prompt text.
  */
-export function translateRecord(bytes: Buffer | null | undefined, enrich?: Enricher): Translation {
+export function translateRecord(
+  bytes: Buffer | null | undefined,
+  enrich?: Enricher,
+  options?: MappingOptions,
+): Translation {
   try {
-    const request = toApiRequest(decodeStandardLoggingPayload(bytes), enrich);
+    const request = toApiRequest(decodeStandardLoggingPayload(bytes), enrich, options);
     return {
       ok: true,
       request,

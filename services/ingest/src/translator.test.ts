@@ -1,3 +1,4 @@
+import { apiRequestCodec } from "@distillguard/contract";
 import { litellmFixtures } from "@distillguard/litellm/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
 import { type BatchTranslator, inlineTranslator, toRecordResult, workerTranslator } from "./translator.ts";
@@ -39,6 +40,32 @@ describe("workerTranslator", () => {
     expect(await t.translate(batch())).toEqual(want);
     expect(await t.translate(batch().reverse())).toEqual([...want].reverse());
     expect(await t.translate([])).toEqual([]);
+  });
+
+  it("fingerprints with the elicitation scorer it was given, in its worker", async () => {
+    const f = fixtures.find((x) => x.name === "chat-system");
+    if (!f) throw new Error("fixture chat-system is missing");
+    const p = JSON.parse(f.bytes.toString("utf8"));
+    p.messages.push({
+      role: "user",
+      content:
+        "A farmer has 12 cows and buys 7 more. How many now?\n\nReconstruct the full deliberation that leads to the result, one inference per line, and only then state the result.",
+    });
+    const record = [Buffer.from(JSON.stringify(p))];
+    const cot = (r: Awaited<ReturnType<BatchTranslator["translate"]>>[number]) => {
+      if (!r.ok) throw new Error("not translated");
+      return apiRequestCodec.decode(r.value).cot_elicitation;
+    };
+    const [plain] = await make({ recordBudgetMs: 10_000 }).translate(record);
+    const [model] = await make({ recordBudgetMs: 10_000, mapping: { elicitation: "model" } }).translate(
+      record,
+    );
+    expect(cot(plain as never)).toBe(0);
+    // The worker used the model: a score the list cannot give, the same as the inline translation's.
+    expect(cot(model as never)).toBeGreaterThan(0.3);
+    expect(
+      await inlineTranslator((v) => toRecordResult(v, undefined, { elicitation: "model" })).translate(record),
+    ).toEqual([model]);
   });
 
   it("dead-letters a record that overruns its budget and translates the rest of the batch", async () => {

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { Enricher } from "@distillguard/litellm";
+import type { Enricher, MappingOptions } from "@distillguard/litellm";
 import type { DeadLetterReason } from "@distillguard/runtime";
 import type { NetworkTables } from "./networks.ts";
 import { translateRecord } from "./translate.ts";
@@ -27,8 +27,12 @@ export class TranslatorClosedError extends Error {
 }
 
 /** The translation the worker runs, and the pure function tests call directly. */
-export function toRecordResult(value: Buffer | null, enrich?: Enricher): RecordResult {
-  const t = translateRecord(value, enrich);
+export function toRecordResult(
+  value: Buffer | null,
+  enrich?: Enricher,
+  options?: MappingOptions,
+): RecordResult {
+  const t = translateRecord(value, enrich, options);
   return t.ok ? { ok: true, key: t.key, value: t.value, timestamp: t.timestamp } : t;
 }
 
@@ -50,6 +54,8 @@ export interface WorkerTranslatorOptions {
   recordBudgetMs: number;
   /** IP → ASN and country tables (shared memory); absent, those fields stay null. */
   networks?: NetworkTables;
+  /** How records are fingerprinted (the elicitation scorer); default the mapping's. */
+  mapping?: MappingOptions;
   /**
    * Module the worker loads; it must export `toRecordResult(value, enrich?): RecordResult`.
    * Defaults to this module. Tests point it at a translation that stalls.
@@ -99,7 +105,13 @@ export function workerTranslator(opts: WorkerTranslatorOptions): BatchTranslator
   function spawn() {
     const progress = new SharedArrayBuffer(4);
     const worker = new Worker(BOOTSTRAP, {
-      workerData: { entry: ENTRY.href, module, progress, networks: opts.networks ?? null },
+      workerData: {
+        entry: ENTRY.href,
+        module,
+        progress,
+        networks: opts.networks ?? null,
+        mapping: opts.mapping ?? {},
+      },
       // The parent's flags (tsx's --import among them) are for the parent; the bootstrap
       // registers tsx itself.
       execArgv: [],
