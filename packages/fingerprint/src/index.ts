@@ -12,6 +12,7 @@ export {
 } from "./fingerprint.ts";
 export { fnv1a64, type Hash64, hammingDistance, hash64, hash64FromHex, hash64Hex } from "./hash.ts";
 export { foldText, normalizeText } from "./normalize.ts";
+export { type ResponseTrace, responseTrace } from "./response.ts";
 export { simhash64 } from "./simhash.ts";
 export { maskTemplate, SLOT_LABELS, templateHash } from "./template.ts";
 export { classifyTopic, TOPICS, type Topic } from "./topic.ts";
