@@ -138,6 +138,12 @@ function request(prefix: string, i: number): ApiRequest {
     cot_elicitation: 0.75,
     prompt_topic: "math",
     prompt_language: "en",
+    account_source: null,
+    cache_hit: null,
+    question_chars: null,
+    response_chars: null,
+    response_trace: null,
+    response_tool_calls: null,
   };
 }
 

@@ -148,6 +148,12 @@ const request = (i: number): ApiRequest => ({
   cot_elicitation: 0.75,
   prompt_topic: null,
   prompt_language: null,
+  account_source: null,
+  cache_hit: null,
+  question_chars: null,
+  response_chars: null,
+  response_trace: null,
+  response_tool_calls: null,
 });
 
 const requests = Array.from({ length: 5 }, (_, i) => request(i));

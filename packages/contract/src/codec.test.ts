@@ -142,6 +142,12 @@ describe("round trip", () => {
     cot_elicitation: fc.float({ noNaN: true, min: 0, max: 1 }),
     prompt_topic: opt(fc.string()),
     prompt_language: opt(fc.constantFrom("en", "zh", "ru")),
+    account_source: opt(fc.constantFrom("team", "user", "org", "end_user", "key")),
+    cache_hit: opt(fc.boolean()),
+    question_chars: opt(i32),
+    response_chars: opt(i32),
+    response_trace: opt(fc.float({ noNaN: true, min: 0, max: 1 })),
+    response_tool_calls: opt(fc.integer({ min: 0, max: 64 })),
   });
 
   it("decode(encode(x)) equals x for any valid ApiRequest, and v1 readers see the rest", () => {
@@ -149,7 +155,16 @@ describe("round trip", () => {
       fc.property(request, (r) => {
         const bytes = apiRequestCodec.encode(r);
         expect(apiRequestCodec.decode(bytes)).toEqual(r);
-        const { prompt_language: _dropped, ...v1 } = r;
+        const {
+          prompt_language: _dropped,
+          account_source: _a,
+          cache_hit: _c,
+          question_chars: _q,
+          response_chars: _r,
+          response_trace: _t,
+          response_tool_calls: _u,
+          ...v1
+        } = r;
         expect(apiRequestV1Codec.decode(bytes)).toEqual(v1 as ApiRequestV1);
       }),
       { seed: 42, numRuns: 300 },

@@ -90,3 +90,54 @@ describe("captured Responses API and Anthropic Messages payloads", () => {
     ).toThrow(/model_parameters\.instructions/);
   });
 });
+
+describe("captured identities, answers, cache hits and redaction (issue 15 item 3, issue 14 item 3)", () => {
+  it("a master-key proxy's placeholder user is no account: the end user, else the key (A)", () => {
+    const bare = mapped(1);
+    expect([bare.account_id, bare.account_source]).toEqual(["litellm_proxy_master_key", "key"]);
+    const reseller = mapped(3);
+    expect([reseller.account_id, reseller.account_source]).toEqual(["customer-42", "end_user"]);
+  });
+
+  it("a key logged raw is stored hashed (B: no master key)", () => {
+    const r = mapped(18);
+    expect(r.api_key_id).toMatch(/^[0-9a-f]{64}$/);
+    expect(captured[17]).toContain('"user_api_key_hash": "anything"');
+    expect(JSON.stringify(r)).not.toContain('"anything"');
+  });
+
+  it("custom_auth's team, user and org become team account with the org (C)", () => {
+    const r = mapped(23);
+    expect([r.account_id, r.account_source, r.org_id]).toEqual(["team-acme", "team", "org-acme"]);
+  });
+
+  it("reads the answer of chat, tool-call, Responses and Messages payloads", () => {
+    expect(mapped(1)).toMatchObject({
+      response_chars: "Fake upstream answer number 1.".length,
+      response_tool_calls: 0,
+    });
+    expect(mapped(4)).toMatchObject({ response_chars: 0, response_tool_calls: 1, response_trace: 0 });
+    expect(mapped(33)).toMatchObject({ response_chars: "Tokyo.".length, response_tool_calls: 0 });
+    expect(mapped(31).response_chars).toBe("Fake claude answer.".length);
+    expect(mapped(1).question_chars).toBeGreaterThan(0);
+  });
+
+  it("failures and redacted logs carry no answer: absent, not zero (A:upstream_429, D)", () => {
+    for (const line of [9, 17, 29, 30]) {
+      const r = mapped(line);
+      expect([r.response_chars, r.response_trace, r.response_tool_calls], `line ${line}`).toEqual([
+        null,
+        null,
+        null,
+      ]);
+    }
+    expect(mapped(29).question_chars).toBeNull();
+    expect(mapped(29).prompt_language).toBeNull();
+  });
+
+  it("flags cache hits (H)", () => {
+    expect(mapped(43).cache_hit).toBe(true);
+    expect(mapped(42).cache_hit).toBeNull();
+    expect(mapped(17).cache_hit).toBe(false);
+  });
+});

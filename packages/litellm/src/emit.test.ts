@@ -1,5 +1,5 @@
 import type { ApiRequest } from "@distillguard/contract";
-import { fingerprintPrompt } from "@distillguard/fingerprint";
+import { fingerprintPrompt, responseTrace } from "@distillguard/fingerprint";
 import { describe, expect, it } from "vitest";
 import { type SimulatedExchange, toStandardLoggingPayload } from "./emit.ts";
 import { toApiRequest } from "./map.ts";
@@ -7,6 +7,8 @@ import { decodeStandardLoggingPayload } from "./parse.ts";
 
 const SYSTEM = "You are a meticulous math tutor. Always reason step by step before answering.";
 const USER = "Problem 2291: how many positive divisors does 3600 have? Show every step of your reasoning.";
+
+const COMPLETION = "3600 = 2^4 · 3^2 · 5^2, so it has 5·3·3 = 45 divisors.";
 
 const exchange: SimulatedExchange = {
   request_id: "chatcmpl-sim-000042",
@@ -28,7 +30,7 @@ const exchange: SimulatedExchange = {
   outcome: {
     status: "success",
     finish_reason: "stop",
-    completion: "3600 = 2^4 · 3^2 · 5^2, so it has 5·3·3 = 45 divisors.",
+    completion: COMPLETION,
   },
   client_address: "203.0.113.45",
   user_agent: "python-httpx/0.28.1",
@@ -75,6 +77,12 @@ const expected: ApiRequest = {
   tls_fingerprint: null,
   ...fingerprints(SYSTEM, USER),
   prompt_language: "en",
+  account_source: "team",
+  cache_hit: null,
+  question_chars: USER.length,
+  response_chars: COMPLETION.length,
+  response_trace: responseTrace(COMPLETION).trace,
+  response_tool_calls: 0,
 };
 
 /** simulated → LiteLLM payload → JSON bytes → parse → ApiRequest, as the ingest would see it. */
@@ -99,6 +107,7 @@ describe("toStandardLoggingPayload → JSON → parse → toApiRequest", () => {
     expect(roundTrip(x)).toEqual({
       ...expected,
       account_id: "user-sim-3",
+      account_source: "user",
       org_id: null,
       end_user_id: "reseller-customer-9",
       stream: true,
@@ -120,6 +129,9 @@ describe("toStandardLoggingPayload → JSON → parse → toApiRequest", () => {
       status_code: 429,
       latency_ms: 41,
       response_finish_reason: null,
+      response_chars: null,
+      response_trace: null,
+      response_tool_calls: null,
     });
   });
 
@@ -140,6 +152,7 @@ describe("toStandardLoggingPayload → JSON → parse → toApiRequest", () => {
       ...expected,
       ...fingerprints(null, USER),
       account_id: exchange.key.hash,
+      account_source: "key",
       org_id: null,
       endpoint: "/chat/completions",
       request_temperature: null,
@@ -154,6 +167,9 @@ describe("toStandardLoggingPayload → JSON → parse → toApiRequest", () => {
       response_finish_reason: "tool_calls",
       client_address: "",
       user_agent: null,
+      response_chars: 0,
+      response_trace: 0,
+      response_tool_calls: 1,
     });
   });
 });

@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import { fingerprintPrompt } from "@distillguard/fingerprint";
 import { describe, expect, it } from "vitest";
 import { LiteLLMPayloadError } from "./errors.ts";
 import { litellmFixtures } from "./fixtures.ts";
-import { toApiRequest } from "./map.ts";
+import { keyIdOf, MASTER_KEY_PLACEHOLDER, toApiRequest } from "./map.ts";
 import { decodeStandardLoggingPayload } from "./parse.ts";
 import type { StandardLoggingPayload } from "./types.ts";
 
@@ -18,12 +19,57 @@ function variant(
 }
 
 describe("toApiRequest: who sent it", () => {
-  it("bills the team, else the user, else the key itself", () => {
-    expect(toApiRequest(base).account_id).toBe("team-acme-support");
-    expect(toApiRequest(variant({}, { user_api_key_team_id: null })).account_id).toBe("user-4411");
-    expect(
-      toApiRequest(variant({}, { user_api_key_team_id: null, user_api_key_user_id: null })).account_id,
-    ).toBe(base.metadata.user_api_key_hash);
+  it("bills the team, else the user, the org, the end user, the key itself — and says which", () => {
+    const who = (p: Partial<StandardLoggingPayload>, m: Partial<StandardLoggingPayload["metadata"]>) => {
+      const r = toApiRequest(variant(p, m));
+      return [r.account_id, r.account_source];
+    };
+    const none = { user_api_key_team_id: null, user_api_key_user_id: null, user_api_key_org_id: null };
+    expect(who({}, {})).toEqual(["team-acme-support", "team"]);
+    expect(who({}, { user_api_key_team_id: null })).toEqual(["user-4411", "user"]);
+    expect(who({}, { ...none, user_api_key_org_id: "org-9" })).toEqual(["org-9", "org"]);
+    expect(who({ end_user: "customer-42" }, none)).toEqual(["customer-42", "end_user"]);
+    expect(who({ end_user: "" }, { ...none, user_api_key_end_user_id: "customer-7" })).toEqual([
+      "customer-7",
+      "end_user",
+    ]);
+    expect(who({ end_user: "" }, none)).toEqual([base.metadata.user_api_key_hash, "key"]);
+  });
+
+  it("never makes the proxy's placeholder identities an account (master key only, 1.108.7)", () => {
+    const master = { user_api_key_team_id: null, user_api_key_org_id: null };
+    const placeholder = {
+      ...master,
+      user_api_key_user_id: "default_user_id",
+      user_api_key_hash: MASTER_KEY_PLACEHOLDER,
+    };
+    const withEndUser = toApiRequest(variant({ end_user: "customer-42" }, placeholder));
+    expect([withEndUser.account_id, withEndUser.account_source]).toEqual(["customer-42", "end_user"]);
+    const bare = toApiRequest(variant({ end_user: "" }, placeholder));
+    expect([bare.account_id, bare.account_source, bare.api_key_id]).toEqual([
+      MASTER_KEY_PLACEHOLDER,
+      "key",
+      MASTER_KEY_PLACEHOLDER,
+    ]);
+  });
+
+  it("hashes a key logged raw (no master key, key not starting with sk-): no secret goes further", () => {
+    const r = toApiRequest(
+      variant(
+        { end_user: "" },
+        {
+          user_api_key_team_id: null,
+          user_api_key_user_id: null,
+          user_api_key_org_id: null,
+          user_api_key_hash: "anything",
+        },
+      ),
+    );
+    const sha = createHash("sha256").update("anything").digest("hex");
+    expect(r.api_key_id).toBe(sha);
+    expect(r.account_id).toBe(sha);
+    expect(JSON.stringify(r)).not.toContain('"anything"');
+    expect(keyIdOf(base.metadata.user_api_key_hash)).toBe(base.metadata.user_api_key_hash);
   });
 
   it("identifies the key by its hash and the end user by end_user, else the key's end user", () => {

@@ -1,5 +1,11 @@
+import { createHash } from "node:crypto";
 import type { ApiRequest } from "@distillguard/contract";
-import { type ElicitationScorer, fingerprintPrompt, type Hash64 } from "@distillguard/fingerprint";
+import {
+  type ElicitationScorer,
+  fingerprintPrompt,
+  type Hash64,
+  responseTrace,
+} from "@distillguard/fingerprint";
 import { guessPromptLanguage } from "./language.ts";
 import { extractPrompt } from "./prompt.ts";
 import { invalid, isObject } from "./read.ts";
@@ -48,15 +54,17 @@ export function toApiRequest(
   const prompt = extractPrompt(p.messages, params.instructions);
   const fp = fingerprintPrompt({ system: prompt.system, user: prompt.user }, options.elicitation);
   const extra = enrich?.({ request_id: p.id, client_address: clientAddress, user_agent: userAgent }) ?? {};
+  const apiKeyId = keyIdOf(m.user_api_key_hash);
+  const account = accountOf(p, apiKeyId);
+  const answer = isObject(p.response) ? (p.response.answer ?? null) : null;
+  const trace = answer ? responseTrace(answer.text, answer.reasoning) : null;
 
   return {
     request_id: p.id,
     event_time_ms: startMs,
-    // The team is who pays, and extraction campaigns spread over a team's many keys; keys
-    // without a team bill their user, and a bare key is its own account.
-    account_id: m.user_api_key_team_id ?? m.user_api_key_user_id ?? m.user_api_key_hash,
+    account_id: account.id,
     org_id: m.user_api_key_org_id ?? null,
-    api_key_id: m.user_api_key_hash,
+    api_key_id: apiKeyId,
     end_user_id: p.end_user ?? m.user_api_key_end_user_id ?? null,
     endpoint: endpointOf(p),
     // model_group is the name the client asked for; `model` is the deployment it was routed to.
@@ -87,7 +95,46 @@ export function toApiRequest(
     cot_elicitation: fp.cotElicitation,
     prompt_topic: fp.topic,
     prompt_language: prompt.redacted ? null : guessPromptLanguage(prompt.user),
+    account_source: account.source,
+    cache_hit: p.cache_hit === true ? true : p.cache_hit === false ? false : null,
+    question_chars: prompt.redacted || p.messages == null ? null : prompt.question.length,
+    response_chars: answer ? answer.text.length : null,
+    response_trace: trace ? trace.trace : null,
+    response_tool_calls: answer ? answer.toolCalls : null,
   };
+}
+
+/**
+ * What the proxy logs in place of an identity, never an account: with only a master key every
+ * caller is `default_user_id` with key `litellm_proxy_master_key` (captured from 1.108.7).
+ */
+const PLACEHOLDER_USERS = new Set(["default_user_id"]);
+export const MASTER_KEY_PLACEHOLDER = "litellm_proxy_master_key";
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * LiteLLM logs the SHA-256 of a key; without a master key, a key not starting with `sk-` is
+ * logged raw. A raw key is a secret: it is hashed here, so no secret reaches a topic.
+ */
+export function keyIdOf(logged: string): string {
+  if (SHA256_HEX.test(logged) || logged === MASTER_KEY_PLACEHOLDER) return logged;
+  return createHash("sha256").update(logged, "utf8").digest("hex");
+}
+
+/**
+ * Who pays: the team (extraction campaigns spread over a team's many keys), then the user,
+ * the organisation, the caller's own end user (a master-key proxy's only per-caller id), and
+ * last the key itself; placeholder identities are skipped. `source` says which it is.
+ */
+function accountOf(p: StandardLoggingPayload, keyId: string): { id: string; source: string } {
+  const m = p.metadata;
+  if (m.user_api_key_team_id) return { id: m.user_api_key_team_id, source: "team" };
+  const user = m.user_api_key_user_id;
+  if (user && !PLACEHOLDER_USERS.has(user)) return { id: user, source: "user" };
+  if (m.user_api_key_org_id) return { id: m.user_api_key_org_id, source: "org" };
+  const endUser = p.end_user || m.user_api_key_end_user_id;
+  if (endUser) return { id: endUser, source: "end_user" };
+  return { id: keyId, source: "key" };
 }
 
 /** Response usage first (what the provider billed), the copy in metadata for failures and streams. */

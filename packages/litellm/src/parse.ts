@@ -17,6 +17,7 @@ import {
   requiredString,
   wrongType,
 } from "./read.ts";
+import { readAnswer } from "./response.ts";
 import type {
   LiteLLMContentPart,
   LiteLLMMessage,
@@ -107,6 +108,7 @@ export function parseStandardLoggingPayload(json: unknown): StandardLoggingPaylo
       (t): t is string => typeof t === "string",
     ),
     end_user: optionalString(root, "end_user", $),
+    cache_hit: optionalBoolean(root, "cache_hit", $),
     requester_ip_address: optionalString(root, "requester_ip_address", $),
     user_agent: optionalString(root, "user_agent", $),
     messages: parseMessages(root.messages, "$.messages"),
@@ -245,7 +247,7 @@ function parseErrorInformation(o: JsonObject | null): StandardLoggingPayloadErro
 }
 
 function parseResponse(o: JsonObject, path: string): LiteLLMResponse {
-  const response: LiteLLMResponse = {};
+  const response: LiteLLMResponse = { answer: readAnswer(o) };
   const choices = optionalArray(o, "choices", path);
   if (choices) {
     response.choices = choices.map((c, i) => {

@@ -13,7 +13,12 @@ describe("extractPrompt", () => {
         { role: "assistant", content: "Bonjour" },
         { role: "user", content: "Why?" },
       ]),
-    ).toEqual({ system: "Be terse.\nAnswer in French.", user: "Hi\nBonjour\nWhy?", redacted: false });
+    ).toEqual({
+      system: "Be terse.\nAnswer in French.",
+      user: "Hi\nBonjour\nWhy?",
+      redacted: false,
+      question: "Why?",
+    });
   });
 
   it("keeps text parts, skips images and parts without text", () => {
@@ -28,7 +33,12 @@ describe("extractPrompt", () => {
           ],
         },
       ]),
-    ).toEqual({ system: null, user: "What is in\nthis picture?", redacted: false });
+    ).toEqual({
+      system: null,
+      user: "What is in\nthis picture?",
+      redacted: false,
+      question: "What is in\nthis picture?",
+    });
   });
 
   it("has no system prompt when the system messages are empty", () => {
@@ -45,13 +55,15 @@ describe("extractPrompt", () => {
       system: null,
       user: "Once upon a time",
       redacted: false,
+      question: "Once upon a time",
     });
     expect(extractPrompt({ role: "system", content: "S" })).toEqual({
       system: "S",
       user: "",
       redacted: false,
+      question: "",
     });
-    expect(extractPrompt(null)).toEqual({ system: null, user: "", redacted: false });
+    expect(extractPrompt(null)).toEqual({ system: null, user: "", redacted: false, question: "" });
   });
 
   it("treats a message without a role as the caller's", () => {
@@ -63,6 +75,7 @@ describe("extractPrompt", () => {
       system: null,
       user: "",
       redacted: true,
+      question: "",
     });
   });
 
@@ -73,6 +86,7 @@ describe("extractPrompt", () => {
       system: "You book travel for Wayfarer customers. Use the tools; never invent prices.",
       user: 'Find me a hotel near the venue on this ticket for the night of March 14.\n{"venue": "Altice Arena", "city": "Lisbon"}',
       redacted: false,
+      question: "Find me a hotel near the venue on this ticket for the night of March 14.",
     });
   });
 });

@@ -10,6 +10,8 @@ export interface PromptText {
   user: string;
   /** LiteLLM redacted the messages: the text is gone and fingerprints carry no information. */
   redacted: boolean;
+  /** The last user message's text: the question the answer answers ("" when there is none). */
+  question: string;
 }
 
 const SYSTEM_ROLES = new Set(["system", "developer"]);
@@ -25,24 +27,34 @@ export function extractPrompt(
 ): PromptText {
   // Responses API instructions are the system prompt, given beside the input.
   const given = instructions !== null && instructions !== "" ? instructions : null;
-  if (messages === null || messages === undefined) return { system: given, user: "", redacted: false };
+  if (messages === null || messages === undefined) {
+    return { system: given, user: "", redacted: false, question: "" };
+  }
   if (typeof messages === "string") {
     return messages === LITELLM_REDACTED
-      ? { system: null, user: "", redacted: true }
-      : { system: given, user: messages, redacted: false };
+      ? { system: null, user: "", redacted: true, question: "" }
+      : { system: given, user: messages, redacted: false, question: messages };
   }
   const list = Array.isArray(messages) ? messages : [messages];
   if (list.length === 1 && list[0]?.content === LITELLM_REDACTED) {
-    return { system: null, user: "", redacted: true };
+    return { system: null, user: "", redacted: true, question: "" };
   }
   const system: string[] = given !== null ? [given] : [];
   const user: string[] = [];
+  let question = "";
   for (const m of list) {
     const text = messageText(m);
     if (text === "") continue;
-    (SYSTEM_ROLES.has(m.role ?? "user") ? system : user).push(text);
+    const role = m.role ?? "user";
+    (SYSTEM_ROLES.has(role) ? system : user).push(text);
+    if (role === "user") question = text;
   }
-  return { system: system.length > 0 ? system.join("\n") : null, user: user.join("\n"), redacted: false };
+  return {
+    system: system.length > 0 ? system.join("\n") : null,
+    user: user.join("\n"),
+    redacted: false,
+    question,
+  };
 }
 
 function messageText(m: LiteLLMMessage): string {

@@ -64,6 +64,16 @@ export interface LiteLLMContentPart {
   [key: string]: unknown;
 }
 
+/** The answer as response-side fingerprinting takes it (read by the parser, response.ts). */
+export interface ResponseText {
+  /** The answer's visible text (first choice, or the Responses API's message items). */
+  text: string;
+  /** Reasoning the model returned beside the answer (reasoning_content, thinking, summaries). */
+  reasoning: string | null;
+  /** Tool / function calls the answer made. */
+  toolCalls: number;
+}
+
 /** `response` for chat completions: the ModelResponse dump; `{}` on failures. */
 export interface LiteLLMResponse {
   id?: string;
@@ -78,6 +88,8 @@ export interface LiteLLMResponse {
   incomplete_details?: { reason?: string | null } | null;
   /** Responses API: the output items' types (message, function_call, reasoning, …). */
   output?: Array<{ type?: string | null }>;
+  /** The answer's text, reasoning and tool calls; null when the log carries none (or redacted). */
+  answer?: ResponseText | null;
   [key: string]: unknown;
 }
 
@@ -136,6 +148,8 @@ export interface StandardLoggingPayload {
   request_tags?: string[];
   /** "" when the caller named no end user. */
   end_user?: string | null;
+  /** true when the proxy answered from its cache (tokens are still logged as if billed). */
+  cache_hit?: boolean | null;
   /** Copies of metadata.requester_ip_address / metadata.user_agent in newer releases. */
   requester_ip_address?: string | null;
   user_agent?: string | null;

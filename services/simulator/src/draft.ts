@@ -68,6 +68,12 @@ export function newDraft(): Draft {
       cot_elicitation: 0,
       prompt_topic: null,
       prompt_language: null,
+      account_source: null,
+      cache_hit: null,
+      question_chars: null,
+      response_chars: null,
+      response_trace: null,
+      response_tool_calls: null,
     },
     prompt: {
       family: -1,

@@ -1,4 +1,4 @@
-import { type ApiRequest, schemaVersion } from "@distillguard/contract";
+import { type ApiRequestV2, schemaVersion } from "@distillguard/contract";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ApiRequestEncoder } from "./encoder.ts";
@@ -17,7 +17,7 @@ describe("ApiRequestEncoder", () => {
     fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     fc.constantFrom(0, 63, 64, 127, 128, 8191, 8192),
   );
-  const record: fc.Arbitrary<ApiRequest> = fc.record({
+  const record: fc.Arbitrary<ApiRequestV2> = fc.record({
     request_id: str,
     event_time_ms: fc.oneof(
       fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
@@ -73,6 +73,6 @@ describe("ApiRequestEncoder", () => {
 
   it("asks for a bigger buffer instead of overflowing", () => {
     const enc = new ApiRequestEncoder();
-    expect(enc.encode({ request_id: "x" } as ApiRequest, Buffer.alloc(100), 0)).toBe(-1);
+    expect(enc.encode({ request_id: "x" } as ApiRequestV2, Buffer.alloc(100), 0)).toBe(-1);
   });
 });

@@ -1,4 +1,4 @@
-import type { ApiRequest } from "@distillguard/contract";
+import type { ApiRequestV2 } from "@distillguard/contract";
 
 /**
  * Avro binary encoder specialised for ApiRequest v2, byte-identical to avsc's (encoder.test.ts
@@ -12,7 +12,7 @@ export class ApiRequestEncoder {
   private readonly f32bytes = new Uint8Array(this.f32.buffer);
 
   /** Writes `r` at `pos`; returns the end, or -1 when `buf` is too small (nothing usable written). */
-  encode(r: ApiRequest, buf: Buffer, pos: number): number {
+  encode(r: ApiRequestV2, buf: Buffer, pos: number): number {
     // A record is at most a few KB; checking once up front keeps the field writers branch-free.
     if (buf.length - pos < 4096 + r.request_id.length * 3) return -1;
     let p = pos;

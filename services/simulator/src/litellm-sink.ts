@@ -1,4 +1,4 @@
-import { type SimulatedExchange, toStandardLoggingPayload } from "@distillguard/litellm";
+import { keyIdOf, type SimulatedExchange, toStandardLoggingPayload } from "@distillguard/litellm";
 import type { Draft } from "./draft.ts";
 import type { RequestSink } from "./run.ts";
 import type { PromptText } from "./text.ts";
@@ -14,7 +14,8 @@ export function toExchange(d: Draft, text: PromptText): SimulatedExchange {
     request_id: r.request_id,
     event_time_ms: r.event_time_ms,
     latency_ms: r.latency_ms,
-    key: { hash: r.api_key_id, team_id: r.account_id, org_id: r.org_id },
+    // LiteLLM logs the SHA-256 of the key, never the key.
+    key: { hash: keyIdOf(r.api_key_id), team_id: r.account_id, org_id: r.org_id },
     end_user_id: r.end_user_id,
     endpoint: r.endpoint,
     model: r.request_model,

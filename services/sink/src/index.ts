@@ -1,6 +1,7 @@
 export { type ApiRequestSink, createApiRequestSink } from "./api-request-sink.ts";
 export { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
 export {
+  alreadyApplied,
   applyMigrations,
   loadMigrations,
   type Migration,

@@ -82,6 +82,17 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations
 ENGINE = MergeTree
 ORDER BY version`;
 
+const ADDS_COLUMNS = /\bALTER\s+TABLE\b[\s\S]*\bADD\s+COLUMN\b/i;
+const COLUMN_EXISTS = /column with this name already exists/i;
+
+/**
+ * Whether `m` failed only because another process applied it first. ClickHouse 18.16 has no
+ * ADD COLUMN IF NOT EXISTS, so a file that adds columns is idempotent through this check.
+ */
+export function alreadyApplied(m: Migration, serverMessage: string): boolean {
+  return ADDS_COLUMNS.test(m.sql) && COLUMN_EXISTS.test(serverMessage);
+}
+
 /**
  * Versioned, idempotent migrations: `schema_migrations` records each applied file with its
  * checksum; only files not recorded there run, in version order. Each file is one idempotent
@@ -107,7 +118,11 @@ export async function applyMigrations(
   );
   const pending = planMigrations(files, applied);
   for (const m of pending) {
-    await client.command({ query: m.sql });
+    try {
+      await client.command({ query: m.sql });
+    } catch (e) {
+      if (!alreadyApplied(m, e instanceof Error ? e.message : String(e))) throw e;
+    }
     await client.insert({
       table: "schema_migrations",
       values: [

@@ -118,6 +118,12 @@ function request(overrides: Partial<ApiRequest> = {}): ApiRequest {
     cot_elicitation: 0.75,
     prompt_topic: "math",
     prompt_language: "en",
+    account_source: "team",
+    cache_hit: null,
+    question_chars: 412,
+    response_chars: 1873,
+    response_trace: 0.75,
+    response_tool_calls: 0,
     ...overrides,
   };
 }

@@ -3,13 +3,14 @@ import type { ApiRequest } from "@distillguard/contract";
 /** One api_requests row as JSONEachRow: hashes as hex, booleans as 0/1. */
 export type ApiRequestRow = Omit<
   ApiRequest,
-  "prompt_simhash" | "prompt_template_hash" | "system_prompt_hash" | "stream" | "logprobs"
+  "prompt_simhash" | "prompt_template_hash" | "system_prompt_hash" | "stream" | "logprobs" | "cache_hit"
 > & {
   event_date: string;
   event_time: number;
   ingested_at: number;
   stream: 0 | 1;
   logprobs: 0 | 1;
+  cache_hit: 0 | 1 | null;
   prompt_simhash: string;
   prompt_template_hash: string;
   system_prompt_hash: string | null;
@@ -38,6 +39,7 @@ export function toApiRequestRow(
     ingested_at: Math.floor(ingestedAtMs / 1000),
     stream: r.stream ? 1 : 0,
     logprobs: r.logprobs ? 1 : 0,
+    cache_hit: r.cache_hit === null ? null : r.cache_hit ? 1 : 0,
     prompt_simhash: r.prompt_simhash.toString("hex"),
     prompt_template_hash: r.prompt_template_hash.toString("hex"),
     system_prompt_hash: r.system_prompt_hash ? r.system_prompt_hash.toString("hex") : null,
