@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { responseTrace } from "@distillguard/fingerprint";
+import { asModelAnswer } from "../../services/simulator/src/corpora.ts";
 import { sharedDataPath } from "../../test/harness/shared-data.ts";
 
 interface Source {
@@ -25,18 +26,19 @@ const jsonl = (...p: string[]) =>
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-/** GSM8K's dataset artefacts a model never writes: calculator annotations and "#### n". */
-export function asModelAnswer(solution: string): string {
-  return solution.replace(/<<[^>]*>>/g, "").replace(/\n?#### *(.*)$/, "\nThe answer is $1.");
+/** GSM8K's working without the dataset's artefacts, as the simulator's campaigns harvest it. */
+function modelAnswer(solution: string): string {
+  const { working, answer } = asModelAnswer(solution);
+  return `${working}\nThe answer is ${answer}.`;
 }
 
 function sources(): Source[] {
-  const gsmTrain = jsonl("gsm8k", "train.jsonl").map((r) => asModelAnswer(String(r.answer)));
+  const gsmTrain = jsonl("gsm8k", "train.jsonl").map((r) => modelAnswer(String(r.answer)));
   const dolly = jsonl("dolly_open_qa", "dolly_open_qa.jsonl").map((r) => String(r.response));
   const half = <T>(xs: T[], side: 0 | 1) => xs.filter((_, i) => i % 2 === side);
   const models = jsonl("gsm8k", "example_model_solutions.jsonl").flatMap((r) =>
     ["6b_finetuning", "175b_verification"].map((k) =>
-      asModelAnswer(String((r[k] as { solution: string }).solution)),
+      modelAnswer(String((r[k] as { solution: string }).solution)),
     ),
   );
   const bbh = jsonl("bbh", "codex_cot_responses.jsonl")

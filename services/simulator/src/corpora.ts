@@ -19,8 +19,27 @@ export interface Exchange {
 /** A problem a campaign harvests, and the worked solution a model would give when asked. */
 export interface Problem {
   question: string;
-  /** Step-by-step solution (GSM8K's human-written working, HumanEval's reference code). */
+  /** Step-by-step solution (GSM8K's human-written working as a model writes it, HumanEval's code). */
   solution: string;
+  /** The final answer alone ("" for coding problems). */
+  answer: string;
+}
+
+/**
+ * GSM8K's working as a model would write it: without the dataset's calculator annotations
+ * (`<<48/2=24>>`) and its `#### 72` answer line, which no model emits and which a
+ * response-side detector must not get to key on.
+ */
+export function asModelAnswer(solution: string): { working: string; answer: string } {
+  const at = solution.lastIndexOf("####");
+  const answer = at >= 0 ? solution.slice(at + 4).trim() : "";
+  const working = (at >= 0 ? solution.slice(0, at) : solution).replace(/<<[^<>]*>>/g, "").trim();
+  return { working, answer };
+}
+
+function mathProblem(question: string, solution: string): Problem {
+  const { working, answer } = asModelAnswer(solution);
+  return { question, solution: answer === "" ? working : `${working}\nThe answer is ${answer}.`, answer };
 }
 
 export interface Corpora {
@@ -138,15 +157,16 @@ export function loadCorpora(dir: string = process.env.DG_SIM_CORPORA ?? defaultC
       .filter((l) => l.trim() !== "")
       .forEach((line, i) => {
         const question = line.split("\t")[0] ?? "";
-        push(problems, lang, { question, solution: str(gsmTest[i]?.answer) });
+        push(problems, lang, mathProblem(question, str(gsmTest[i]?.answer)));
       });
   }
   for (const r of jsonl(text("gsm8k", "train.jsonl"))) {
-    push(problems, "en", { question: str(r.question), solution: str(r.answer) });
+    push(problems, "en", mathProblem(str(r.question), str(r.answer)));
   }
   const coding = jsonl(gunzipSync(read("humaneval", "HumanEval.jsonl.gz")).toString("utf8")).map((r) => ({
     question: str(r.prompt),
     solution: `${str(r.prompt)}${str(r.canonical_solution)}`,
+    answer: "",
   }));
   return { benign, conversations, systems, problems, coding, passages };
 }

@@ -77,7 +77,7 @@ export class CorpusTextRenderer {
         kind === "eval_cot"
           ? `Q: ${problem.question}\nA: Let's think step by step.`
           : `${problem.question}\nAnswer with the number only.`;
-      response = kind === "eval_cot" ? problem.solution : (problem.solution.split("####")[1] ?? "").trim();
+      response = kind === "eval_cot" ? problem.solution : problem.answer;
     } else if (kind) {
       const ex = pick(this.benign(lang), p.instance);
       user = templated(kind, ex, pick(this.passages(lang), mix32(p.instance, 3)), p.instance);
@@ -98,12 +98,12 @@ export class CorpusTextRenderer {
       response = ex.answer;
     }
     if (p.cot > 0 && d.truth.extraction) {
-      user = this.wrap(this.eliciting, p, lang, user);
+      user = this.wrap(this.eliciting, p, lang, user).text;
     } else if (p.cot > 0 && (kind === undefined || kind === "chat_app")) {
       // A student with homework: a real problem in a learner phrasing of their language, and the
       // worked solution back (people type those; an app's template or an eval harness does not).
       const problem = pick(this.problems(lang), mix32(p.instance, 11));
-      user = this.wrap(this.learning, p, lang, problem.question);
+      user = this.wrap(this.learning, p, lang, problem.question).text;
       response = problem.solution;
     }
     const system = p.system >= 0 ? pick(this.corpora.systems, mix32(p.system, seed)) : null;
@@ -119,16 +119,22 @@ export class CorpusTextRenderer {
       : (LANGUAGES[mix32(p.family, this.world.seed) % LANGUAGES.length] ?? "en");
     const problem =
       kind === "coding_task" ? pick(this.corpora.coding, p.instance) : pick(this.problems(lang), p.instance);
-    const user = p.cot > 0 ? this.wrap(this.eliciting, p, lang, problem.question) : `${problem.question}`;
-    return { system: null, user, history: [], response: problem.solution };
+    if (p.cot <= 0) return { system: null, user: problem.question, history: [], response: problem.solution };
+    const asked = this.wrap(this.eliciting, p, lang, problem.question);
+    return { system: null, user: asked.text, history: [], response: answerAsAsked(asked, problem) };
   }
 
   /**
    * The prompt in one variant of one family: fixed per template (family, variant), so a
    * campaign's prompts share their wording the way a script's do.
    */
-  private wrap(families: readonly string[], p: Draft["prompt"], lang: string, problem: string): string {
-    if (families.length === 0) return problem;
+  private wrap(
+    families: readonly string[],
+    p: Draft["prompt"],
+    lang: string,
+    problem: string,
+  ): { text: string; family: string | null; template: string } {
+    if (families.length === 0) return { text: problem, family: null, template: "" };
     const table =
       PHRASINGS[
         (LANGUAGES as readonly string[]).includes(lang) ? (lang as (typeof LANGUAGES)[number]) : "en"
@@ -136,9 +142,9 @@ export class CorpusTextRenderer {
     const key = mix32(p.family + 1, p.variant + 7919);
     const family = families[key % families.length] as string;
     const variants = table[family] ?? [];
-    return variants.length === 0
-      ? problem
-      : phrase(variants[(key >>> 8) % variants.length] as string, problem);
+    if (variants.length === 0) return { text: problem, family: null, template: "" };
+    const template = variants[(key >>> 8) % variants.length] as string;
+    return { text: phrase(template, problem), family, template };
   }
 
   /** Turns 0..turn of one conversation: an opening, its follow-up if the corpus has one, then more questions. */
@@ -210,4 +216,22 @@ const SHORT = [
 
 function shortAnswer(rng: Rng): string {
   return SHORT[rng.int(SHORT.length)] as string;
+}
+
+/**
+ * The answer in the shape the prompt demanded, as an obliging model writes it: working in the
+ * tags a tag format names, a JSON object for a JSON demand, else the working itself.
+ */
+function answerAsAsked(asked: { family: string | null; template: string }, problem: Problem): string {
+  if (asked.family === "format_tags") {
+    const tags = [...asked.template.matchAll(/<([a-z_]+)>/g)].map((m) => m[1] as string);
+    const work = tags.find((t) => t !== "answer" && t !== "final") ?? "reasoning";
+    const last = tags.find((t) => t === "answer" || t === "final") ?? "answer";
+    return `<${work}>\n${problem.solution}\n</${work}>\n<${last}>${problem.answer}</${last}>`;
+  }
+  if (asked.family === "json_trace") {
+    const steps = problem.solution.split("\n").filter((l) => l.trim() !== "");
+    return JSON.stringify({ steps, answer: problem.answer }, null, 2);
+  }
+  return problem.solution;
 }
