@@ -7,6 +7,9 @@ export const MAX_DISTINCT = 8;
 export class AccountState {
   requests = 0;
   cot = 0;
+  /** Requests whose logs carried the answer, and those whose answer carried a reasoning trace. */
+  answered = 0;
+  traced = 0;
   output = 0;
   reasoning = 0;
   first: number;

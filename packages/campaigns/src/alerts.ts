@@ -23,8 +23,9 @@ export function campaignAlerts(config: LinkerConfig): AlertLifecycle {
   );
 }
 
-/** Why each rotation signal can be missing, for alerts that say so. */
+/** Why each signal can be missing, for alerts that say so. */
 const absentBecause: Record<string, string> = {
+  trace_rate: "under 5 answers in the logs: failures, redacted messages, or a gateway that logs none",
   multi_asn_share: "no client ASN in the logs, or under 3 members seen twice with one",
   multi_prefix_share: "no client address in the logs, or under 3 members seen twice with one",
   shared_prefix_density: "no client address in the logs",

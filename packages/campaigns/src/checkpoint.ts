@@ -41,15 +41,19 @@ type AccountRow = [
   prefixes: number[],
   asns: number[],
   campaign: string | null,
-  /** Absent in checkpoints from before switch counting: derived as lower bounds. */
-  switches?: [
-    addressed: number,
-    prefixSwitches: number,
-    lastPrefix: number | null,
-    asnSeen: number,
-    asnSwitches: number,
-    lastAsn: number | null,
-  ],
+  /** Undefined in checkpoints from before switch counting: derived as lower bounds. */
+  switches:
+    | [
+        addressed: number,
+        prefixSwitches: number,
+        lastPrefix: number | null,
+        asnSeen: number,
+        asnSwitches: number,
+        lastAsn: number | null,
+      ]
+    | undefined,
+  /** Absent in checkpoints from before response evidence: none seen. */
+  answers?: [answered: number, traced: number],
 ];
 
 type FingerprintRow = [
@@ -60,6 +64,8 @@ type FingerprintRow = [
   cot: number,
   last: number,
   accounts: [number, number][],
+  /** Absent in checkpoints from before response evidence: none seen. */
+  answers?: [answered: number, traced: number],
 ];
 
 interface CampaignRow {
@@ -118,6 +124,7 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
         a.asnSwitches,
         Number.isNaN(a.lastAsn) ? null : a.lastAsn,
       ],
+      [a.answered, a.traced],
     ]),
     fingerprints: [...s.fingerprints.tracked.values()].map((f) => [
       f.key,
@@ -127,6 +134,7 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
       f.cot,
       f.last,
       [...f.accounts],
+      [f.answered, f.traced],
     ]),
     admission: s.fingerprints.admission(),
     campaigns: [...s.campaigns.values()].map((c) => ({
@@ -162,6 +170,7 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     asns,
     campaign,
     switches,
+    answers,
   ] of st.accounts) {
     const a = new AccountState(slot, id, first);
     a.requests = requests;
@@ -172,6 +181,7 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     for (const p of prefixes) a.addPrefix(p);
     for (const x of asns) a.addAsn(x);
     a.campaign = campaign;
+    [a.answered, a.traced] = answers ?? [0, 0];
     if (switches) {
       [a.addressed, a.prefixSwitches] = switches;
       a.lastPrefix = switches[2] ?? Number.NaN;
@@ -188,10 +198,11 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     }
     s.accounts.put(a);
   }
-  for (const [key, kind, hexValue, requests, cot, last, accounts] of st.fingerprints) {
+  for (const [key, kind, hexValue, requests, cot, last, accounts, answers] of st.fingerprints) {
     const f = new FingerprintState(kind, key, hexValue, last);
     f.requests = requests;
     f.cot = cot;
+    [f.answered, f.traced] = answers ?? [0, 0];
     for (const [slot, count] of accounts) f.accounts.set(slot, count);
     s.fingerprints.tracked.set(key, f);
   }

@@ -7,6 +7,8 @@ export interface LinkerConfig {
   minMembers: number;
   /** A request with cot_elicitation at or above this asks for reasoning traces. */
   cotThreshold: number;
+  /** An answer with response_trace at or above this carried one (what a campaign harvests). */
+  traceThreshold: number;
   /**
    * A fingerprint used by more than this share of active accounts (and by at least
    * `glueMinAccounts`) links nothing: it is world glue, like a popular SDK's defaults.
@@ -50,6 +52,7 @@ export interface LinkerConfig {
   /** Baselines used until enough groups exist to measure the population. */
   priors: {
     cotRate: Baseline;
+    traceRate: Baseline;
     multiAsnShare: Baseline;
     multiPrefixShare: Baseline;
     sharedPrefixDensity: Baseline;
@@ -62,6 +65,7 @@ export const defaultLinkerConfig: LinkerConfig = {
   horizonMs: 24 * 3_600_000,
   minMembers: 5,
   cotThreshold: 0.5,
+  traceThreshold: 0.5,
   glueShare: 0.25,
   glueMinAccounts: 1_000,
   linkScore: 3,
@@ -78,6 +82,9 @@ export const defaultLinkerConfig: LinkerConfig = {
   madFloor: 0.05,
   priors: {
     cotRate: { median: 0.04, mad: 0.03 },
+    // Ordinary groups: app templates and shared system prompts, whose answers rarely show
+    // worked derivations (Dolly answers: 0.0–0.1% at 0.5, bench/response-trace).
+    traceRate: { median: 0.05, mad: 0.05 },
     multiAsnShare: { median: 0.05, mad: 0.1 },
     multiPrefixShare: { median: 0.25, mad: 0.15 },
     sharedPrefixDensity: { median: 0, mad: 0.02 },

@@ -6,6 +6,9 @@ export type ContentKind = "template" | "system_prompt";
 export class FingerprintState {
   requests = 0;
   cot = 0;
+  /** Requests whose logs carry the answer, and those whose answer carried a reasoning trace. */
+  answered = 0;
+  traced = 0;
   last: number;
   /** Requests on it per account slot. */
   readonly accounts = new Map<number, number>();
@@ -43,8 +46,12 @@ export class FingerprintTable {
     return this.tracked.size;
   }
 
-  /** One request of account `account` (its slot) on a fingerprint. No allocation unless admitted. */
-  touch(kind: ContentKind, hash: Uint8Array, account: number, t: number, cot: boolean): void {
+  /**
+   * One request of account `account` (its slot) on a fingerprint; `trace`: -1 when the log has
+   * no answer, else whether the answer carried a reasoning trace (0 or 1). No allocation
+   * unless admitted.
+   */
+  touch(kind: ContentKind, hash: Uint8Array, account: number, t: number, cot: boolean, trace: number): void {
     const key = kind === "template" ? hash53(hash) : -hash53(hash) - 1;
     let fp = this.tracked.get(key);
     if (!fp) {
@@ -64,6 +71,10 @@ export class FingerprintTable {
     }
     fp.requests++;
     if (cot) fp.cot++;
+    if (trace >= 0) {
+      fp.answered++;
+      fp.traced += trace;
+    }
     fp.last = Math.max(fp.last, t);
     fp.accounts.set(account, (fp.accounts.get(account) ?? 0) + 1);
   }

@@ -11,6 +11,12 @@ export interface GroupFeatures {
   members: number;
   cotRate: number;
   /**
+   * Share of the group's answered requests whose answer carried a reasoning trace: what it
+   * harvests, whatever its prompts say. null: too few answers in the logs (failures,
+   * redacted logs, or a source that logs none).
+   */
+  traceRate: number | null;
+  /**
    * Share of members (with ≥ 2 requests that carry an ASN) that rotate ASNs: ≥ 2 of them and a
    * switch on at least half their requests. null: no member qualifies (no ASN in the logs).
    */
@@ -65,6 +71,7 @@ const MIN_SHARE_SAMPLE = 3;
 export function groupFeatures(
   slots: Iterable<number>,
   cotRate: number,
+  traceRate: number | null,
   accounts: ReadonlyMap<number, AccountState>,
   prefixUse: Map<number, number>,
 ): GroupFeatures {
@@ -102,6 +109,7 @@ export function groupFeatures(
   return {
     members,
     cotRate,
+    traceRate,
     multiAsnShare: withAsn >= MIN_SHARE_SAMPLE ? multiAsn / withAsn : null,
     multiPrefixShare: withPrefix >= MIN_SHARE_SAMPLE ? multiPrefix / withPrefix : null,
     sharedPrefixDensity: addressed > 0 ? sharedPrefixes / addressed : null,
@@ -111,6 +119,9 @@ export function groupFeatures(
 /** What each signal is evidence of: what a group asks for, how its members rotate networks, a pool they share. */
 const evidenceKind: Record<string, string> = {
   cot_rate: "content",
+  // What the answers carry is evidence about content too: counted with cot_rate as one kind,
+  // so an eval harness (asks for steps, gets them) cannot link on content alone.
+  trace_rate: "content",
   multi_asn_share: "rotation",
   multi_prefix_share: "rotation",
   shared_prefix_density: "pool",
@@ -125,6 +136,7 @@ const evidenceKind: Record<string, string> = {
 export function scoreGroup(f: GroupFeatures, base: Baselines, cfg: ScoringConfig): GroupScore {
   const all = [
     { name: "cot_rate", value: f.cotRate as number | null, b: base.cotRate },
+    { name: "trace_rate", value: f.traceRate, b: base.traceRate },
     { name: "multi_asn_share", value: f.multiAsnShare, b: base.multiAsnShare },
     { name: "multi_prefix_share", value: f.multiPrefixShare, b: base.multiPrefixShare },
     {
@@ -198,6 +210,7 @@ export function populationBaselines(groups: readonly CandidateGroup[], cfg: Scor
     voices.push({
       members: list.reduce((n, f) => n + f.members, 0),
       cotRate: medianOf(list, (f) => f.cotRate) ?? 0,
+      traceRate: medianOf(list, (f) => f.traceRate),
       multiAsnShare: medianOf(list, (f) => f.multiAsnShare),
       multiPrefixShare: medianOf(list, (f) => f.multiPrefixShare),
       sharedPrefixDensity: medianOf(list, (f) => f.sharedPrefixDensity),
@@ -226,6 +239,7 @@ function baselinesOf(voices: readonly GroupFeatures[], cfg: ScoringConfig): Base
     );
   return {
     cotRate: sample((f) => f.cotRate, priors.cotRate),
+    traceRate: sample((f) => f.traceRate, priors.traceRate),
     multiAsnShare: sample((f) => f.multiAsnShare, priors.multiAsnShare),
     multiPrefixShare: sample((f) => f.multiPrefixShare, priors.multiPrefixShare),
     sharedPrefixDensity: sample((f) => f.sharedPrefixDensity, priors.sharedPrefixDensity),

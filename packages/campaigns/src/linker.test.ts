@@ -126,9 +126,10 @@ describe("CampaignLinker", () => {
   });
 
   it("continues from a checkpoint exactly as if it had never stopped", () => {
-    const events = [...coordinated(12, 0, 6), ...appUsers(40, 0, 6)].sort(
-      (x, y) => x.event_time_ms - y.event_time_ms,
-    );
+    // Answers logged for some requests (traced or not), absent for others: all restored.
+    const events = [...coordinated(12, 0, 6), ...appUsers(40, 0, 6)]
+      .map((e, i) => ({ ...e, response_trace: i % 3 === 0 ? null : e.cot_elicitation > 0 ? 0.9 : 0.1 }))
+      .sort((x, y) => x.event_time_ms - y.event_time_ms);
     const half = Math.floor(events.length / 2);
     const mid = events[half - 1]?.event_time_ms ?? 0;
     const end = events[events.length - 1]?.event_time_ms ?? 0;
@@ -147,6 +148,7 @@ describe("CampaignLinker", () => {
     expect(restored.out).toEqual(straight.out);
     expect(Buffer.from(restored.bytes).equals(Buffer.from(straight.bytes))).toBe(true);
     expect(straight.out[1]?.campaigns.length).toBe(1);
+    expect(straight.out[1]?.campaigns[0]?.signals.map((x) => x.name)).toContain("trace_rate");
   });
 });
 
@@ -359,7 +361,8 @@ describe("signals the logs do not carry", () => {
     const names = r.campaigns[0]?.signals.map((s) => s.name);
     expect(names).not.toContain("multi_asn_share");
     expect(names).toContain("multi_prefix_share");
-    expect(r.alerts[0]?.summary).toContain("unavailable: multi_asn_share (no client ASN in the logs");
+    expect(r.alerts[0]?.summary).toContain("unavailable: ");
+    expect(r.alerts[0]?.summary).toContain("multi_asn_share (no client ASN in the logs");
   });
 
   it("does not count an absent ASN as zero rotation", () => {
@@ -376,6 +379,29 @@ describe("signals the logs do not carry", () => {
     const r = run([...students(30, 0, 5), ...appUsers(40, 0, 4)]);
     expect(r.campaigns).toEqual([]);
     expect(r.alerts).toEqual([]);
+  });
+
+  it("sees a campaign by what it harvests when its prompts ask in words no list knows", () => {
+    // Keyword-free prompts (cot_elicitation 0), worked answers back; app users answered plainly.
+    const plain = appUsers(40, 0, 4).map((e) => ({ ...e, response_trace: 0 }));
+    const harvest = coordinated(12, 0, 4).map((e) => ({ ...e, cot_elicitation: 0, response_trace: 0.9 }));
+    const seen = run([...harvest, ...plain]);
+    expect(seen.campaigns).toHaveLength(1);
+    const trace = seen.campaigns[0]?.signals.find((s) => s.name === "trace_rate");
+    expect(trace?.value).toBe(1);
+    expect(trace?.z).toBeGreaterThan(2);
+    // The same traffic from a gateway that logs no answers: trace_rate is absent, not zero.
+    const blind = run([...harvest, ...plain].map((e) => ({ ...e, response_trace: null })));
+    expect(blind.campaigns[0]?.signals.map((s) => s.name) ?? []).not.toContain("trace_rate");
+    expect(seen.campaigns[0]?.score).toBeGreaterThan(blind.campaigns[0]?.score ?? 0);
+  });
+
+  it("links nothing on reasoning asked and reasoning answered alone: both are content", () => {
+    const r = run([
+      ...students(30, 0, 5).map((e) => ({ ...e, response_trace: 0.9 })),
+      ...appUsers(40, 0, 4).map((e) => ({ ...e, response_trace: 0 })),
+    ]);
+    expect(r.campaigns).toEqual([]);
   });
 
   it("scores nothing from an address-less source but the signals it has", () => {

@@ -28,6 +28,8 @@ export interface LinkEvent {
   prompt_template_hash: Uint8Array;
   system_prompt_hash: Uint8Array | null;
   cot_elicitation: number;
+  /** The answer's reasoning-trace score (ApiRequest v3); null or absent when the log has no answer. */
+  response_trace?: number | null;
   usage_output_tokens: number;
   usage_reasoning_tokens: number | null;
 }
@@ -36,6 +38,9 @@ export interface Evaluation {
   campaigns: CampaignUpdate[];
   alerts: Alert[];
 }
+
+/** Answers a group needs before its trace rate is evidence: a few could all be one student's. */
+const MIN_ANSWERED = 5;
 
 /** The hex of the first linking fingerprint one of `members` uses: a new campaign's name. */
 function anchorOf(linking: readonly FingerprintState[], members: Set<number>): string {
@@ -98,8 +103,16 @@ export class CampaignLinker {
     a.reasoning += e.usage_reasoning_tokens ?? 0;
     if (e.client_address !== "") a.seenFrom(this.prefixes.of(e.client_address));
     if (e.client_asn !== null) a.seenAsn(e.client_asn);
-    this.fingerprints.touch("template", e.prompt_template_hash, a.slot, t, cot);
-    if (e.system_prompt_hash) this.fingerprints.touch("system_prompt", e.system_prompt_hash, a.slot, t, cot);
+    const rt = e.response_trace;
+    const trace = rt === null || rt === undefined ? -1 : rt >= this.config.traceThreshold ? 1 : 0;
+    if (trace >= 0) {
+      a.answered++;
+      a.traced += trace;
+    }
+    this.fingerprints.touch("template", e.prompt_template_hash, a.slot, t, cot, trace);
+    if (e.system_prompt_hash) {
+      this.fingerprints.touch("system_prompt", e.system_prompt_hash, a.slot, t, cot, trace);
+    }
   }
 
   /** Re-links, re-scores and advances alert lifecycles as of event time `nowMs`. */
@@ -115,7 +128,13 @@ export class CampaignLinker {
       if (fp.accounts.size < cfg.minMembers || fp.accounts.size > glue) continue;
       groups.push({
         fp,
-        f: groupFeatures(fp.accounts.keys(), fp.cot / fp.requests, bySlot, this.prefixUse),
+        f: groupFeatures(
+          fp.accounts.keys(),
+          fp.cot / fp.requests,
+          fp.answered >= MIN_ANSWERED ? fp.traced / fp.answered : null,
+          bySlot,
+          this.prefixUse,
+        ),
       });
     }
     const base = populationBaselines(groups, cfg);
@@ -181,6 +200,8 @@ export class CampaignLinker {
     let output = c.carried.output;
     let reasoning = c.carried.reasoning;
     let cot = 0;
+    let answered = 0;
+    let traced = 0;
     let memberRequests = 0;
     const ranked: AccountState[] = [];
     const prefixMembers = new Map<number, number>();
@@ -194,6 +215,8 @@ export class CampaignLinker {
       output += a.output;
       reasoning += a.reasoning;
       cot += a.cot;
+      answered += a.answered;
+      traced += a.traced;
       for (let i = 0; i < a.prefixCount; i++) {
         const p = a.prefix(i);
         prefixMembers.set(p, (prefixMembers.get(p) ?? 0) + 1);
@@ -202,6 +225,7 @@ export class CampaignLinker {
     const f = groupFeatures(
       members,
       memberRequests > 0 ? cot / memberRequests : 0,
+      answered >= MIN_ANSWERED ? traced / answered : null,
       this.accounts.bySlot,
       this.prefixUse,
     );

@@ -23,6 +23,9 @@ export const accountSpec: WindowSpec = {
     { kind: "sum", name: "reasoningReported", rings: ["24h/6h"] },
     { kind: "sum", name: "asnKnown", rings: ["24h/6h"] },
     { kind: "sum", name: "cot", rings: ["1h", "24h/6h"] },
+    // Requests whose logs carry the answer, and those whose answer carried a reasoning trace.
+    { kind: "sum", name: "answered", rings: ["24h/6h"] },
+    { kind: "sum", name: "traced", rings: ["24h/6h"] },
     { kind: "sum", name: "logprobs", rings: ["24h/6h"] },
     { kind: "sum", name: "multiChoice", rings: ["24h/6h"] },
     { kind: "sum", name: "saturated", rings: ["24h/6h"] },

@@ -20,6 +20,8 @@ export interface FeatureEvent {
   prompt_simhash: Uint8Array;
   prompt_template_hash: Uint8Array;
   cot_elicitation: number;
+  /** The answer's reasoning-trace score (ApiRequest v3); null or absent when the log has none. */
+  response_trace?: number | null;
 }
 
 /** Signals per account, in this order in every signal vector. */
@@ -32,6 +34,7 @@ export const signalNames = [
   "reasoning_per_request",
   "cot_rate",
   "cot_rate_1h",
+  "trace_rate",
   "logprobs_rate",
   "multi_choice_rate",
   "saturation_rate",
@@ -79,6 +82,8 @@ export class AccountFeatures {
         "reasoningReported",
         "asnKnown",
         "cot",
+        "answered",
+        "traced",
         "logprobs",
         "multiChoice",
         "saturated",
@@ -99,6 +104,8 @@ export class AccountFeatures {
         "asnKnown@24h/6h",
         "cot@24h/6h",
         "cot@1h",
+        "answered@24h/6h",
+        "traced@24h/6h",
         "logprobs@24h/6h",
         "multiChoice@24h/6h",
         "saturated@24h/6h",
@@ -126,6 +133,10 @@ export class AccountFeatures {
     v[vi.reasoningReported as number] = e.usage_reasoning_tokens === null ? 0 : 1;
     v[vi.asnKnown as number] = e.client_asn === null ? 0 : 1;
     v[vi.cot as number] = e.cot_elicitation >= 0.5 ? 1 : 0;
+    const trace = e.response_trace;
+    const answered = trace !== null && trace !== undefined;
+    v[vi.answered as number] = answered ? 1 : 0;
+    v[vi.traced as number] = answered && trace >= 0.5 ? 1 : 0;
     v[vi.logprobs as number] = e.logprobs ? 1 : 0;
     v[vi.multiChoice as number] = e.request_choice_count > 1 ? 1 : 0;
     v[vi.saturated as number] = e.response_finish_reason === "length" ? 1 : 0;
@@ -190,6 +201,9 @@ export class AccountFeatures {
     else absent("reasoning_per_request");
     set("cot_rate", per(g("cot@24h/6h"), n24));
     set("cot_rate_1h", per(g("cot@1h"), n1));
+    const answers = g("answered@24h/6h");
+    if (answers > 0) set("trace_rate", per(g("traced@24h/6h"), answers));
+    else absent("trace_rate");
     set("logprobs_rate", per(g("logprobs@24h/6h"), n24));
     set("multi_choice_rate", per(g("multiChoice@24h/6h"), n24));
     set("saturation_rate", per(g("saturated@24h/6h"), n24));

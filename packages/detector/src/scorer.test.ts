@@ -8,6 +8,10 @@ function vector(values: Partial<Record<(typeof signalNames)[number], number>>): 
   return v;
 }
 
+function fromVector(v: Float64Array): Partial<Record<(typeof signalNames)[number], number>> {
+  return Object.fromEntries(signalNames.map((n, i) => [n, v[i] ?? 0]));
+}
+
 describe("AccountScorer", () => {
   const population = Array.from({ length: 200 }, (_, i) =>
     vector({
@@ -56,6 +60,24 @@ describe("AccountScorer", () => {
       vector({ requests_24h: 80_000, active_hours: 24, cot_rate: 0.01, output_per_request: 900 }),
     );
     expect(batch.score).toBeLessThan(s.config.openScore);
+  });
+
+  it("sees harvesting in the answers when the prompts ask in words no list knows", () => {
+    const s = new AccountScorer();
+    s.updateBaselines(population.map((v, i) => vector({ ...fromVector(v), trace_rate: (i % 5) * 0.01 })));
+    const keywordFree = {
+      requests_24h: 5_000,
+      cot_rate: 0,
+      output_per_request: 1_200,
+      reasoning_per_request: 900,
+    };
+    const harvesting = s.score(vector({ ...keywordFree, trace_rate: 0.9 }));
+    expect(harvesting.score).toBeGreaterThan(s.config.openScore);
+    expect(harvesting.signals.map((x) => x.name)).toContain("trace_rate");
+    // No answers in the logs: trace_rate is absent, and nothing shows harvesting.
+    const blind = s.score(vector({ ...keywordFree, trace_rate: Number.NaN }));
+    expect(blind.absent).toContain("trace_rate");
+    expect(blind.score).toBeLessThan(s.config.openScore);
   });
 
   it("does not score accounts with too little evidence", () => {

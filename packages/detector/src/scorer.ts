@@ -9,6 +9,13 @@ export interface SignalRule {
   scale: "log" | "rate";
   /** MAD floor on the compared scale, so a population that barely varies cannot explode z. */
   madFloor: number;
+  /**
+   * Signals of one group are alternative views of one thing: only the strongest present one
+   * counts (its weight once). Reasoning harvested shows in what is asked (cot_rate) or in
+   * what comes back (trace_rate); a campaign that asks in words no list knows must not be
+   * pulled down by its cot_rate of 0.
+   */
+  group?: string;
 }
 
 export interface ScorerConfig {
@@ -16,7 +23,10 @@ export interface ScorerConfig {
   /** Accounts with fewer requests in 24 h are not scored (too little evidence; campaigns catch those). */
   minRequests: number;
   zCap: number;
-  /** Hard requirements to flag: extraction harvests reasoning traces (public cases) ... */
+  /**
+   * Hard requirements to flag: extraction harvests reasoning traces (public cases), seen in
+   * what it asks (cot_rate) or in what its answers carry (trace_rate), whichever is higher ...
+   */
   minCotRate: number;
   /**
    * ... and long completions: output per request at least this many MADs above the
@@ -33,7 +43,8 @@ export interface ScorerConfig {
 
 export const defaultScorerConfig: ScorerConfig = {
   rules: {
-    cot_rate: { weight: 3, scale: "rate", madFloor: 0.05 },
+    cot_rate: { weight: 3, scale: "rate", madFloor: 0.05, group: "harvest" },
+    trace_rate: { weight: 3, scale: "rate", madFloor: 0.05, group: "harvest" },
     output_per_request: { weight: 1.5, scale: "log", madFloor: 0.3 },
     reasoning_per_request: { weight: 1, scale: "log", madFloor: 0.5 },
     saturation_rate: { weight: 1, scale: "rate", madFloor: 0.05 },
@@ -105,7 +116,10 @@ export class AccountScorer {
     let total = 0;
     let weight = 0;
     const absent: SignalName[] = [];
-    const parts: { name: string; value: number; baseline: number; z: number; c: number }[] = [];
+    const parts: { name: string; value: number; baseline: number; z: number; c: number; weight: number }[] =
+      [];
+    // Per group, the index in `parts` of the one that counts so far: a stronger one replaces it.
+    const counted = new Map<string, number>();
     for (const { name, index, rule } of this.rules) {
       const x = v[index] ?? 0;
       if (Number.isNaN(x)) {
@@ -114,19 +128,30 @@ export class AccountScorer {
       }
       const b = this.baselines.get(name) ?? { median: 0, mad: rule.madFloor };
       const z = robustZ(transform(x, rule.scale), b, rule.madFloor);
-      const c = rule.weight * Math.min(Math.max(z, 0), this.config.zCap);
-      total += c;
-      weight += rule.weight;
-      parts.push({ name, value: x, baseline: untransform(b.median, rule.scale), z, c });
+      let c = rule.weight * Math.min(Math.max(z, 0), this.config.zCap);
+      const at = rule.group === undefined ? undefined : counted.get(rule.group);
+      const prior = at === undefined ? undefined : parts[at];
+      if (prior && prior.c >= c) {
+        c = 0;
+      } else {
+        if (prior) {
+          total -= prior.c;
+          weight -= prior.weight;
+          prior.c = 0;
+        }
+        if (rule.group !== undefined) counted.set(rule.group, parts.length);
+        total += c;
+        weight += rule.weight;
+      }
+      parts.push({ name, value: x, baseline: untransform(b.median, rule.scale), z, c, weight: rule.weight });
     }
     let score = weight > 0 ? total / weight : 0;
     // The hard rules: without harvesting long reasoning traces this is not the extraction we
     // look for, however unusual the account is otherwise.
     const output = parts.find((p) => p.name === "output_per_request");
-    if (
-      (v[signalIndex.cot_rate] ?? 0) < this.config.minCotRate ||
-      (output !== undefined && output.z < this.config.minOutputZ)
-    ) {
+    const traceRate = v[signalIndex.trace_rate] ?? Number.NaN;
+    const harvest = Math.max(v[signalIndex.cot_rate] ?? 0, Number.isNaN(traceRate) ? 0 : traceRate);
+    if (harvest < this.config.minCotRate || (output !== undefined && output.z < this.config.minOutputZ)) {
       score = Math.min(score, this.config.openScore * 0.99);
     }
     const signals = parts
