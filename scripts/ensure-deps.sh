@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the workspace's npm dependencies with the pinned pnpm when they are missing or the
-# lockfile changed since the last install, and the chDB venv the modern-dialect tests run on
-# (test/chdb). A second run does nothing and needs no network.
+# lockfile changed since the last install, the chDB venv the modern-dialect tests run on
+# (test/chdb), and the LiteLLM proxy venv the gateway logger test runs (test/litellm-proxy).
+# A second run does nothing and needs no network.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,29 +27,47 @@ ensure_npm() {
   echo "$want" >"$stamp"
 }
 
-# chDB (an in-process current ClickHouse) in a venv: Debian's system Python refuses pip installs
-# (PEP 668). The stamp holds the pinned requirement, so changing the pin reinstalls.
-CHDB_REQUIREMENT="chdb-core==26.9.0"
-CHDB_VENV=".local/chdb-venv"
-ensure_chdb() {
-  local stamp="$CHDB_VENV/.dg-requirement"
-  if [[ -x "$CHDB_VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$CHDB_REQUIREMENT" ]]; then
+# Python packages go in project-local venvs: Debian's system Python refuses pip installs
+# (PEP 668). The stamp holds the pinned requirements, so changing a pin reinstalls.
+ensure_venv() {
+  local venv="$1" requirements="$2" what="$3"
+  local stamp="$venv/.dg-requirement"
+  if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$requirements" ]]; then
     return 0
   fi
   if ! command -v python3 >/dev/null; then
-    echo "error: python3 not found; the chDB tests need Python 3.9+ with venv (Debian: apt-get install python3 python3-venv)" >&2
+    echo "error: python3 not found; $what needs Python 3.9+ with venv (Debian: apt-get install python3 python3-venv)" >&2
     exit 1
   fi
   if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     echo "error: python3 cannot create virtual environments; install the venv module (Debian: apt-get install python3-venv)" >&2
     exit 1
   fi
-  echo "installing $CHDB_REQUIREMENT into $CHDB_VENV" >&2
-  rm -rf "$CHDB_VENV"
-  python3 -m venv "$CHDB_VENV"
-  "$CHDB_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$CHDB_REQUIREMENT" >&2
-  echo "$CHDB_REQUIREMENT" >"$stamp"
+  echo "installing $requirements into $venv" >&2
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  local -a packages
+  read -ra packages <<<"$requirements"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${packages[@]}" >&2
+  echo "$requirements" >"$stamp"
+}
+
+# chDB: an in-process current ClickHouse, for the modern-dialect tests.
+CHDB_REQUIREMENT="chdb-core==26.9.0"
+CHDB_VENV=".local/chdb-venv"
+ensure_chdb() {
+  ensure_venv "$CHDB_VENV" "$CHDB_REQUIREMENT" "the chDB tests"
+}
+
+# A real LiteLLM proxy plus the Kafka client of integrations/litellm, for test/litellm-proxy.
+# 1.108.7 is the newest release whose [proxy] extra resolves on PyPI; the Kafka client pin is
+# the one integrations/litellm/requirements.txt ships, so the test runs what users install.
+LITELLM_REQUIREMENTS="litellm[proxy]==1.108.7 $(grep -v '^#' integrations/litellm/requirements.txt | xargs)"
+LITELLM_VENV=".local/litellm-venv"
+ensure_litellm() {
+  ensure_venv "$LITELLM_VENV" "$LITELLM_REQUIREMENTS" "the LiteLLM proxy test"
 }
 
 ensure_npm
 ensure_chdb
+ensure_litellm
