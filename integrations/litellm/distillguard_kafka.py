@@ -221,14 +221,28 @@ def without_raw_key(payload):
     return {**payload, "metadata": {**metadata, "user_api_key_hash": hashed}}
 
 
+# Identities LiteLLM logs in place of one: with only a master key every caller is this user.
+PLACEHOLDER_USERS = ("default_user_id",)
+
+
 def tenant_of(payload):
-    """The account the ingest bills this record to: the order of packages/litellm map.ts."""
+    """The account the ingest bills this record to, in the order of packages/litellm map.ts:
+    team, user (not a placeholder), org, end user, then the key."""
     metadata = payload.get("metadata") or {}
-    for field in ("user_api_key_team_id", "user_api_key_user_id", "user_api_key_hash"):
-        value = metadata.get(field)
-        if value is not None:
-            return str(value)
-    return None
+    team = metadata.get("user_api_key_team_id")
+    if team:
+        return str(team)
+    user = metadata.get("user_api_key_user_id")
+    if user and user not in PLACEHOLDER_USERS:
+        return str(user)
+    org = metadata.get("user_api_key_org_id")
+    if org:
+        return str(org)
+    end_user = payload.get("end_user") or metadata.get("user_api_key_end_user_id")
+    if end_user:
+        return str(end_user)
+    key = metadata.get("user_api_key_hash")
+    return str(key) if key else None
 
 
 class DistillguardKafkaLogger(CustomLogger):

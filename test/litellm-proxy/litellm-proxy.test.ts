@@ -64,12 +64,11 @@ const KNOWN_MISMATCHES = new Set<string>([
   "auth_failure.status_code",
   "auth_failure.client_address",
   "auth_failure.user_agent",
-  // Master key only: the placeholder user and key id LiteLLM logs for every caller.
-  "master_key.account_id",
-  "master_key.api_key_id",
   // turn_off_message_logging: the text is gone, so is every fingerprint of it.
   "master_key.system_prompt_hash",
   "master_key.fingerprints",
+  "master_key_end_user.system_prompt_hash",
+  "master_key_end_user.fingerprints",
 ]);
 
 const marker = (name: string) => `[dg-case:${name}]`;
@@ -79,6 +78,7 @@ function identityOf(key: string) {
   const id = IDENTITIES[key];
   return {
     account_id: id?.team_id ?? id?.user_id ?? sha256(key),
+    account_source: id?.team_id ? "team" : id?.user_id ? "user" : "key",
     org_id: id?.org_id ?? null,
     api_key_id: sha256(key),
   };
@@ -277,7 +277,7 @@ function expectations(): Expectation[] {
       case: { ...cache, name: "cache_hit" },
       proxy: "custom_auth",
       clientStatus: 200,
-      want: { ...base("sk-solo-carol"), request_max_tokens: 30, request_temperature: 0.5 },
+      want: { ...base("sk-solo-carol"), request_max_tokens: 30, request_temperature: 0.5, cache_hit: true },
       systemPrompt: true,
       billed: "cache",
     },
@@ -293,9 +293,34 @@ function expectations(): Expectation[] {
       case: chat("master_key", MASTER_KEY, { metadata: { dg_case: marker("master_key") } }),
       proxy: "master_key",
       clientStatus: 200,
-      want: base(MASTER_KEY),
+      // Every caller logs as default_user_id with the key placeholder: no per-caller account
+      // exists, so the account is the master key itself, and says so (integrations/litellm README).
+      want: {
+        ...base(MASTER_KEY),
+        account_id: "litellm_proxy_master_key",
+        account_source: "key",
+        api_key_id: "litellm_proxy_master_key",
+      },
       systemPrompt: true,
       billed: "master_key",
+    },
+    {
+      // The same proxy with the app passing its customer as `user`: the only per-caller id.
+      case: chat("master_key_end_user", MASTER_KEY, {
+        user: "customer-42",
+        metadata: { dg_case: marker("master_key_end_user") },
+      }),
+      proxy: "master_key",
+      clientStatus: 200,
+      want: {
+        ...base(MASTER_KEY),
+        account_id: "customer-42",
+        account_source: "end_user",
+        end_user_id: "customer-42",
+        api_key_id: "litellm_proxy_master_key",
+      },
+      systemPrompt: true,
+      billed: "master_key_end_user",
     },
   ];
 }

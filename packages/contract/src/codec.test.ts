@@ -68,6 +68,30 @@ describe("schema evolution: ApiRequest v1 ↔ v2 (v2 adds optional prompt_langua
   });
 });
 
+describe("schema evolution: ApiRequest v2 → v3 (v3 adds the answer's evidence, account_source, cache_hit)", () => {
+  it("a v3 reader reads v2 records (the simulator's fast path), filling nulls", () => {
+    const r = apiRequestCodec.decode(read("api-request/v2.fixture.bin"));
+    expect(r.prompt_language).not.toBeNull();
+    for (const f of [
+      "account_source",
+      "cache_hit",
+      "question_chars",
+      "response_chars",
+      "response_trace",
+      "response_tool_calls",
+    ] as const) {
+      expect(r[f], f).toBeNull();
+    }
+  });
+
+  it("a v2 reader reads v3 records, dropping the new fields", () => {
+    const v2 = createCodec<Record<string, unknown>>("api-request", 2);
+    const r = v2.decode(read("api-request/v3.fixture.bin"));
+    expect(r).not.toHaveProperty("response_trace");
+    expect(r.request_id).toBe("req-01JD8Z6Q4N");
+  });
+});
+
 describe("bad input", () => {
   const good = read("api-request/v2.fixture.bin");
   const kindOf = (fn: () => unknown) => {
