@@ -8,9 +8,11 @@ export {
   fileList,
   integer,
   oneOf,
+  optional,
   type Parsed,
   parseConfig,
   string,
   url,
+  withoutUrlPassword,
 } from "./config.ts";
 export { ConfigError, type ConfigIssue } from "./errors.ts";
