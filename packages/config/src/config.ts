@@ -19,8 +19,12 @@ export interface Field<T> {
 }
 
 export type ConfigSpec = Record<string, Field<unknown>>;
+type ValueOf<F> = F extends Field<infer T> ? T : never;
+/** Parsed settings; `optional` fields are optional properties, so literals may leave them out. */
 export type Parsed<S extends ConfigSpec> = {
-  [K in keyof S]: S[K] extends Field<infer T> ? T : never;
+  [K in keyof S as undefined extends ValueOf<S[K]> ? never : K]: ValueOf<S[K]>;
+} & {
+  [K in keyof S as undefined extends ValueOf<S[K]> ? K : never]?: ValueOf<S[K]>;
 };
 
 interface FieldOptions<T> {
