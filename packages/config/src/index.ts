@@ -13,6 +13,5 @@ export {
   parseConfig,
   string,
   url,
-  withoutUrlPassword,
 } from "./config.ts";
 export { ConfigError, type ConfigIssue } from "./errors.ts";

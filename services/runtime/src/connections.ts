@@ -323,7 +323,7 @@ export function describeKafka(c: KafkaConnection): Record<string, unknown> {
   };
 }
 
-export function describeClickHouse(c: ClickHouseConnection): Record<string, unknown> {
+function describeClickHouse(c: ClickHouseConnection): Record<string, unknown> {
   return { url: c.url, user: c.username ?? "default", ca: c.caCert ? "file" : "default" };
 }
 

@@ -7,7 +7,6 @@ export {
   type Connections,
   clickhouseConnection,
   connectionsFromEnv,
-  describeClickHouse,
   describeConnections,
   describeKafka,
   describeStartFailure,
