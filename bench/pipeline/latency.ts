@@ -16,6 +16,7 @@ import { LINK_TICK_MS } from "@distillguard/detector-service";
 import { parsePipelineSettings } from "@distillguard/pipeline";
 import { renderSvg } from "@distillguard/plots";
 import {
+  connectionsFromEnv,
   createClickHouse,
   createKafka,
   createLogger,
@@ -41,13 +42,13 @@ const rate = Number(args.rate);
 if (!(rate > 0)) throw new Error(`--rate must be a positive number of events per second, got ${args.rate}`);
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 const logger = createLogger("bench", "warn", "json");
-const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
-const kafka = createKafka({ clientId: "dg-bench-latency", brokers, logger });
+const connections = connectionsFromEnv();
+const kafka = createKafka({ clientId: "dg-bench-latency", logger, ...connections.kafka });
 const prefix = `dg-bench-lat-${Date.now().toString(36)}`;
 const database = "dg_bench_latency";
 const env = { ...pipelineEnv(prefix, database), LOG_LEVEL: "warn", DG_PIPELINE_METRICS_PORT: "19464" };
 const settings = parsePipelineSettings(env);
-await freshDatabase(process.env.CLICKHOUSE_URL ?? "http://127.0.0.1:8123", database);
+await freshDatabase(connections.clickhouse, database);
 
 // 1. The stream, in memory, so producing it costs only the send.
 let t0 = performance.now();
@@ -91,7 +92,7 @@ child.on("exit", (code) => {
 await waitForGroups([settings.detector.groupId, settings.linker.groupId, settings.sink.groupId]);
 
 // 4. Alerts as they become visible in ClickHouse.
-const clickhouse = createClickHouse({ url: process.env.CLICKHOUSE_URL ?? "http://127.0.0.1:8123", database });
+const clickhouse = createClickHouse({ ...connections.clickhouse, database });
 const visibleAt = new Map<string, number>();
 let polling = true;
 const poller = (async () => {

@@ -6,6 +6,7 @@
 
 import { parsePipelineSettings, startPipeline } from "@distillguard/pipeline";
 import {
+  connectionsFromEnv,
   createKafka,
   createLogger,
   createProducer,
@@ -19,12 +20,12 @@ import { deleteTopics, freshDatabase, pipelineEnv, waitCaughtUp } from "./topics
 const { options } = benchArgs({ duration: "2h", accounts: "20000", scenario: "all" }, {});
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 const logger = createLogger("bench", "warn", "json");
-const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
-const kafka = createKafka({ clientId: "dg-bench", brokers, logger });
+const connections = connectionsFromEnv();
+const kafka = createKafka({ clientId: "dg-bench", logger, ...connections.kafka });
 const prefix = `dg-bench-${Date.now().toString(36)}`;
 const env = pipelineEnv(prefix, "dg_bench");
 const settings = parsePipelineSettings(env);
-await freshDatabase(process.env.CLICKHOUSE_URL ?? "http://127.0.0.1:8123", "dg_bench");
+await freshDatabase(connections.clickhouse, "dg_bench");
 
 await ensureTopic(kafka, settings.detector.requestsTopic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
 const producer = createProducer(kafka);
@@ -40,7 +41,7 @@ console.log(
 );
 
 t0 = performance.now();
-const pipeline = await startPipeline(settings, { kafka, logger });
+const pipeline = await startPipeline(settings, { kafka, clickhouse: connections.clickhouse, logger });
 const done = (group: string, topic: string) => waitCaughtUp(kafka, group, topic, t0);
 const detector = await done(settings.detector.groupId, settings.detector.requestsTopic);
 console.log(`detector caught up after ${detector.toFixed(1)} s: ${fmt(run.events / detector)} events/s`);

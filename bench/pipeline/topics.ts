@@ -2,7 +2,7 @@
 // record of a topic with its partition and timestamp.
 
 import { runScopedEnv } from "@distillguard/pipeline";
-import { createClickHouse } from "@distillguard/runtime";
+import { type ClickHouseConnection, createClickHouse } from "@distillguard/runtime";
 import type { Kafka, KafkaMessage } from "kafkajs";
 
 /** True once `groupId` has committed up to the end of every non-empty partition of `topic`. */
@@ -96,8 +96,8 @@ export async function deleteTopics(kafka: Kafka, prefix: string): Promise<void> 
 }
 
 /** A fresh database for one bench run: the bench owns it, and old schema versions must not linger. */
-export async function freshDatabase(url: string, database: string): Promise<void> {
-  const client = createClickHouse({ url });
+export async function freshDatabase(server: ClickHouseConnection, database: string): Promise<void> {
+  const client = createClickHouse(server);
   try {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await client.command({ query: `CREATE DATABASE ${database}` });

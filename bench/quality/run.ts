@@ -11,6 +11,7 @@ import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { loadNetworkTables, networkEnricher } from "@distillguard/ingest";
+import { connectionsFromEnv } from "@distillguard/runtime";
 import { defaultTracePath, loadAzureTrace, parseDuration } from "@distillguard/simulator";
 import { benignFprSpec, precisionRecallSpec, renderSvg, timeToDetectSpec } from "./charts.ts";
 import { type Feed, feedMethods, feeds as knownFeeds } from "./gateway.ts";
@@ -74,7 +75,7 @@ const suite: Suite = {
 const command = `npm run bench:quality${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`;
 const backend = values.pipeline
   ? pipelineBackend({
-      brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
+      kafka: connectionsFromEnv().kafka,
       evaluateEveryMs: parseDuration(suite.evaluateEvery),
     })
   : inProcessBackend({ evaluateEveryMs: parseDuration(suite.evaluateEvery) });

@@ -23,6 +23,7 @@ import {
   createLogger,
   createProducer,
   ensureTopic,
+  type KafkaConnection,
   REPLAY_TOPIC_CONFIG,
 } from "@distillguard/runtime";
 import type { Kafka } from "kafkajs";
@@ -124,17 +125,20 @@ export function inProcessBackend(options: {
  * no API for them yet) and no extra evaluation at the stream's end; campaign updates list at
  * most 1000 members (counted in `truncatedUpdates`).
  */
-export function pipelineBackend(options: { brokers: string[]; evaluateEveryMs: number }): DetectionBackend {
+export function pipelineBackend(options: {
+  kafka: KafkaConnection;
+  evaluateEveryMs: number;
+}): DetectionBackend {
   const every = options.evaluateEveryMs;
   const logger = createLogger("bench-quality", "warn", "json");
-  const kafka = createKafka({ clientId: "dg-bench-quality", brokers: options.brokers, logger });
+  const kafka = createKafka({ clientId: "dg-bench-quality", logger, ...options.kafka });
   return {
     name: "pipeline",
     describe: `Kafka → detector and linker services, evaluate every ${every / 60_000} min of event time`,
     open() {
       const prefix = `dg-quality-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
       const env: Record<string, string> = {
-        KAFKA_BROKERS: options.brokers.join(","),
+        KAFKA_BROKERS: options.kafka.brokers.join(","),
         LOG_LEVEL: "warn",
         LOG_FORMAT: "json",
         ...runScopedEnv(prefix),

@@ -57,6 +57,11 @@ PASSTHROUGH = {
     "DG_KAFKA_SSL_KEY_PASSWORD": "ssl.key.password",
 }
 SECRETS = ("sasl.password", "ssl.key.password")
+# A secret may come from a file instead (container secrets), as the services read it too.
+SECRET_FILES = {
+    "DG_KAFKA_SASL_PASSWORD_FILE": ("DG_KAFKA_SASL_PASSWORD", "sasl.password"),
+    "DG_KAFKA_SSL_KEY_PASSWORD_FILE": ("DG_KAFKA_SSL_KEY_PASSWORD", "ssl.key.password"),
+}
 FILE_SETTINGS = (
     "DG_KAFKA_SSL_CA_LOCATION",
     "DG_KAFKA_SSL_CERTIFICATE_LOCATION",
@@ -163,6 +168,21 @@ def settings_from_env(env=None):
         value = env.get(name, "").strip()
         if value:
             config[prop] = value
+    for name, (plain, prop) in SECRET_FILES.items():
+        path = env.get(name, "").strip()
+        if not path:
+            continue
+        if prop in config:
+            raise ConfigError(f"{name} is set beside {plain}: set only one of them")
+        try:
+            with open(path, encoding="utf-8") as f:
+                # Files written by echo or an editor end with a newline that is no part of it.
+                value = re.sub(r"\r?\n\Z", "", f.read())
+        except OSError as e:
+            raise ConfigError(f"{name}={path!r}: cannot read it ({e.strerror})") from None
+        if not value:
+            raise ConfigError(f"{name}={path!r}: the file is empty")
+        config[prop] = value
     protocol = config.get("security.protocol", "PLAINTEXT").upper()
     if protocol not in SECURITY_PROTOCOLS:
         raise ConfigError(
@@ -176,9 +196,12 @@ def settings_from_env(env=None):
                 f"DG_KAFKA_SASL_MECHANISM={mechanism!r}: with {protocol} set one of "
                 + ", ".join(SASL_MECHANISMS)
             )
+        # librdkafka compares mechanism names as written: scram-sha-512 would not match.
+        config["sasl.mechanism"] = mechanism
         if "sasl.username" not in config or "sasl.password" not in config:
             raise ConfigError(
                 f"{protocol} needs DG_KAFKA_SASL_USERNAME and DG_KAFKA_SASL_PASSWORD"
+                " (or DG_KAFKA_SASL_PASSWORD_FILE)"
             )
     for name in FILE_SETTINGS:
         path = env.get(name, "").strip()

@@ -64,6 +64,13 @@ describe("infra/local/services", () => {
     expect(r.stderr).toContain("KAFKA_PORT='90x2' is not a TCP port");
   });
 
+  it("checks the secured listeners' ports too, and only when they are set", () => {
+    const r = run(["status"], { KAFKA_SASL_SSL_PORT: "0", CLICKHOUSE_HTTPS_PORT: "8443" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("KAFKA_SASL_SSL_PORT='0' is not a TCP port");
+    expect(run(["env"], {}).stdout).not.toContain("TLS_DIR");
+  });
+
   it("reports a broker that dies on start with the tail of its log", async () => {
     const a = await listen();
     const b = await listen();

@@ -132,6 +132,7 @@ describe("simulator → Kafka → sink → ClickHouse", async () => {
     const r = await runDemo(
       {
         kafkaBrokers: servers().kafkaBrokers,
+        kafkaSecurityProtocol: "PLAINTEXT",
         clickhouseUrl: servers().clickhouseUrl,
         clickhouseDatabase: database,
         logLevel: "warn",

@@ -69,6 +69,7 @@ export function serviceEnv(n: PipelineNames, brokers: string[]): Record<string, 
 export function detectorSettingsFor(n: PipelineNames, brokers: string[]): DetectorSettings {
   return {
     kafkaBrokers: brokers,
+    kafkaSecurityProtocol: "PLAINTEXT",
     clickhouseUrl: "http://127.0.0.1:8123",
     clickhouseDatabase: "distillguard",
     logLevel: "warn",

@@ -19,7 +19,10 @@ describe("bench/quality --pipeline backend", () => {
       releaseAt: 0.25,
       campaignScale: 1,
     };
-    const session = pipelineBackend({ brokers: servers().kafkaBrokers, evaluateEveryMs: 5 * 60_000 }).open({
+    const session = pipelineBackend({
+      kafka: { brokers: servers().kafkaBrokers },
+      evaluateEveryMs: 5 * 60_000,
+    }).open({
       startMs,
       releases: [],
     });

@@ -6,9 +6,11 @@ import {
   duration,
   integer,
   oneOf,
+  optional,
   parseConfig,
   string,
   url,
+  withoutUrlPassword,
 } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 
@@ -105,6 +107,46 @@ describe("parseConfig", () => {
     const secretSpec = { pw: string({ env: "PW", doc: "pw", pattern: /^\S+$/, secret: true }) };
     const issues = issuesOf(() => parseConfig(secretSpec, { PW: "hunter 2" }));
     expect(issues[0]?.message).not.toContain("hunter");
+  });
+
+  it("never echoes the password inside a rejected URL", () => {
+    const issues = issuesOf(() => parseConfig(spec, { CLICKHOUSE_URL: "ftp://dg:p@ss-w0rd@ch:8123" }));
+    expect(issues[0]?.message).toContain("(got 'ftp://dg:***@ch:8123')");
+    expect(issues[0]?.message).not.toContain("w0rd");
+    expect(withoutUrlPassword("not a url //u:secret@h")).toBe("not a url //u:***@h");
+    expect(withoutUrlPassword("http://ch:8123/a:b@c")).toBe("http://ch:8123/a:b@c");
+  });
+
+  it("leaves optional fields undefined when unset, and still checks them when set", () => {
+    const opt = {
+      user: optional(string({ env: "DG_USER", doc: "user", pattern: /^\w+$/ })),
+      mech: optional(
+        oneOf({ env: "DG_MECH", doc: "mechanism", values: ["PLAIN", "SCRAM-SHA-256"] as const }),
+      ),
+    };
+    expect(parseConfig(opt, {})).toEqual({ user: undefined, mech: undefined });
+    expect(parseConfig(opt, { DG_USER: "", DG_MECH: "PLAIN" })).toEqual({ user: undefined, mech: "PLAIN" });
+    expect(issuesOf(() => parseConfig(opt, { DG_USER: "a b" }))[0]?.key).toBe("DG_USER");
+    expect(opt.user.shownDefault).toBe("(unset)");
+  });
+
+  it("reads a case-insensitive choice as the value listed", () => {
+    const proto = {
+      p: oneOf({
+        env: "P",
+        doc: "p",
+        default: "PLAINTEXT",
+        values: ["PLAINTEXT", "SASL_SSL"],
+        ignoreCase: true,
+      }),
+    };
+    expect(parseConfig(proto, { P: "sasl_ssl" }).p).toBe("SASL_SSL");
+    expect(issuesOf(() => parseConfig(proto, { P: "sasl" }))[0]?.message).toContain(
+      "must be one of PLAINTEXT, SASL_SSL",
+    );
+    expect(() => parseConfig({ q: oneOf({ env: "Q", doc: "q", values: ["A"] }) }, { Q: "a" })).toThrow(
+      ConfigError,
+    );
   });
 
   it("requires fields without a default", () => {

@@ -12,11 +12,19 @@ export interface Field<T> {
   readonly parse: (raw: string) => T;
   /** How the default is shown in docs and errors. */
   readonly shownDefault: string;
+  /** Unset is allowed and reads as `undefined` (see `optional`). */
+  readonly optional?: boolean;
+  /** How a rejected value is echoed in errors, when part of it must not be (a URL's password). */
+  readonly shownRaw?: (raw: string) => string;
 }
 
 export type ConfigSpec = Record<string, Field<unknown>>;
+type ValueOf<F> = F extends Field<infer T> ? T : never;
+/** Parsed settings; `optional` fields are optional properties, so literals may leave them out. */
 export type Parsed<S extends ConfigSpec> = {
-  [K in keyof S]: S[K] extends Field<infer T> ? T : never;
+  [K in keyof S as undefined extends ValueOf<S[K]> ? never : K]: ValueOf<S[K]>;
+} & {
+  [K in keyof S as undefined extends ValueOf<S[K]> ? K : never]?: ValueOf<S[K]>;
 };
 
 interface FieldOptions<T> {
@@ -108,14 +116,17 @@ export function duration(opts: FieldOptions<number> & { minMs: number; maxMs: nu
   );
 }
 
-export function oneOf<const T extends string>(opts: FieldOptions<T> & { values: readonly T[] }) {
+/** One of `values`; with `ignoreCase`, `sasl_ssl` reads as `SASL_SSL` (the value as listed). */
+export function oneOf<const T extends string>(
+  opts: FieldOptions<T> & { values: readonly T[]; ignoreCase?: boolean },
+) {
   return field(
     opts,
     (raw) => {
-      if (!(opts.values as readonly string[]).includes(raw)) {
-        throw `must be one of ${opts.values.join(", ")}`;
-      }
-      return raw as T;
+      const same = (v: string) => (opts.ignoreCase ? v.toLowerCase() === raw.toLowerCase() : v === raw);
+      const value = opts.values.find(same);
+      if (value === undefined) throw `must be one of ${opts.values.join(", ")}`;
+      return value;
     },
     (v) => v,
   );
@@ -165,8 +176,17 @@ export function brokerList(opts: FieldOptions<string[]>) {
   );
 }
 
-export function url(opts: FieldOptions<string> & { protocols: readonly string[] }) {
-  return field(
+/**
+ * `scheme://user:secret@host` → `scheme://user:***@host`, also in strings `URL` rejects and in
+ * passwords holding an unencoded `@`.
+ */
+export function withoutUrlPassword(raw: string): string {
+  return raw.replace(/\/\/([^/@:]*):[^/]*@/, "//$1:***@");
+}
+
+/** An absolute URL with one of `protocols`; errors echo it without its password. */
+export function url(opts: FieldOptions<string> & { protocols: readonly string[] }): Field<string> {
+  const f = field(
     opts,
     (raw) => {
       let u: URL;
@@ -182,6 +202,16 @@ export function url(opts: FieldOptions<string> & { protocols: readonly string[] 
     },
     (v) => v,
   );
+  return { ...f, shownRaw: withoutUrlPassword };
+}
+
+/**
+ * The same field, but leaving it unset is fine: the value is then `undefined`. For settings that
+ * matter only beside others (SASL credentials with a SASL protocol); the service that reads them
+ * checks the combination.
+ */
+export function optional<T>(f: Field<T>): Field<T | undefined> {
+  return { ...f, default: undefined, optional: true, shownDefault: "(unset)" };
 }
 
 /**
@@ -199,7 +229,7 @@ export function parseConfig<S extends ConfigSpec>(
   for (const [name, f] of Object.entries(spec)) {
     const raw = env[f.env];
     if (raw === undefined || raw === "") {
-      if (f.default === undefined) {
+      if (f.default === undefined && !f.optional) {
         issues.push({ key: f.env, message: `is required: ${f.doc}` });
       } else {
         out[name] = f.default;
@@ -210,7 +240,7 @@ export function parseConfig<S extends ConfigSpec>(
       out[name] = f.parse(raw);
     } catch (e) {
       const why = typeof e === "string" ? e : e instanceof Error ? e.message : String(e);
-      const shown = f.secret ? "" : ` (got '${raw}')`;
+      const shown = f.secret ? "" : ` (got '${f.shownRaw ? f.shownRaw(raw) : raw}')`;
       issues.push({ key: f.env, message: `${why}${shown}; default ${f.shownDefault}` });
     }
   }

@@ -8,6 +8,7 @@ export {
   fileList,
   integer,
   oneOf,
+  optional,
   type Parsed,
   parseConfig,
   string,

@@ -1,5 +1,12 @@
 import { ConfigError, parseConfig } from "@distillguard/config";
-import { createKafka, createLogger, ensureTopic } from "@distillguard/runtime";
+import {
+  createKafka,
+  createLogger,
+  describeKafka,
+  ensureTopic,
+  type KafkaConnection,
+  kafkaConnection,
+} from "@distillguard/runtime";
 import { createIngest } from "./ingest.ts";
 import type { NetworkTables } from "./networks.ts";
 import { loadNetworkTables } from "./networks.ts";
@@ -15,8 +22,10 @@ export async function runIngestProcess(
   opts: { translator?: (recordBudgetMs: number, networks: NetworkTables) => BatchTranslator } = {},
 ): Promise<number> {
   let settings: IngestSettings;
+  let connection: KafkaConnection;
   try {
     settings = parseConfig(ingestSettings, process.env, { prefix: "DG_INGEST_" });
+    connection = kafkaConnection(settings);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
@@ -25,7 +34,7 @@ export async function runIngestProcess(
     throw e;
   }
   const logger = createLogger("ingest", settings.logLevel, settings.logFormat);
-  const kafka = createKafka({ clientId: "dg-ingest", brokers: settings.kafkaBrokers, logger });
+  const kafka = createKafka({ clientId: "dg-ingest", logger, ...connection });
   // The input topic belongs to the gateway; the ones this service writes it creates if missing.
   await ensureTopic(kafka, settings.outputTopic, { partitions: 3 });
   await ensureTopic(kafka, settings.dlqTopic, { partitions: 1 });
@@ -76,7 +85,7 @@ export async function runIngestProcess(
   await ingest.start();
   logger.info(
     {
-      brokers: settings.kafkaBrokers,
+      kafka: describeKafka(connection),
       input: settings.inputTopic,
       output: settings.outputTopic,
       dlq: settings.dlqTopic,

@@ -3,6 +3,7 @@ import { createIngest } from "@distillguard/ingest";
 import {
   type ClickHouseClient,
   type ConnectionSettings,
+  type Connections,
   connectionSettings,
   createClickHouse,
   createKafka,
@@ -10,6 +11,7 @@ import {
   ensureTopic,
   type Logger,
   REPLAY_TOPIC_CONFIG,
+  resolveConnections,
 } from "@distillguard/runtime";
 import {
   kafkaSink,
@@ -99,9 +101,10 @@ export interface DemoResult {
  */
 export async function runDemo(
   s: DemoSettings & ConnectionSettings,
-  deps: { logger: Logger; prefix?: string; tracePath?: string },
+  deps: { logger: Logger; connections?: Connections; prefix?: string; tracePath?: string },
 ): Promise<DemoResult> {
   const { logger } = deps;
+  const connections = deps.connections ?? resolveConnections(s);
   const prefix = deps.prefix ?? `dg-demo-${Date.now().toString(36)}`;
   const env: Record<string, string> = {
     KAFKA_BROKERS: s.kafkaBrokers.join(","),
@@ -113,8 +116,8 @@ export async function runDemo(
     DG_SINK_REQUEST_SAMPLE_RATE: "1",
   };
   const settings = parsePipelineSettings(env);
-  const kafka = createKafka({ clientId: "dg-demo", brokers: s.kafkaBrokers, logger });
-  const pipeline = await startPipeline(settings, { kafka, logger });
+  const kafka = createKafka({ clientId: "dg-demo", logger, ...connections.kafka });
+  const pipeline = await startPipeline(settings, { kafka, clickhouse: connections.clickhouse, logger });
   const gatewayTopic = `${prefix}-gateway`;
   const ingestGroup = `${prefix}-ingest`;
   const ingest = createIngest({
@@ -135,7 +138,7 @@ export async function runDemo(
     env.DG_CAMPAIGNS_TOPIC,
     env.DG_LINKS_TOPIC,
   ] as string[];
-  const clickhouse = createClickHouse({ url: s.clickhouseUrl, database: s.clickhouseDatabase });
+  const clickhouse = createClickHouse({ ...connections.clickhouse, database: s.clickhouseDatabase });
   try {
     await ensureTopic(kafka, gatewayTopic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
     await ingest.start();

@@ -2,14 +2,21 @@
 // point elsewhere), replay a simulated scenario through Kafka and the detector, linker and sink
 // services, and print the campaigns ClickHouse holds next to the simulator's ground truth.
 import { ConfigError, parseConfig } from "@distillguard/config";
-import { createLogger } from "@distillguard/runtime";
+import {
+  type Connections,
+  createLogger,
+  describeStartFailure,
+  resolveConnections,
+} from "@distillguard/runtime";
 import { demoSettings, runDemo } from "./demo-run.ts";
 import { startLocalServices } from "./local-services.ts";
 
 async function main(): Promise<number> {
   let settings: ReturnType<typeof parseConfig<typeof demoSettings>>;
+  let connections: Connections;
   try {
     settings = parseConfig(demoSettings, process.env, { prefix: "DG_DEMO_" });
+    connections = resolveConnections(settings);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
@@ -19,7 +26,7 @@ async function main(): Promise<number> {
   }
   const logger = createLogger("demo", settings.logLevel, settings.logFormat);
   if (!process.env.KAFKA_BROKERS || !process.env.CLICKHOUSE_URL) startLocalServices();
-  const r = await runDemo(settings, { logger });
+  const r = await runDemo(settings, { logger, connections });
   console.log(
     `\nScenario '${settings.scenario}' (seed ${settings.seed}, ${settings.accounts} ordinary accounts, ${settings.duration} of event time): ${r.produced} requests through Kafka, ${r.stored} rows in ClickHouse ${settings.clickhouseDatabase}.api_requests (run ${r.prefix}).`,
   );
@@ -78,7 +85,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`demo failed: ${describeStartFailure(e)}`);
     process.exit(1);
   },
 );

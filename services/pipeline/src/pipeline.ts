@@ -12,6 +12,7 @@ import {
   linkerSettings,
 } from "@distillguard/linker-service";
 import {
+  type ClickHouseConnection,
   createClickHouse,
   ensureDatabase,
   ensureTopic,
@@ -58,17 +59,18 @@ export interface Pipeline {
 /**
  * Detector, campaign linker and ClickHouse sink in one process, for local use and the demo.
  * They talk through Kafka exactly as separate processes do, so what works here scales out by
- * running `services/<name>/src/main.ts` apart.
+ * running `services/<name>/src/main.ts` apart. `kafka` and `clickhouse` come from one
+ * `resolveConnections`, so both are reached the way the settings say.
  */
 export async function startPipeline(
   s: PipelineSettings,
-  deps: { kafka: Kafka; logger: Logger; onFatal?: (e: Error) => void },
+  deps: { kafka: Kafka; clickhouse: ClickHouseConnection; logger: Logger; onFatal?: (e: Error) => void },
 ): Promise<Pipeline> {
   await ensureTopic(deps.kafka, s.detector.requestsTopic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
   await ensureDetectorTopics(deps.kafka, s.detector);
   await ensureLinkerTopics(deps.kafka, s.linker);
-  await ensureDatabase(s.sink.clickhouseUrl, s.sink.clickhouseDatabase);
-  const clickhouse = createClickHouse({ url: s.sink.clickhouseUrl, database: s.sink.clickhouseDatabase });
+  await ensureDatabase(deps.clickhouse, s.sink.clickhouseDatabase);
+  const clickhouse = createClickHouse({ ...deps.clickhouse, database: s.sink.clickhouseDatabase });
   await applyMigrations(clickhouse);
   const detector = createDetectorService(s.detector, deps);
   const linker = createLinkerService(s.linker, deps);

@@ -27,6 +27,21 @@ describe("describeFailure", () => {
     );
   });
 
+  it("names the settings behind a refused login or an untrusted certificate", () => {
+    const login = new Error(
+      "Code: 193, e.displayText() = DB::Exception: Wrong password for user dg, e.what() = DB::Exception\n",
+    );
+    expect(describeFailure(login, "https://ch:8443", "x")).toBe(
+      "ClickHouse at https://ch:8443 refused the login: check DG_CLICKHOUSE_USER and DG_CLICKHOUSE_PASSWORD (or DG_CLICKHOUSE_PASSWORD_FILE)",
+    );
+    const untrusted = Object.assign(new Error("self-signed certificate in certificate chain"), {
+      code: "SELF_SIGNED_CERT_IN_CHAIN",
+    });
+    expect(describeFailure(untrusted, "https://ch:8443", "x")).toContain(
+      "(SELF_SIGNED_CERT_IN_CHAIN): set DG_CLICKHOUSE_CA_FILE",
+    );
+  });
+
   it("keeps other server errors on one line", () => {
     const e = new Error(
       "Code: 241, e.displayText() = DB::Exception: Memory limit\n exceeded, e.what() = x\n",

@@ -4,7 +4,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigError } from "@distillguard/config";
-import { createClickHouse, createLogger } from "@distillguard/runtime";
+import {
+  type ClickHouseConnection,
+  clickhouseConnection,
+  createClickHouse,
+  createLogger,
+} from "@distillguard/runtime";
 import { describeFailure } from "./failure.ts";
 import { renderReportHtml } from "./html.ts";
 import { parseReportArgs } from "./settings.ts";
@@ -13,8 +18,14 @@ import { emptyLine, renderTable, tableModel } from "./table.ts";
 
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseReportArgs>;
+  let server: ClickHouseConnection;
   try {
     args = parseReportArgs(process.argv.slice(2), process.env);
+    if (args.kind === "help") {
+      process.stdout.write(args.text);
+      return 0;
+    }
+    server = clickhouseConnection(args.options);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`dg-report: ${e.message}\n(npm run report -- --help lists the flags)`);
@@ -22,13 +33,9 @@ async function main(): Promise<number> {
     }
     throw e;
   }
-  if (args.kind === "help") {
-    process.stdout.write(args.text);
-    return 0;
-  }
   const o = args.options;
   const logger = createLogger("report", o.logLevel, o.logFormat);
-  const client = createClickHouse({ url: o.clickhouseUrl, database: o.database, quiet: true });
+  const client = createClickHouse({ ...server, database: o.database, quiet: true });
   try {
     const t0 = performance.now();
     let report: Awaited<ReturnType<typeof readReport>>;

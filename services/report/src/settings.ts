@@ -8,13 +8,12 @@ import {
   parseConfig,
   string,
 } from "@distillguard/config";
-import { connectionSettings } from "@distillguard/runtime";
+import { clickhouseSettings, connectionSettings } from "@distillguard/runtime";
 import { Command, CommanderError } from "commander";
 
-/** The environment the report reads: where ClickHouse is, and how loud to log. */
+/** The environment the report reads: where ClickHouse is, who it is there, and how loud to log. */
 export const reportEnvSettings = {
-  clickhouseUrl: connectionSettings.clickhouseUrl,
-  clickhouseDatabase: connectionSettings.clickhouseDatabase,
+  ...clickhouseSettings,
   logLevel: connectionSettings.logLevel,
   logFormat: connectionSettings.logFormat,
 };
@@ -105,7 +104,7 @@ function program(out: { text: string }): Command {
     .option("--all", "include campaigns whose alert is resolved or whose status is closed", false)
     .addHelpText(
       "after",
-      "\nEnvironment: CLICKHOUSE_URL (default http://127.0.0.1:8123), CLICKHOUSE_DATABASE, LOG_LEVEL, LOG_FORMAT.\nExit codes: 0 report written (also when no campaign is in range), 2 bad flags or settings, 1 ClickHouse or file error.",
+      "\nEnvironment: CLICKHOUSE_URL (default http://127.0.0.1:8123), CLICKHOUSE_DATABASE, DG_CLICKHOUSE_USER, DG_CLICKHOUSE_PASSWORD (or _FILE), DG_CLICKHOUSE_CA_FILE, LOG_LEVEL, LOG_FORMAT.\nExit codes: 0 report written (also when no campaign is in range), 2 bad flags or settings, 1 ClickHouse or file error.",
     )
     .helpOption("-h, --help", "show this help")
     .allowExcessArguments(false)

@@ -2,6 +2,18 @@
 export { Counter, Gauge, Registry } from "prom-client";
 export { Changelog } from "./changelog.ts";
 export { type ClickHouseClient, createClickHouse, ensureDatabase } from "./clickhouse.ts";
+export {
+  type ClickHouseConnection,
+  type Connections,
+  clickhouseConnection,
+  connectionsFromEnv,
+  describeConnections,
+  describeKafka,
+  describeStartFailure,
+  type KafkaConnection,
+  kafkaConnection,
+  resolveConnections,
+} from "./connections.ts";
 export { type DeadLetterReason, DLQ_HEADERS, deadLetter, readDeadLetter } from "./dead-letter.ts";
 export { createKafka, createProducer, ensureTopic, REPLAY_TOPIC_CONFIG } from "./kafka.ts";
 export { createLogger, type LogFormat, type Logger } from "./logger.ts";
@@ -13,4 +25,13 @@ export {
   runProcessor,
 } from "./processor.ts";
 export { runServiceMain, type Startable } from "./service-main.ts";
-export { type ConnectionSettings, connectionSettings, topicName, topicSettings } from "./settings.ts";
+export {
+  type ClickHouseSettings,
+  type ConnectionSettings,
+  clickhouseSettings,
+  connectionSettings,
+  type KafkaSettings,
+  kafkaSettings,
+  topicName,
+  topicSettings,
+} from "./settings.ts";

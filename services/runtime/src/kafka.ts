@@ -9,6 +9,7 @@ import {
   type ProducerConfig,
 } from "kafkajs";
 import type { Logger } from "pino";
+import type { KafkaConnection } from "./connections.ts";
 
 const levelNames: Record<number, "error" | "warn" | "info" | "debug"> = {
   [KafkaLogLevel.ERROR]: "error",
@@ -26,15 +27,22 @@ function pinoLogCreator(logger: Logger): logCreator {
     };
 }
 
-export function createKafka(opts: {
-  clientId: string;
-  brokers: string[];
-  logger: Logger;
-  extra?: Partial<KafkaConfig>;
-}): Kafka {
+/**
+ * A client for `brokers`. `ssl` and `sasl` come from `resolveConnections` (spread its `kafka`);
+ * without them the connection is PLAINTEXT, as for the local broker.
+ */
+export function createKafka(
+  opts: {
+    clientId: string;
+    logger: Logger;
+    extra?: Partial<KafkaConfig>;
+  } & KafkaConnection,
+): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ...(opts.ssl ? { ssl: opts.ssl } : {}),
+    ...(opts.sasl ? { sasl: opts.sasl } : {}),
     // kafkajs is chatty at INFO (every group join); WARN and up is what operators need.
     logLevel: KafkaLogLevel.WARN,
     logCreator: pinoLogCreator(opts.logger.child({ component: "kafkajs" })),

@@ -1,18 +1,101 @@
-import { brokerList, oneOf, type Parsed, string, url } from "@distillguard/config";
+import { brokerList, oneOf, optional, type Parsed, string, url } from "@distillguard/config";
 
-/** Settings every service reads: where Kafka and ClickHouse are, and how loud to log. */
-export const connectionSettings = {
+export const SECURITY_PROTOCOLS = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] as const;
+export const SASL_MECHANISMS = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
+
+/**
+ * Where Kafka is and how to log in. The DG_KAFKA_* names and values are the LiteLLM logger's
+ * (integrations/litellm), so one environment configures the gateway and the services.
+ * Combinations and files are checked by `kafkaConnection` (connections.ts).
+ */
+export const kafkaSettings = {
   kafkaBrokers: brokerList({
     env: "KAFKA_BROKERS",
     doc: "Kafka bootstrap servers, comma-separated host:port",
     default: ["127.0.0.1:9092"],
   }),
+  kafkaSecurityProtocol: oneOf({
+    env: "DG_KAFKA_SECURITY_PROTOCOL",
+    doc: "PLAINTEXT, SSL (TLS; with a client certificate for mTLS), SASL_PLAINTEXT or SASL_SSL",
+    default: "PLAINTEXT",
+    values: SECURITY_PROTOCOLS,
+    ignoreCase: true,
+  }),
+  kafkaSaslMechanism: optional(
+    oneOf({
+      env: "DG_KAFKA_SASL_MECHANISM",
+      doc: "With SASL_*: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512",
+      values: SASL_MECHANISMS,
+      ignoreCase: true,
+    }),
+  ),
+  kafkaSaslUsername: optional(string({ env: "DG_KAFKA_SASL_USERNAME", doc: "With SASL_*: the user" })),
+  kafkaSaslPassword: optional(
+    string({
+      env: "DG_KAFKA_SASL_PASSWORD",
+      doc: "With SASL_*: the password; never logged",
+      secret: true,
+    }),
+  ),
+  kafkaSaslPasswordFile: optional(
+    string({
+      env: "DG_KAFKA_SASL_PASSWORD_FILE",
+      doc: "File holding the SASL password instead (a final newline is ignored)",
+    }),
+  ),
+  kafkaSslCaLocation: optional(
+    string({
+      env: "DG_KAFKA_SSL_CA_LOCATION",
+      doc: "With SSL or SASL_SSL: PEM file of the CA that signed the brokers' certificates; unset or probe: the public CAs Node trusts",
+    }),
+  ),
+  kafkaSslCertificateLocation: optional(
+    string({ env: "DG_KAFKA_SSL_CERTIFICATE_LOCATION", doc: "mTLS: the client certificate (PEM)" }),
+  ),
+  kafkaSslKeyLocation: optional(
+    string({ env: "DG_KAFKA_SSL_KEY_LOCATION", doc: "mTLS: the client's private key (PEM)" }),
+  ),
+  kafkaSslKeyPassword: optional(
+    string({
+      env: "DG_KAFKA_SSL_KEY_PASSWORD",
+      doc: "mTLS: the passphrase of an encrypted key; never logged",
+      secret: true,
+    }),
+  ),
+  kafkaSslKeyPasswordFile: optional(
+    string({
+      env: "DG_KAFKA_SSL_KEY_PASSWORD_FILE",
+      doc: "File holding the key's passphrase instead (a final newline is ignored)",
+    }),
+  ),
+};
+
+/** Where ClickHouse is and who the services are there; checked by `clickhouseConnection`. */
+export const clickhouseSettings = {
   clickhouseUrl: url({
     env: "CLICKHOUSE_URL",
-    doc: "ClickHouse HTTP endpoint (user and password may be given in the URL)",
+    doc: "ClickHouse HTTP endpoint; https:// for TLS (user and password may be given in the URL instead of the two below)",
     default: "http://127.0.0.1:8123",
     protocols: ["http:", "https:"],
   }),
+  clickhouseUser: optional(
+    string({ env: "DG_CLICKHOUSE_USER", doc: "ClickHouse user; unset: the server's default user" }),
+  ),
+  clickhousePassword: optional(
+    string({ env: "DG_CLICKHOUSE_PASSWORD", doc: "ClickHouse password; never logged", secret: true }),
+  ),
+  clickhousePasswordFile: optional(
+    string({
+      env: "DG_CLICKHOUSE_PASSWORD_FILE",
+      doc: "File holding the ClickHouse password instead (a final newline is ignored)",
+    }),
+  ),
+  clickhouseCaFile: optional(
+    string({
+      env: "DG_CLICKHOUSE_CA_FILE",
+      doc: "With an https:// CLICKHOUSE_URL: PEM file of the CA that signed the server's certificate; unset: the public CAs Node trusts",
+    }),
+  ),
   clickhouseDatabase: string({
     env: "CLICKHOUSE_DATABASE",
     doc: "ClickHouse database the services write to (created if missing)",
@@ -20,6 +103,12 @@ export const connectionSettings = {
     pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
     hint: "an identifier: letters, digits, underscore",
   }),
+};
+
+/** Settings every service reads: where Kafka and ClickHouse are, and how loud to log. */
+export const connectionSettings = {
+  ...kafkaSettings,
+  ...clickhouseSettings,
   logLevel: oneOf({
     env: "LOG_LEVEL",
     doc: "pino log level",
@@ -34,6 +123,8 @@ export const connectionSettings = {
   }),
 };
 
+export type KafkaSettings = Parsed<typeof kafkaSettings>;
+export type ClickHouseSettings = Parsed<typeof clickhouseSettings>;
 export type ConnectionSettings = Parsed<typeof connectionSettings>;
 
 export const topicName = {

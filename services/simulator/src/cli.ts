@@ -2,13 +2,15 @@
 //   npm run sim -- --scenario hydra --seed 7 --duration 6h --out reports/hydra.avro
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { parseConfig } from "@distillguard/config";
+import { ConfigError, parseConfig } from "@distillguard/config";
 import {
   connectionSettings,
   createKafka,
   createLogger,
   createProducer,
+  describeStartFailure,
   ensureTopic,
+  kafkaConnection,
   REPLAY_TOPIC_CONFIG,
 } from "@distillguard/runtime";
 import cliProgress from "cli-progress";
@@ -124,9 +126,18 @@ async function main(): Promise<number> {
 
   let producer: ReturnType<typeof createProducer> | undefined;
   if (o.kafkaTopic) {
-    const settings = parseConfig(connectionSettings, process.env);
+    let settings: ReturnType<typeof parseConfig<typeof connectionSettings>>;
+    let connection: ReturnType<typeof kafkaConnection>;
+    try {
+      settings = parseConfig(connectionSettings, process.env);
+      connection = kafkaConnection(settings);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      console.error(`dg-sim: ${e.message}`);
+      return 2;
+    }
     const logger = createLogger("dg-sim", settings.logLevel, settings.logFormat);
-    const kafka = createKafka({ clientId: "dg-sim", brokers: settings.kafkaBrokers, logger });
+    const kafka = createKafka({ clientId: "dg-sim", logger, ...connection });
     await ensureTopic(kafka, o.kafkaTopic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
     producer = createProducer(kafka);
     await producer.connect();
@@ -178,7 +189,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    console.error(`dg-sim: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`dg-sim: ${describeStartFailure(e)}`);
     process.exit(1);
   },
 );

@@ -19,8 +19,8 @@ await runServiceMain({
     const s = checkResultSinkSettings(settings);
     // The input topics belong to the detector and the linker; the DLQ is created if missing.
     await ensureTopic(deps.kafka, s.dlqTopic, { partitions: 1 });
-    await ensureDatabase(s.clickhouseUrl, s.clickhouseDatabase);
-    const clickhouse = createClickHouse({ url: s.clickhouseUrl, database: s.clickhouseDatabase });
+    await ensureDatabase(deps.clickhouse, s.clickhouseDatabase);
+    const clickhouse = createClickHouse({ ...deps.clickhouse, database: s.clickhouseDatabase });
     await applyMigrations(clickhouse);
     const sink = createResultSink({
       ...deps,
