@@ -2,7 +2,7 @@
 # Installs the workspace's npm dependencies with the pinned pnpm when they are missing or the
 # lockfile changed since the last install, the chDB venv the modern-dialect tests run on
 # (test/chdb), and the LiteLLM proxy venv the gateway logger test runs (test/litellm-proxy).
-# A second run does nothing and needs no network.
+# The two venvs only with --tests. A second run does nothing and needs no network.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -68,6 +68,10 @@ ensure_litellm() {
   ensure_venv "$LITELLM_VENV" "$LITELLM_REQUIREMENTS" "the LiteLLM proxy test"
 }
 
+# The test venvs are for `npm test` (--tests): a user running the demo, the pipeline or a
+# report should not wait for 770 MB of LiteLLM they do not use.
 ensure_npm
-ensure_chdb
-ensure_litellm
+if [[ "${1:-}" == "--tests" ]]; then
+  ensure_chdb
+  ensure_litellm
+fi

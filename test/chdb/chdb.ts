@@ -41,7 +41,7 @@ export class ChdbUnavailableError extends Error {
 export async function runOnChdb(statements: readonly ChdbStatement[]): Promise<ChdbRun> {
   if (!existsSync(python)) {
     throw new ChdbUnavailableError(
-      `chDB is not installed (${python} missing): run \`bash scripts/ensure-deps.sh\` from the repository root`,
+      `chDB is not installed (${python} missing): run \`bash scripts/ensure-deps.sh --tests\` from the repository root`,
     );
   }
   const child = spawn(python, [harness], {

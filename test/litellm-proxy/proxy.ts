@@ -42,7 +42,7 @@ export interface LiteLLMProxy {
  */
 export async function startProxy(opts: ProxyOptions): Promise<LiteLLMProxy> {
   if (!existsSync(join(VENV, "bin/litellm"))) {
-    throw new Error(`no LiteLLM in ${VENV}: run bash scripts/ensure-deps.sh (npm test does)`);
+    throw new Error(`no LiteLLM in ${VENV}: run bash scripts/ensure-deps.sh --tests (npm test does)`);
   }
   const dir = mkdtempSync(join(tmpdir(), "dg-litellm-"));
   const port = await freePort();
