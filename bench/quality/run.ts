@@ -4,7 +4,7 @@
 //   npm run bench:quality [-- --suite default|tiny] [--only hydra,heavy] [--evaluate-every 15m]
 //                         [--feeds gateway,gateway_no_enrichment,oracle] [--threads 2]
 //                         [--cache reports/quality/cache|none] [--out reports/quality] [--docs]
-//                         [--pipeline]
+//                         [--pipeline] [--seeds 101,102]
 
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -27,6 +27,7 @@ const { values } = parseArgs({
   options: {
     suite: { type: "string", default: "default" },
     only: { type: "string" },
+    seeds: { type: "string" },
     "evaluate-every": { type: "string" },
     out: { type: "string", default: "reports/quality" },
     docs: { type: "boolean", default: false },
@@ -98,15 +99,27 @@ const feed: Omit<FeedOptions, "enrich"> = {
   text: values.text as "synthetic" | "corpora",
   elicitation: values.elicitation as "keywords" | "model" | "either",
 };
+// --seeds 101,102: a subset of each scenario's seeds (a quick look; the suite is the figure).
+const seedFilter = values.seeds
+  ? new Set(
+      values.seeds.split(",").map((x) => {
+        const n = Number(x.trim());
+        if (!Number.isInteger(n)) fail(`--seeds: '${x}' is not a seed number`);
+        return n;
+      }),
+    )
+  : null;
 const tasks: RunTask[] = suite.entries.flatMap((entry) =>
-  entry.seeds.map((seed) => ({
-    id: 0,
-    entry,
-    seed,
-    suite,
-    evaluateEveryMs: parseDuration(suite.evaluateEvery),
-    feed,
-  })),
+  entry.seeds
+    .filter((seed) => seedFilter === null || seedFilter.has(seed))
+    .map((seed) => ({
+      id: 0,
+      entry,
+      seed,
+      suite,
+      evaluateEveryMs: parseDuration(suite.evaluateEvery),
+      feed,
+    })),
 );
 tasks.forEach((t, i) => {
   t.id = i;
