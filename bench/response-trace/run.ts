@@ -4,13 +4,18 @@
 // BBH chains of thought, GPT-4 MT-Bench answers by category), MGSM's worked exemplars in 11
 // languages, and answers with no derivation (Dolly second half, XQuAD, HumanEval code).
 //
-//   node --import tsx bench/response-trace/run.ts [--threshold=0.5]
+//   node --import tsx bench/response-trace/run.ts [--threshold=0.5] [--speed]
+//
+// --speed: cost per answer of responseTrace, and of the ingest's whole translation of a real
+// captured LiteLLM payload carrying that answer, against JSON.parse of the same bytes (same
+// process, same run), for answers of 1 KB to 1.6 MB.
 
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { responseTrace } from "@distillguard/fingerprint";
+import { decodeStandardLoggingPayload, toApiRequest } from "@distillguard/litellm";
 import { asModelAnswer } from "../../services/simulator/src/corpora.ts";
-import { sharedDataPath } from "../../test/harness/shared-data.ts";
+import { capturedLiteLLMPayloads, sharedDataPath } from "../../test/harness/shared-data.ts";
 
 interface Source {
   name: string;
@@ -93,7 +98,53 @@ function sources(): Source[] {
   ];
 }
 
+/** Mean µs per call of `fn` over at least `ms` milliseconds (after a warm-up). */
+function timeIt(fn: () => unknown, ms = 400): number {
+  for (let i = 0; i < 20; i++) fn();
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    for (let i = 0; i < 10; i++) fn();
+    n += 10;
+    now = performance.now();
+  }
+  return ((now - start) * 1000) / n;
+}
+
+function speed() {
+  const gsm = jsonl("gsm8k", "train.jsonl").map((r) => modelAnswer(String(r.answer)));
+  const payload = JSON.parse(capturedLiteLLMPayloads()[0] ?? "{}");
+  console.log("| answer | responseTrace µs | JSON.parse µs | translate µs | translate / JSON.parse |");
+  console.log("| ---: | ---: | ---: | ---: | ---: |");
+  for (const size of [1_024, 16_384, 102_400, 1_638_400]) {
+    let answer = "";
+    for (let i = 0; answer.length < size; i++) answer += `${gsm[i % gsm.length]}\n`;
+    answer = answer.slice(0, size);
+    const bytes = Buffer.from(
+      JSON.stringify({
+        ...payload,
+        response: {
+          ...payload.response,
+          choices: [{ ...payload.response.choices[0], message: { role: "assistant", content: answer } }],
+        },
+      }),
+    );
+    const trace = timeIt(() => responseTrace(answer));
+    const parse = timeIt(() => JSON.parse(bytes.toString("utf8")));
+    const translate = timeIt(() => toApiRequest(decodeStandardLoggingPayload(bytes)));
+    const kb = size >= 1_048_576 ? `${(size / 1_048_576).toFixed(1)} MB` : `${size / 1024} KB`;
+    console.log(
+      `| ${kb} | ${trace.toFixed(1)} | ${parse.toFixed(1)} | ${translate.toFixed(1)} | ${(translate / parse).toFixed(2)} |`,
+    );
+  }
+}
+
 function main() {
+  if (process.argv.includes("--speed")) {
+    speed();
+    return;
+  }
   const threshold = Number(
     process.argv.find((a) => a.startsWith("--threshold="))?.slice("--threshold=".length) ?? 0.5,
   );
