@@ -95,6 +95,18 @@ describe("CampaignLinker", () => {
     expect(r.alerts[0]?.summary).toMatch(/^12 accounts linked by template /);
   });
 
+  it("does not link callers through redacted prompts (NO_PROMPT is no shared template)", () => {
+    // The same group, but the gateway redacted every prompt: the hashes are all zero bytes.
+    const l = new CampaignLinker();
+    const redacted = [...coordinated(12, 0, 4), ...appUsers(40, 0, 4)]
+      .map((e) => ({ ...e, prompt_template_hash: new Uint8Array(8), system_prompt_hash: null }))
+      .sort((x, y) => x.event_time_ms - y.event_time_ms);
+    for (const e of redacted) l.observe(e);
+    const r = l.evaluate(redacted[redacted.length - 1]?.event_time_ms ?? 0);
+    expect(l.trackedFingerprints).toBe(0);
+    expect(r.campaigns).toHaveLength(0);
+  });
+
   it("keeps one alert open without flapping, and resolves it after the campaign goes quiet", () => {
     const l = new CampaignLinker({ ...defaultLinkerConfig, resolveAfter: 3 });
     const events = coordinated(10, 0, 4);

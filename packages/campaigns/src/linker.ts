@@ -1,5 +1,6 @@
 import type { AlertLifecycle } from "@distillguard/alerts";
 import type { Alert, CampaignUpdate, SharedFingerprint } from "@distillguard/contract";
+import { isNoPrompt } from "@distillguard/fingerprint";
 import { type AccountState, AccountTable, PrefixIds } from "./accounts.ts";
 import { campaignAlerts, campaignSummary } from "./alerts.ts";
 import { type LinkerState, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
@@ -109,7 +110,10 @@ export class CampaignLinker {
       a.answered++;
       a.traced += trace;
     }
-    this.fingerprints.touch("template", e.prompt_template_hash, a.slot, t, cot, trace);
+    // Redacted logs carry NO_PROMPT: one value every such caller shares, not a template.
+    if (!isNoPrompt(e.prompt_template_hash)) {
+      this.fingerprints.touch("template", e.prompt_template_hash, a.slot, t, cot, trace);
+    }
     if (e.system_prompt_hash) {
       this.fingerprints.touch("system_prompt", e.system_prompt_hash, a.slot, t, cot, trace);
     }

@@ -22,6 +22,9 @@ export const accountSpec: WindowSpec = {
     // are absent for the account, not zero.
     { kind: "sum", name: "reasoningReported", rings: ["24h/6h"] },
     { kind: "sum", name: "asnKnown", rings: ["24h/6h"] },
+    // Requests whose logs carry prompt text (not redacted): without any, the prompt signals
+    // (cot rate, topic breadth, template concentration) are absent, not zero.
+    { kind: "sum", name: "prompted", rings: ["1h", "24h/6h"] },
     { kind: "sum", name: "cot", rings: ["1h", "24h/6h"] },
     // Requests whose logs carry the answer, and those whose answer carried a reasoning trace.
     { kind: "sum", name: "answered", rings: ["24h/6h"] },

@@ -1,5 +1,7 @@
+import { createWindowStore } from "@distillguard/windows";
 import { describe, expect, it } from "vitest";
-import { Detector, type DetectorEvent, defaultDetectorConfig } from "./detector.ts";
+import { accountSpec } from "./account-spec.ts";
+import { CheckpointLayoutError, Detector, type DetectorEvent, defaultDetectorConfig } from "./detector.ts";
 
 const T0 = Date.UTC(2026, 2, 2);
 
@@ -54,6 +56,38 @@ describe("Detector with link: false (the streaming detector's mode)", () => {
     expect(b.scores.map((s) => [s.account_id, s.score])).toEqual(
       a.scores.map((s) => [s.account_id, s.score]),
     );
+  });
+});
+
+describe("a checkpoint written by another version", () => {
+  it("is refused with CheckpointLayoutError, so the service can rebuild from its input", () => {
+    const d = new Detector();
+    for (const e of hydraEvents().slice(0, 50)) d.observe(e);
+    const bytes = d.serialize();
+    expect(Detector.deserialize(bytes).linker.activeAccounts).toBe(6);
+    // The same checkpoint with the account windows of a version without "prompted".
+    const older = {
+      ...accountSpec,
+      fields: accountSpec.fields.filter((f) => f.name !== "prompted"),
+    };
+    const sections: Uint8Array[] = [];
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let pos = 0; pos < bytes.length; ) {
+      const n = view.getUint32(pos);
+      sections.push(bytes.subarray(pos + 4, pos + 4 + n));
+      pos += 4 + n;
+    }
+    sections[1] = createWindowStore(older).serialize();
+    const out = new Uint8Array(sections.reduce((n, s) => n + 4 + s.length, 0));
+    const w = new DataView(out.buffer);
+    let pos = 0;
+    for (const s of sections) {
+      w.setUint32(pos, s.length);
+      out.set(s, pos + 4);
+      pos += 4 + s.length;
+    }
+    expect(() => Detector.deserialize(out)).toThrow(CheckpointLayoutError);
+    expect(() => Detector.deserialize(out)).toThrow(/lack prompted@1h, prompted@24h\/6h/);
   });
 });
 

@@ -6,7 +6,8 @@ import {
   type LinkerConfig,
 } from "@distillguard/campaigns";
 import type { AccountScore, Alert, CampaignUpdate } from "@distillguard/contract";
-import { type StoreHooks, WindowStore } from "@distillguard/windows";
+import { compileLayout, type StoreHooks, WindowStore } from "@distillguard/windows";
+import { accountSpec } from "./account-spec.ts";
 import { type EntityEvent, EntityFeatures, type EntityKind } from "./entities.ts";
 import { AccountFeatures, type FeatureEvent, signalIndex, signalNames } from "./features.ts";
 import { AccountScorer, defaultScorerConfig, type ScorerConfig } from "./scorer.ts";
@@ -57,6 +58,14 @@ export interface DetectorOutput {
  * population, and the campaign linker, driven by events and by `evaluate(nowMs)` in event
  * time. No clock, no I/O: services call it and move its output.
  */
+/**
+ * The checkpoint's account windows hold other fields than this version's: written before an
+ * upgrade, not corrupt. The caller rebuilds the state from the input instead.
+ */
+export class CheckpointLayoutError extends Error {
+  override readonly name = "CheckpointLayoutError";
+}
+
 export class Detector {
   readonly features: AccountFeatures;
   readonly scorer: AccountScorer;
@@ -318,8 +327,18 @@ export class Detector {
         hooks.onLate?.(key, t, late);
       },
     };
+    const restored = WindowStore.deserialize(accounts, accountHooks);
+    const want = compileLayout(accountSpec);
+    const have = restored.layout;
+    const fields = (l: typeof want) => JSON.stringify([l.valueInputs, l.hashInputs, l.outputs]);
+    if (fields(have) !== fields(want)) {
+      const missing = want.outputs.filter((o) => !have.outputs.includes(o));
+      throw new CheckpointLayoutError(
+        `detector checkpoint was written by another version: its account windows lack ${missing.join(", ") || "none"} and hold ${have.outputs.length} outputs where this version has ${want.outputs.length}`,
+      );
+    }
     const d = new Detector(config, hooks, {
-      accounts: WindowStore.deserialize(accounts, accountHooks),
+      accounts: restored,
       entities: entities.length > 0 ? WindowStore.deserialize(entities) : null,
       linker: CampaignLinker.deserialize(linker, linkerConfigOf(config)),
     });

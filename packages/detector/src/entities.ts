@@ -1,4 +1,5 @@
 import { hash53, ipv4Prefix24, networkPrefix } from "@distillguard/campaigns";
+import { isNoPrompt } from "@distillguard/fingerprint";
 import { createWindowStore, type WindowSpec, type WindowStore } from "@distillguard/windows";
 
 const MIN = 60_000;
@@ -97,6 +98,8 @@ export class EntityFeatures {
   /** The numeric key of an entity; null for an absent value. */
   static key(kind: EntityKind, value: string | number | Uint8Array | null): number | null {
     if (value === null || value === "") return null;
+    // NO_PROMPT: the logs carried no prompt text, so there is no template to share.
+    if (value instanceof Uint8Array && isNoPrompt(value)) return null;
     const k = entityKinds.indexOf(kind);
     let h: number;
     if (value instanceof Uint8Array) h = hash53(value) % KIND_SPAN;

@@ -1,4 +1,5 @@
 import { networkPrefix } from "@distillguard/campaigns";
+import { isNoPrompt } from "@distillguard/fingerprint";
 import type { StoreHooks, WindowStore } from "@distillguard/windows";
 import { createWindowStore, type WindowSpec } from "@distillguard/windows";
 import { accountSpec } from "./account-spec.ts";
@@ -19,6 +20,7 @@ export interface FeatureEvent {
   client_asn: number | null;
   prompt_simhash: Uint8Array;
   prompt_template_hash: Uint8Array;
+  system_prompt_hash?: Uint8Array | null;
   cot_elicitation: number;
   /** The answer's reasoning-trace score (ApiRequest v3); null or absent when the log has none. */
   response_trace?: number | null;
@@ -81,6 +83,7 @@ export class AccountFeatures {
         "reasoningTokens",
         "reasoningReported",
         "asnKnown",
+        "prompted",
         "cot",
         "answered",
         "traced",
@@ -102,6 +105,8 @@ export class AccountFeatures {
         "reasoningTokens@24h/6h",
         "reasoningReported@24h/6h",
         "asnKnown@24h/6h",
+        "prompted@24h/6h",
+        "prompted@1h",
         "cot@24h/6h",
         "cot@1h",
         "answered@24h/6h",
@@ -132,7 +137,11 @@ export class AccountFeatures {
     v[vi.reasoningTokens as number] = e.usage_reasoning_tokens ?? 0;
     v[vi.reasoningReported as number] = e.usage_reasoning_tokens === null ? 0 : 1;
     v[vi.asnKnown as number] = e.client_asn === null ? 0 : 1;
-    v[vi.cot as number] = e.cot_elicitation >= 0.5 ? 1 : 0;
+    // No prompt text in the logs (redacted): NO_PROMPT hashes and no system prompt.
+    const t = e.prompt_template_hash;
+    const prompted = !isNoPrompt(t) || e.system_prompt_hash != null;
+    v[vi.prompted as number] = prompted ? 1 : 0;
+    v[vi.cot as number] = prompted && e.cot_elicitation >= 0.5 ? 1 : 0;
     const trace = e.response_trace;
     const answered = trace !== null && trace !== undefined;
     v[vi.answered as number] = answered ? 1 : 0;
@@ -146,13 +155,11 @@ export class AccountFeatures {
     setHash(hs, hi.prefix as number, 0x70, prefixKey(e.client_address));
     setHash(hs, hi.asn as number, 0xa5, e.client_asn ?? 0);
     // Topic breadth: distinct 12-bit simhash buckets, coarse enough that near-duplicates share one.
-    setHash(
-      hs,
-      hi.simhashBucket as number,
-      0x51,
-      (((e.prompt_simhash[0] ?? 0) << 4) | ((e.prompt_simhash[1] ?? 0) >> 4)) >>> 0,
-    );
-    const t = e.prompt_template_hash;
+    // NO_PROMPT leaves both hash inputs (0, 0): absent, so redacted requests are not one topic
+    // and one template that every redacted caller shares.
+    const sh = e.prompt_simhash;
+    if (isNoPrompt(sh)) setHash(hs, hi.simhashBucket as number, 0, 0);
+    else setHash(hs, hi.simhashBucket as number, 0x51, (((sh[0] ?? 0) << 4) | ((sh[1] ?? 0) >> 4)) >>> 0);
     const th = hi.template as number;
     hs[2 * th] = (((t[0] ?? 0) << 24) | ((t[1] ?? 0) << 16) | ((t[2] ?? 0) << 8) | (t[3] ?? 0)) >>> 0;
     hs[2 * th + 1] = (((t[4] ?? 0) << 24) | ((t[5] ?? 0) << 16) | ((t[6] ?? 0) << 8) | (t[7] ?? 0)) >>> 0;
@@ -199,8 +206,12 @@ export class AccountFeatures {
     const reported = g("reasoningReported@24h/6h");
     if (reported > 0) set("reasoning_per_request", per(g("reasoningTokens@24h/6h"), reported));
     else absent("reasoning_per_request");
-    set("cot_rate", per(g("cot@24h/6h"), n24));
-    set("cot_rate_1h", per(g("cot@1h"), n1));
+    const prompted = g("prompted@24h/6h");
+    const prompted1 = g("prompted@1h");
+    if (prompted > 0) set("cot_rate", per(g("cot@24h/6h"), prompted));
+    else absent("cot_rate");
+    if (prompted1 > 0) set("cot_rate_1h", per(g("cot@1h"), prompted1));
+    else absent("cot_rate_1h");
     const answers = g("answered@24h/6h");
     if (answers > 0) set("trace_rate", per(g("traced@24h/6h"), answers));
     else absent("trace_rate");
@@ -215,9 +226,15 @@ export class AccountFeatures {
     // Requests without an ASN hash to one placeholder value: not an ASN of their own.
     if (asnKnown > 0) set("distinct_asns", Math.max(1, g("asns@24h/6h") - (asnKnown < n24 ? 1 : 0)));
     else absent("distinct_asns");
-    set("topic_breadth", g("simhashBuckets@24h/6h"));
-    set("template_top_share", g("templates.topShare@24h/6h"));
-    set("template_entropy_bits", g("templates.entropyBits@24h/6h"));
+    if (prompted > 0) {
+      set("topic_breadth", g("simhashBuckets@24h/6h"));
+      set("template_top_share", g("templates.topShare@24h/6h"));
+      set("template_entropy_bits", g("templates.entropyBits@24h/6h"));
+    } else {
+      absent("topic_breadth");
+      absent("template_top_share");
+      absent("template_entropy_bits");
+    }
     set("new_model_share", per(g("newModel@24h/6h"), n24));
   }
 }

@@ -1,5 +1,6 @@
 export { accountSpec } from "./account-spec.ts";
 export {
+  CheckpointLayoutError,
   Detector,
   type DetectorConfig,
   type DetectorEvent,

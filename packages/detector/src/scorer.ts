@@ -149,8 +149,8 @@ export class AccountScorer {
     // The hard rules: without harvesting long reasoning traces this is not the extraction we
     // look for, however unusual the account is otherwise.
     const output = parts.find((p) => p.name === "output_per_request");
-    const traceRate = v[signalIndex.trace_rate] ?? Number.NaN;
-    const harvest = Math.max(v[signalIndex.cot_rate] ?? 0, Number.isNaN(traceRate) ? 0 : traceRate);
+    // Either may be absent (redacted prompts, no answers in the logs): absent is no evidence.
+    const harvest = Math.max(present(v[signalIndex.cot_rate]), present(v[signalIndex.trace_rate]));
     if (harvest < this.config.minCotRate || (output !== undefined && output.z < this.config.minOutputZ)) {
       score = Math.min(score, this.config.openScore * 0.99);
     }
@@ -175,4 +175,8 @@ function transform(x: number, scale: "log" | "rate"): number {
 
 function untransform(x: number, scale: "log" | "rate"): number {
   return scale === "log" ? Math.expm1(x) : x;
+}
+
+function present(x: number | undefined): number {
+  return x === undefined || Number.isNaN(x) ? 0 : x;
 }

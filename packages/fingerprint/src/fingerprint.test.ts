@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { isNoPrompt, NO_PROMPT } from "./absent.ts";
 import { cotElicitationScore } from "./cot.ts";
 import { fingerprintPrompt } from "./fingerprint.ts";
+import { collapseWhitespace, foldText } from "./normalize.ts";
 import { simhash64 } from "./simhash.ts";
 import { templateHash } from "./template.ts";
 import { classifyTopic } from "./topic.ts";
@@ -15,8 +17,16 @@ describe("fingerprintPrompt", () => {
     fc.assert(
       fc.property(text, fc.option(text, { nil: undefined }), (user, system) => {
         const f = fingerprintPrompt({ system, user });
-        expect(f.simhash).toEqual(simhash64(user));
-        expect(f.templateHash).toEqual(templateHash(user));
+        if (collapseWhitespace(foldText(user)) === "") {
+          expect(f.simhash).toEqual(NO_PROMPT);
+          expect(f.templateHash).toEqual(NO_PROMPT);
+        } else {
+          // Text without a word ("!") has no simhash bits set: it still is text, not NO_PROMPT.
+          const sim = simhash64(user);
+          expect(f.simhash).toEqual(isNoPrompt(sim) ? Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 1) : sim);
+          expect(f.templateHash).toEqual(templateHash(user));
+          expect(isNoPrompt(f.templateHash)).toBe(false);
+        }
         expect(f.topic).toBe(classifyTopic(user));
         expect(f.cotElicitation).toBeGreaterThanOrEqual(cotElicitationScore(user));
         if (system === undefined || system.trim() === "") {
@@ -27,6 +37,25 @@ describe("fingerprintPrompt", () => {
       }),
       { seed: 42, numRuns: 500 },
     );
+  });
+
+  it("gives NO_PROMPT, not the hash of nothing, when the prompt has no text", () => {
+    for (const user of ["", "  \n\t ", "\u200b"]) {
+      const f = fingerprintPrompt({ system: "You are helpful.", user });
+      if (collapseWhitespace(foldText(user)) !== "") continue;
+      expect(isNoPrompt(f.simhash)).toBe(true);
+      expect(isNoPrompt(f.templateHash)).toBe(true);
+      expect(f.topic).toBeNull();
+      // The system prompt still has a fingerprint of its own.
+      expect(f.systemPromptHash).not.toBeNull();
+      // Fresh bytes: a caller writing into one cannot change another's.
+      f.simhash[0] = 1;
+      expect(isNoPrompt(fingerprintPrompt({ user }).simhash)).toBe(true);
+    }
+    expect(isNoPrompt(NO_PROMPT)).toBe(true);
+    expect(isNoPrompt(fingerprintPrompt({ user: "a" }).simhash)).toBe(false);
+    expect(isNoPrompt(fingerprintPrompt({ user: "a" }).templateHash)).toBe(false);
+    expect(isNoPrompt(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 1))).toBe(false);
   });
 
   it("has a null systemPromptHash without a system prompt", () => {

@@ -1,3 +1,4 @@
+import { isNoPrompt } from "./absent.ts";
 import { cotScoreNormalized } from "./cot.ts";
 import { elicitationModelScoreNormalized } from "./elicitation/score.ts";
 import { type Hash64, hash64 } from "./hash.ts";
@@ -20,9 +21,9 @@ export type ElicitationScorer = "keywords" | "model" | "either";
 
 /** Everything the detector may keep about a prompt: hashes and scores, never text. */
 export interface PromptFingerprint {
-  /** simhash64 of the user prompt. */
+  /** simhash64 of the user prompt; NO_PROMPT when the prompt has no text (see isNoPrompt). */
   readonly simhash: Hash64;
-  /** templateHash of the user prompt. */
+  /** templateHash of the user prompt; NO_PROMPT when the prompt has no text. */
   readonly templateHash: Hash64;
   /** templateHash of the system prompt; null when there is none or it is blank. */
   readonly systemPromptHash: Hash64 | null;
@@ -46,9 +47,10 @@ export function fingerprintPrompt(
   const system = input.system == null ? "" : foldText(boundedView(input.system));
   const systemNormalized = collapseWhitespace(system);
   const hasSystem = systemNormalized !== "";
+  const hasUser = userNormalized !== "";
   return {
-    simhash: simhashFolded(user),
-    templateHash: hash64(maskFolded(user)),
+    simhash: hasUser ? present(simhashFolded(user)) : new Uint8Array(8),
+    templateHash: hasUser ? present(hash64(maskFolded(user))) : new Uint8Array(8),
     systemPromptHash: hasSystem ? hash64(maskFolded(system)) : null,
     // Joined by a newline: normalized text never contains one and pattern gaps do not cross it.
     cotElicitation: elicitation(
@@ -57,6 +59,12 @@ export function fingerprintPrompt(
     ),
     topic: classifyNormalized(userNormalized),
   };
+}
+
+/** A real text's hash is never NO_PROMPT: the one-in-2^64 zero becomes 1. */
+function present(h: Hash64): Hash64 {
+  if (isNoPrompt(h)) h[7] = 1;
+  return h;
 }
 
 function elicitation(normalized: string, scorer: ElicitationScorer): number {

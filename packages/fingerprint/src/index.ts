@@ -1,3 +1,4 @@
+export { isNoPrompt, NO_PROMPT } from "./absent.ts";
 export {
   COT_SIGNALS,
   type CotSignal,

@@ -1,4 +1,4 @@
-import { fingerprintPrompt } from "@distillguard/fingerprint";
+import { fingerprintPrompt, isNoPrompt } from "@distillguard/fingerprint";
 import { describe, expect, it } from "vitest";
 import { capturedLiteLLMPayloads } from "../../../test/harness/shared-data.ts";
 import { toApiRequest } from "./map.ts";
@@ -133,6 +133,19 @@ describe("captured identities, answers, cache hits and redaction (issue 15 item 
     }
     expect(mapped(29).question_chars).toBeNull();
     expect(mapped(29).prompt_language).toBeNull();
+  });
+
+  it("redacted text has absent fingerprints, not the hash of nothing (D: turn_off_message_logging)", () => {
+    for (const line of [29, 30]) {
+      expect(captured[line - 1], `line ${line}`).toContain("redacted-by-litellm");
+      const r = mapped(line);
+      expect(isNoPrompt(r.prompt_simhash), `line ${line}`).toBe(true);
+      expect(isNoPrompt(r.prompt_template_hash), `line ${line}`).toBe(true);
+      expect([r.system_prompt_hash, r.prompt_topic, r.cot_elicitation]).toEqual([null, null, 0]);
+    }
+    // A logged prompt never hashes to the absent value.
+    expect(isNoPrompt(mapped(17).prompt_template_hash)).toBe(false);
+    expect(isNoPrompt(mapped(17).prompt_simhash)).toBe(false);
   });
 
   it("flags cache hits (H)", () => {

@@ -7,7 +7,7 @@ import {
   apiRequestCodec,
   ContractError,
 } from "@distillguard/contract";
-import { Detector, type DetectorConfig } from "@distillguard/detector";
+import { CheckpointLayoutError, Detector, type DetectorConfig } from "@distillguard/detector";
 import {
   type BatchOutput,
   type Changelog,
@@ -66,9 +66,24 @@ export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProc
     },
 
     async open(topic, partition) {
-      const snap = snapshots.get(name(topic, partition));
+      let snap = snapshots.get(name(topic, partition));
       snapshots.delete(name(topic, partition));
-      if (!snap) {
+      let detector: Detector | null = null;
+      if (snap) {
+        try {
+          detector = Detector.deserialize(snap.bytes, opts.config);
+        } catch (err) {
+          if (!(err instanceof CheckpointLayoutError)) throw err;
+          // An upgrade changed what the windows hold: rebuild them from the input's retention
+          // (its results are written again; alert ids are stable) rather than stop here.
+          opts.logger.warn(
+            { partition, reason: err.message },
+            "checkpoint from another version: replaying the partition",
+          );
+          snap = undefined;
+        }
+      }
+      if (!snap || !detector) {
         return {
           state: {
             detector: new Detector(opts.config),
@@ -82,7 +97,7 @@ export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProc
       const m = snap.meta as { nextOffset: string; nextEvalMs: number | null; lastTickMs: number | null };
       return {
         state: {
-          detector: Detector.deserialize(snap.bytes, opts.config),
+          detector,
           nextEvalMs: m.nextEvalMs,
           lastTickMs: m.lastTickMs ?? Number.NEGATIVE_INFINITY,
           checkpointedAt: now(),

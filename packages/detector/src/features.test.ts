@@ -1,0 +1,63 @@
+import { NO_PROMPT } from "@distillguard/fingerprint";
+import { describe, expect, it } from "vitest";
+import { AccountFeatures, type FeatureEvent, signalIndex, signalNames } from "./features.ts";
+
+const T0 = Date.UTC(2026, 2, 2);
+
+function event(i: number, redacted: boolean, cot: boolean): FeatureEvent {
+  return {
+    account_id: "acct",
+    event_time_ms: T0 + i * 60_000,
+    request_model: "m",
+    request_choice_count: 1,
+    logprobs: false,
+    usage_input_tokens: 200,
+    usage_output_tokens: 900,
+    usage_reasoning_tokens: null,
+    status_code: 200,
+    response_finish_reason: "stop",
+    client_address: "10.0.0.1",
+    client_asn: null,
+    // What the ingest writes for a redacted log (fingerprintPrompt of no text).
+    prompt_simhash: redacted ? new Uint8Array(NO_PROMPT) : Uint8Array.of(i, 7, 0, 0, 0, 0, 0, 1),
+    prompt_template_hash: redacted
+      ? new Uint8Array(NO_PROMPT)
+      : Uint8Array.of(9, 9, 9, 9, 0, 0, 0, (i >> 2) % 2),
+    system_prompt_hash: null,
+    cot_elicitation: redacted ? 0 : cot ? 0.9 : 0,
+  };
+}
+
+function signalsOf(events: FeatureEvent[]): Record<string, number> {
+  const f = new AccountFeatures();
+  for (const e of events) f.observe(e);
+  const out = new Float64Array(signalNames.length);
+  expect(f.signals("acct", T0 + events.length * 60_000, out)).toBe(true);
+  return Object.fromEntries(signalNames.map((n) => [n, out[signalIndex[n]] as number]));
+}
+
+describe("prompt signals of redacted logs", () => {
+  it("are absent, not zero, when no request carried prompt text", () => {
+    const s = signalsOf(Array.from({ length: 20 }, (_, i) => event(i, true, false)));
+    for (const n of [
+      "cot_rate",
+      "cot_rate_1h",
+      "topic_breadth",
+      "template_top_share",
+      "template_entropy_bits",
+    ]) {
+      expect(s[n], n).toBeNaN();
+    }
+    expect(s.requests_24h).toBe(20);
+  });
+
+  it("are rates over the requests that carried text, and the redacted ones are not one template", () => {
+    // 10 prompted requests (half asking for reasoning, two templates), 30 redacted.
+    const events = Array.from({ length: 40 }, (_, i) => event(i, i % 4 !== 0, i % 8 === 0));
+    const s = signalsOf(events);
+    expect(s.cot_rate).toBeCloseTo(0.5);
+    // Two templates, five requests each: the 30 redacted requests do not count as a third.
+    expect(s.template_top_share).toBeCloseTo(0.5);
+    expect(s.template_entropy_bits).toBeCloseTo(1);
+  });
+});
