@@ -1,10 +1,7 @@
 // Detection quality: a suite of simulator scenarios (several seeds each) through the detector,
 // joined with ground truth, next to per-account rate limits and the detector without campaign
 // linking. Writes JSON, Markdown and SVG plots. See README.md here.
-//   npm run bench:quality [-- --suite default|tiny] [--only hydra,heavy] [--evaluate-every 15m]
-//                         [--feeds gateway,gateway_no_enrichment,oracle] [--threads 2]
-//                         [--cache reports/quality/cache|none] [--out reports/quality] [--docs]
-//                         [--pipeline] [--seeds 101,102]
+//   npm run bench:quality -- --help
 
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -21,7 +18,25 @@ import { type Method, type RunGroup, reportMarkdown } from "./report.ts";
 import { inProcessBackend, pipelineBackend } from "./runner.ts";
 import { detectorMethods, type FeedOptions, type RunRecord, runOne, type Suite, suites } from "./suite.ts";
 
+const USAGE = `npm run bench:quality [-- options]
+  --suite default|tune|tiny      scenarios and seeds (default: the test seeds, never tuned on)
+  --only hydra,heavy             scenarios of the suite to run
+  --seeds 101,102                only these seeds of each scenario (a quick look at one change)
+  --feeds gateway,gateway_no_enrichment,oracle
+  --text synthetic|corpora       prompt and answer text (corpora: real corpora, bench/quality/README.md)
+  --elicitation keywords|model|either   the ingest's elicitation scorer
+  --evaluate-every 5m            evaluation cadence in event time
+  --threads N                    translation and detector workers (default: cores, at most 8)
+  --cache DIR|none               translated gateway records (default reports/quality/cache)
+  --out DIR                      JSON, Markdown and plots (default reports/quality)
+  --docs                         also write docs/detection-quality.md between its markers
+  --pipeline                     run the detector through Kafka instead of in process
+`;
 const argv = process.argv.slice(2);
+if (argv.includes("--help") || argv.includes("-h")) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const { values } = parseArgs({
   args: argv,
   options: {
