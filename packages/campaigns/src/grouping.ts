@@ -127,6 +127,42 @@ const evidenceKind: Record<string, string> = {
   shared_prefix_density: "pool",
 };
 
+/** The kinds of evidence (content, rotation, pool) whose signals reached `agreeZ` in `score`. */
+export function agreeingKinds(score: GroupScore, agreeZ: number): Set<string> {
+  const kinds = new Set<string>();
+  for (const sig of score.signals) {
+    const kind = evidenceKind[sig.name];
+    if (kind !== undefined && sig.z >= agreeZ) kinds.add(kind);
+  }
+  return kinds;
+}
+
+/**
+ * Whether one member of a linking group shows, on its own, the network evidence the group was
+ * linked on. A template is public: an eval harness running GSM8K in the textbook "Q: … A: Let's
+ * think step by step." shares it with a campaign that uses the same format, and asks for the
+ * same steps, so content cannot tell it apart. The network can: the campaign's accounts rotate
+ * through a pool whose /24s they share; the harness sits on one cloud address of its own. So
+ * when rotation or a shared pool is what made the group an actor, a member that neither
+ * rotates nor shares a /24 with another member is not linked through it. A member seen too
+ * little to tell (one addressed request) keeps the benefit of the doubt. `sharesPrefix` says
+ * whether another member of the group uses a prefix.
+ */
+export function memberShowsNetwork(
+  a: AccountState,
+  kinds: ReadonlySet<string>,
+  sharesPrefix: (prefix: number) => boolean,
+): boolean {
+  const rotation = kinds.has("rotation");
+  const pool = kinds.has("pool");
+  if (!rotation && !pool) return true;
+  if (pool) {
+    for (let i = 0; i < a.prefixCount; i++) if (sharesPrefix(a.prefix(i))) return true;
+  }
+  if (rotation && (a.rotatesPrefix() || a.rotatesAsn())) return true;
+  return a.addressed < 2 && a.asnSeen < 2;
+}
+
 /**
  * Mean of the strongest `scoreSignals` present signals' z-scores, each clipped to [0, zCap]:
  * those signals must all contribute for a high score. Absent signals are left out, not

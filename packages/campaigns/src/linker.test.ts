@@ -95,6 +95,36 @@ describe("CampaignLinker", () => {
     expect(r.alerts[0]?.summary).toMatch(/^12 accounts linked by template /);
   });
 
+  it("does not link an eval harness that shares a campaign's public template from one address", () => {
+    // Two harness accounts run the benchmark in the same textbook format as the campaign's
+    // first template, asking for steps too, each from one cloud address of its own.
+    const harness: LinkEvent[] = [];
+    for (let i = 0; i < 12; i++) {
+      for (const h of [0, 1]) {
+        harness.push({
+          account_id: `harness${h}`,
+          event_time_ms: i * 4_000 + h,
+          client_address: `34.120.${h}.17`,
+          client_asn: 396_982,
+          user_agent: "lm-eval/0.4",
+          tls_fingerprint: "t13d",
+          prompt_template_hash: template(0),
+          system_prompt_hash: null,
+          cot_elicitation: 0.9,
+          usage_output_tokens: 600,
+          usage_reasoning_tokens: null,
+        });
+      }
+    }
+    const events = [...coordinated(12, 0, 4), ...harness].sort((x, y) => x.event_time_ms - y.event_time_ms);
+    const l = new CampaignLinker();
+    for (const e of events) l.observe(e);
+    const r = l.evaluate(events[events.length - 1]?.event_time_ms ?? 0);
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.members.filter((m) => m.startsWith("harness"))).toEqual([]);
+    expect(r.campaigns[0]?.member_count).toBe(12);
+  });
+
   it("does not link callers through redacted prompts (NO_PROMPT is no shared template)", () => {
     // The same group, but the gateway redacted every prompt: the hashes are all zero bytes.
     const l = new CampaignLinker();

@@ -7,9 +7,11 @@ import { type LinkerState, readCheckpoint, writeCheckpoint } from "./checkpoint.
 import { defaultLinkerConfig, type LinkerConfig } from "./config.ts";
 import { type FingerprintState, FingerprintTable } from "./fingerprints.ts";
 import {
+  agreeingKinds,
   type Baselines,
   type GroupFeatures,
   groupFeatures,
+  memberShowsNetwork,
   populationBaselines,
   scoreGroup,
 } from "./grouping.ts";
@@ -144,21 +146,34 @@ export class CampaignLinker {
     const base = populationBaselines(groups, cfg);
     this.lastGroupBaselines = base;
 
-    // 2. Link the accounts of every group that behaves as one actor.
+    // 2. Link the accounts of every group that behaves as one actor: those of its members that
+    //    show the network evidence it was linked on (memberShowsNetwork).
     const uf = new UnionFind();
     const linking: FingerprintState[] = [];
+    const linked: number[][] = [];
+    const use = this.prefixUse;
     for (const g of groups) {
-      if (scoreGroup(g.f, base, cfg).score < cfg.linkScore) continue;
-      linking.push(g.fp);
-      let first = -1;
+      const scored = scoreGroup(g.f, base, cfg);
+      if (scored.score < cfg.linkScore) continue;
+      const kinds = agreeingKinds(scored, cfg.agreeZ);
+      use.clear();
       for (const slot of g.fp.accounts.keys()) {
-        if (first < 0) first = slot;
-        else uf.union(first, slot);
+        const a = bySlot.get(slot);
+        for (let i = 0; a && i < a.prefixCount; i++) use.set(a.prefix(i), (use.get(a.prefix(i)) ?? 0) + 1);
       }
+      const fits: number[] = [];
+      for (const slot of g.fp.accounts.keys()) {
+        const a = bySlot.get(slot);
+        if (a && memberShowsNetwork(a, kinds, (p) => (use.get(p) ?? 0) >= 2)) fits.push(slot);
+      }
+      if (fits.length < cfg.minMembers) continue;
+      linking.push(g.fp);
+      linked.push(fits);
+      for (let i = 1; i < fits.length; i++) uf.union(fits[0] as number, fits[i] as number);
     }
     const components = new Map<number, Set<number>>();
-    for (const fp of linking) {
-      for (const slot of fp.accounts.keys()) {
+    for (const slots of linked) {
+      for (const slot of slots) {
         const root = uf.find(slot);
         const c = components.get(root);
         if (c) c.add(slot);
