@@ -4,7 +4,7 @@
 //   npm run bench:quality [-- --suite default|tiny] [--only hydra,heavy] [--evaluate-every 15m]
 //                         [--feeds gateway,gateway_no_enrichment,oracle] [--threads 2]
 //                         [--cache reports/quality/cache|none] [--out reports/quality] [--docs]
-//                         [--pipeline] [--seeds 101,102]
+//                         [--pipeline] [--seeds 101,102] [--proxy-pool ipv4|ipv6|dual]
 
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -12,7 +12,13 @@ import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { loadNetworkTables, networkEnricher } from "@distillguard/ingest";
 import { connectionsFromEnv } from "@distillguard/runtime";
-import { defaultTracePath, loadAzureTrace, parseDuration } from "@distillguard/simulator";
+import {
+  defaultTracePath,
+  loadAzureTrace,
+  type ProxyPool,
+  parseDuration,
+  proxyPools,
+} from "@distillguard/simulator";
 import { benignFprSpec, precisionRecallSpec, renderSvg, timeToDetectSpec } from "./charts.ts";
 import { type Feed, feedMethods, feeds as knownFeeds } from "./gateway.ts";
 import { evaluateTargets, summarizeBenignGroups, summarizeScenarios, targetLimits } from "./metrics.ts";
@@ -37,6 +43,7 @@ const { values } = parseArgs({
     cache: { type: "string", default: "reports/quality/cache" },
     text: { type: "string", default: "synthetic" },
     elicitation: { type: "string", default: "keywords" },
+    "proxy-pool": { type: "string", default: "ipv4" },
   },
 });
 const fail = (message: string): never => {
@@ -51,6 +58,9 @@ if (values.text !== "synthetic" && values.text !== "corpora")
   fail(`--text must be synthetic or corpora, not '${values.text}'`);
 if (!["keywords", "model", "either"].includes(values.elicitation))
   fail(`--elicitation must be keywords, model or either, not '${values.elicitation}'`);
+const proxyPool = values["proxy-pool"] as ProxyPool;
+if (!proxyPools.includes(proxyPool))
+  fail(`--proxy-pool must be one of ${proxyPools.join(", ")}, not '${values["proxy-pool"]}'`);
 const threads = Number(values.threads);
 if (!Number.isInteger(threads) || threads < 1)
   fail(`--threads must be a positive integer, not '${values.threads}'`);
@@ -71,7 +81,9 @@ if (unknown.length > 0) {
 const suite: Suite = {
   ...base,
   evaluateEvery: values["evaluate-every"] ?? base.evaluateEvery,
-  entries: only ? base.entries.filter((e) => only.includes(e.scenario)) : base.entries,
+  entries: (only ? base.entries.filter((e) => only.includes(e.scenario)) : base.entries).map((e) =>
+    proxyPool === "ipv4" ? e : { ...e, proxyPool },
+  ),
 };
 const command = `npm run bench:quality${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`;
 const backend = values.pipeline
