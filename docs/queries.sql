@@ -241,12 +241,16 @@ ANY LEFT JOIN
         uniqExact(request_id) AS sampled_requests
     FROM api_requests
     -- The fingerprints of a request, in the linker's formats: template and system-prompt hashes as
-    -- hex, IPv4 /24 as a.b.c.0/24 (IPv6 prefixes are not matched here).
+    -- hex, IPv4 /24 as a.b.c.0/24, IPv6 /48 as 2001:db8:7::/48 (the ingest writes addresses in
+    -- canonical text, ::ffff: clients as IPv4; anything else, e.g. rows from before it did, is no prefix).
     ARRAY JOIN
         ['ip_prefix', 'asn', 'tls', 'user_agent', 'template', 'system_prompt'] AS kind,
         [
-            if(position(client_address, ':') = 0,
-               concat(IPv4NumToString(bitAnd(IPv4StringToNum(client_address), 4294967040)), '/24'), ''),
+            multiIf(match(client_address, '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$'),
+                    concat(IPv4NumToString(bitAnd(IPv4StringToNum(client_address), 4294967040)), '/24'),
+                    match(client_address, '^[0-9a-f.]*:[0-9a-f:.]*$'),
+                    concat(cutIPv6(IPv6StringToNum(client_address), 10, 0), '/48'),
+                    ''),
             ifNull(toString(client_asn), ''),
             ifNull(tls_fingerprint, ''),
             ifNull(user_agent, ''),
@@ -271,8 +275,8 @@ ANY LEFT JOIN
 ORDER BY members_sharing DESC, kind, value;
 
 -- name: accounts_sharing_fingerprint
--- Every account seen in the sampled raw requests with one fingerprint — an IPv4 /24
--- ('ip_prefix', 'a.b.c.0/24'), an ASN ('asn', '64500'), a TLS JA4 ('tls'), a user agent
+-- Every account seen in the sampled raw requests with one fingerprint — an IPv4 /24 or IPv6 /48
+-- ('ip_prefix', 'a.b.c.0/24' or '2001:db8:7::/48'), an ASN ('asn', '64500'), a TLS JA4 ('tls'), a user agent
 -- ('user_agent'), a prompt template or system-prompt hash ('template' / 'system_prompt', hex) —
 -- with how much it sent, from how many addresses and ASNs, and what the detector and linker
 -- currently say about it (latest account score; campaign '' when unlinked).
@@ -303,8 +307,11 @@ FROM
     ARRAY JOIN
         ['ip_prefix', 'asn', 'tls', 'user_agent', 'template', 'system_prompt'] AS kind,
         [
-            if(position(client_address, ':') = 0,
-               concat(IPv4NumToString(bitAnd(IPv4StringToNum(client_address), 4294967040)), '/24'), ''),
+            multiIf(match(client_address, '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$'),
+                    concat(IPv4NumToString(bitAnd(IPv4StringToNum(client_address), 4294967040)), '/24'),
+                    match(client_address, '^[0-9a-f.]*:[0-9a-f:.]*$'),
+                    concat(cutIPv6(IPv6StringToNum(client_address), 10, 0), '/48'),
+                    ''),
             ifNull(toString(client_asn), ''),
             ifNull(tls_fingerprint, ''),
             ifNull(user_agent, ''),

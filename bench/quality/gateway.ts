@@ -45,6 +45,21 @@ export interface GatewayStats {
   dead_letters: Record<string, number>;
   /** Whether the translated stream came from the on-disk cache. */
   cached: boolean;
+  /**
+   * Client addresses the ingest wrote, by family, and how many differ from the simulator's own
+   * (canonical) address: gateways log `::ffff:`, ports and forwarded chains, and the ingest must
+   * bring each back to the one text, so `differs` should be 0.
+   */
+  addresses?: { ipv4: number; ipv6: number; absent: number; differs: number };
+}
+
+function countAddress(stats: GatewayStats, logged: string, simulated: string): void {
+  stats.addresses ??= { ipv4: 0, ipv6: 0, absent: 0, differs: 0 };
+  const a = stats.addresses;
+  if (logged === "") a.absent++;
+  else if (logged.includes(":")) a.ipv6++;
+  else a.ipv4++;
+  if (logged !== simulated) a.differs++;
 }
 
 /** One record through the gateway path: the request the detector service would decode, or why not. */
@@ -85,6 +100,7 @@ export function liveGateway(
       stats.translated++;
       writer?.record(t.value);
       const request = apiRequestCodec.decode(t.value);
+      countAddress(stats, request.client_address, d.record.client_address);
       if (enrich && stats.translated % 997 === 1) checkWithoutEnrichment(json, request);
       return { ok: true, request };
     },
@@ -117,6 +133,7 @@ export function cachedGateway(cachePath: string): GatewayStream {
         );
       }
       stats.translated++;
+      countAddress(stats, request.client_address, d.record.client_address);
       return { ok: true, request };
     },
     close() {

@@ -9,7 +9,13 @@ import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { loadNetworkTables, networkEnricher } from "@distillguard/ingest";
 import { connectionsFromEnv } from "@distillguard/runtime";
-import { defaultTracePath, loadAzureTrace, parseDuration } from "@distillguard/simulator";
+import {
+  defaultTracePath,
+  loadAzureTrace,
+  type ProxyPool,
+  parseDuration,
+  proxyPools,
+} from "@distillguard/simulator";
 import { benignFprSpec, precisionRecallSpec, renderSvg, timeToDetectSpec } from "./charts.ts";
 import { type Feed, feedMethods, feeds as knownFeeds } from "./gateway.ts";
 import { evaluateTargets, summarizeBenignGroups, summarizeScenarios, targetLimits } from "./metrics.ts";
@@ -31,6 +37,7 @@ const USAGE = `npm run bench:quality [-- options]
   --out DIR                      JSON, Markdown and plots (default reports/quality)
   --docs                         also write docs/detection-quality.md between its markers
   --pipeline                     run the detector through Kafka instead of in process
+  --proxy-pool ipv4|ipv6|dual    the hydra's proxy pool address family
 `;
 const argv = process.argv.slice(2);
 if (argv.includes("--help") || argv.includes("-h")) {
@@ -52,6 +59,7 @@ const { values } = parseArgs({
     cache: { type: "string", default: "reports/quality/cache" },
     text: { type: "string", default: "synthetic" },
     elicitation: { type: "string", default: "keywords" },
+    "proxy-pool": { type: "string", default: "ipv4" },
   },
 });
 const fail = (message: string): never => {
@@ -66,6 +74,9 @@ if (values.text !== "synthetic" && values.text !== "corpora")
   fail(`--text must be synthetic or corpora, not '${values.text}'`);
 if (!["keywords", "model", "either"].includes(values.elicitation))
   fail(`--elicitation must be keywords, model or either, not '${values.elicitation}'`);
+const proxyPool = values["proxy-pool"] as ProxyPool;
+if (!proxyPools.includes(proxyPool))
+  fail(`--proxy-pool must be one of ${proxyPools.join(", ")}, not '${values["proxy-pool"]}'`);
 const threads = Number(values.threads);
 if (!Number.isInteger(threads) || threads < 1)
   fail(`--threads must be a positive integer, not '${values.threads}'`);
@@ -86,7 +97,9 @@ if (unknown.length > 0) {
 const suite: Suite = {
   ...base,
   evaluateEvery: values["evaluate-every"] ?? base.evaluateEvery,
-  entries: only ? base.entries.filter((e) => only.includes(e.scenario)) : base.entries,
+  entries: (only ? base.entries.filter((e) => only.includes(e.scenario)) : base.entries).map((e) =>
+    proxyPool === "ipv4" ? e : { ...e, proxyPool },
+  ),
 };
 const command = `npm run bench:quality${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`;
 const backend = values.pipeline

@@ -29,7 +29,10 @@ describe("the tiny suite end to end", () => {
         [...detectorMethods(feeds).map((m) => m.key), ...tinySuite.limits.map((l) => l.key)].sort(),
       );
       // Every simulated request went through the ingest, and none was rejected.
-      expect(run.gateway).toEqual({ translated: run.events, dead_letters: {}, cached: false });
+      expect(run.gateway).toMatchObject({ translated: run.events, dead_letters: {}, cached: false });
+      // Every form a gateway logs (::ffff:, ports, forwarded chains) back to the simulator's address.
+      expect(run.gateway?.addresses).toMatchObject({ absent: 0, differs: 0 });
+      expect(run.gateway?.addresses?.ipv6).toBeGreaterThan(0);
       for (const score of Object.values(run.methods)) {
         const benign = Object.values(score.benign).reduce((n, g) => n + g.accounts, 0);
         const positives = score.accounts.tp + score.accounts.fn;

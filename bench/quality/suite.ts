@@ -11,6 +11,7 @@ import {
   type Corpora,
   type Labels,
   loadCorpora,
+  type ProxyPool,
   parseDuration,
   type RequestSink,
   type ScenarioOptions,
@@ -43,6 +44,8 @@ export interface SuiteEntry {
   duration: string;
   /** Ordinary benign accounts; the simulator scales the archetypes with it. */
   accounts: number;
+  /** Address family of the campaigns' proxy pools (`--proxy-pool`; default ipv4). */
+  proxyPool?: ProxyPool;
 }
 
 export interface Suite {
@@ -150,6 +153,7 @@ export function scenarioOptions(entry: SuiteEntry, seed: number): ScenarioOption
     accounts: entry.accounts,
     releaseAt: 0.25,
     campaignScale: 1,
+    ...(entry.proxyPool && entry.proxyPool !== "ipv4" ? { proxyPool: entry.proxyPool } : {}),
   };
 }
 
@@ -173,6 +177,8 @@ export interface RunRecord {
         campaign_alerts: number;
         campaign_alert_chains: number;
         campaign_updates: number;
+        /** Benign accounts listed as members of any campaign update, alerted or not. */
+        benign_linked: number;
       }
     >
   >;
@@ -315,6 +321,7 @@ export async function runOne(
       campaign_alerts: campaignAlerts.size,
       campaign_alert_chains: campaignAlertChains(output.alerts, output.campaigns).length,
       campaign_updates: output.campaigns.length,
+      benign_linked: benignLinked(sim.labels, output.campaigns).length,
     };
   }
   Object.assign(methods, scoreLimits(sim.labels, active, suite.limits, limits));
@@ -374,4 +381,12 @@ export function scoreLimits(
     methods[l.key] = scoreRun({ labels, active, flags: caught, alerts: caught.size });
   }
   return methods;
+}
+
+/** Accounts outside every simulated campaign that some campaign update listed as a member. */
+export function benignLinked(labels: Labels, campaigns: DetectionOutput["campaigns"]): string[] {
+  const positive = new Set(labels.campaigns.flatMap((c) => c.account_ids));
+  const linked = new Set<string>();
+  for (const c of campaigns) for (const m of c.members) if (!positive.has(m)) linked.add(m);
+  return [...linked].sort();
 }

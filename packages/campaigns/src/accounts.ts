@@ -1,5 +1,3 @@
-import { ipv4Prefix24, networkPrefix, prefix24String } from "./keys.ts";
-
 /** Distinct values kept per account: enough to see rotation, bounded memory. */
 export const MAX_DISTINCT = 8;
 
@@ -15,7 +13,7 @@ export class AccountState {
   first: number;
   last: number;
   /**
-   * Distinct network prefixes (IPv4 /24 as numbers, others as negative ids) and ASNs, first
+   * Distinct networks (`networkKey`: IPv4 /24 ≥ 0, IPv6 /48 < 0) and ASNs, first
    * seen first. The first of each is inline; the rest go to `more`, allocated only when an
    * account uses a second one: most accounts use one network, and two typed arrays per account
    * cost ~450 B of heap each (measured in bench/detector).
@@ -143,47 +141,5 @@ export class AccountTable {
   /** The `n` least recently seen accounts, oldest first (ties: lower slot first). */
   oldest(n: number): AccountState[] {
     return [...this.byId.values()].sort((x, y) => x.last - y.last || x.slot - y.slot).slice(0, n);
-  }
-}
-
-/**
- * Network prefix ids as accounts keep them: an IPv4 /24 is its number; other prefixes (IPv6
- * /64) get negative ids, and their printable form is kept for reports.
- */
-export class PrefixIds {
-  private readonly ids = new Map<string, number>();
-  private readonly names = new Map<number, string>();
-
-  /** The prefix id of a client address (not empty). */
-  of(ip: string): number {
-    const prefix = ipv4Prefix24(ip);
-    return prefix >= 0 ? prefix : this.other(ip);
-  }
-
-  name(id: number): string {
-    return id >= 0 ? prefix24String(id) : (this.names.get(id) ?? "?");
-  }
-
-  /** Non-IPv4 prefixes in the order they were first seen, for checkpoints. */
-  entries(): [string, number][] {
-    return [...this.ids];
-  }
-
-  restore(entries: readonly (readonly [string, number])[]): void {
-    for (const [name, id] of entries) {
-      this.ids.set(name, id);
-      this.names.set(id, name);
-    }
-  }
-
-  private other(ip: string): number {
-    const p = networkPrefix(ip);
-    let id = this.ids.get(p);
-    if (id === undefined) {
-      id = -1 - this.ids.size;
-      this.ids.set(p, id);
-      this.names.set(id, p);
-    }
-    return id;
   }
 }

@@ -5,19 +5,24 @@
 // v2: open alerts as the shared lifecycle's snapshot (`alerts`), campaigns without alert
 // state. v1 (before packages/alerts): each campaign carried its alert, what it last reported
 // and whether an alert inherited in a merge was still to be announced; read and converted.
+//
+// Networks are `networkKey` numbers (IPv4 /24 ≥ 0, IPv6 /48 < 0), exact, with no table of
+// names: a checkpoint holds only the networks of the accounts it holds. Checkpoints written
+// before that kept every IPv6 /64 ever seen in `otherPrefixes` (negative ids into it, never
+// pruned); reading one maps those ids to /48 keys and drops the table.
 
 import type { AlertLifecycle, OpenAlertState } from "@distillguard/alerts";
 import type { Severity } from "@distillguard/contract";
-import { AccountState, type AccountTable, type PrefixIds } from "./accounts.ts";
+import { AccountState, type AccountTable } from "./accounts.ts";
 import type { LinkerConfig } from "./config.ts";
 import { type ContentKind, FingerprintState, type FingerprintTable } from "./fingerprints.ts";
 import type { Baselines } from "./grouping.ts";
+import { networkKey } from "./keys.ts";
 import type { CampaignState } from "./matching.ts";
 
 /** Everything a linker holds; checkpoints write it and fill a fresh one. */
 export interface LinkerState {
   accounts: AccountTable;
-  prefixes: PrefixIds;
   fingerprints: FingerprintTable;
   campaigns: Map<string, CampaignState>;
   alerts: AlertLifecycle;
@@ -88,6 +93,7 @@ interface Checkpoint {
   nextSlot: number;
   evictions: number;
   baselines: Partial<Baselines>;
+  /** Empty since networks are keys; kept so a reader from before can still read the checkpoint. */
   otherPrefixes: [string, number][];
   accounts: AccountRow[];
   fingerprints: FingerprintRow[];
@@ -103,7 +109,7 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
     nextSlot: s.accounts.nextSlot,
     evictions: counters.evictions,
     baselines: counters.baselines,
-    otherPrefixes: s.prefixes.entries(),
+    otherPrefixes: [],
     accounts: [...s.accounts.byId.values()].map((a) => [
       a.slot,
       a.id,
@@ -156,7 +162,7 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     throw new Error(`checkpoint has ${st.admissionSlots} admission slots, config ${config.admissionSlots}`);
   }
   s.accounts.nextSlot = st.nextSlot;
-  s.prefixes.restore(st.otherPrefixes);
+  const network = networkOfOldId(st.otherPrefixes ?? []);
   for (const [
     slot,
     id,
@@ -178,20 +184,23 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     a.output = output;
     a.reasoning = reasoning;
     a.last = last;
-    for (const p of prefixes) a.addPrefix(p);
+    for (const p of prefixes) {
+      const k = network(p);
+      if (!Number.isNaN(k)) a.addPrefix(k);
+    }
     for (const x of asns) a.addAsn(x);
     a.campaign = campaign;
     [a.answered, a.traced] = answers ?? [0, 0];
     if (switches) {
       [a.addressed, a.prefixSwitches] = switches;
-      a.lastPrefix = switches[2] ?? Number.NaN;
+      a.lastPrefix = network(switches[2] ?? Number.NaN);
       [, , , a.asnSeen, a.asnSwitches] = switches;
       a.lastAsn = switches[5] ?? Number.NaN;
     } else {
       // Every distinct value after the first was switched to at least once.
       a.addressed = prefixes.length > 0 ? requests : 0;
       a.prefixSwitches = Math.max(0, prefixes.length - 1);
-      a.lastPrefix = prefixes.at(-1) ?? Number.NaN;
+      a.lastPrefix = network(prefixes.at(-1) ?? Number.NaN);
       a.asnSeen = asns.length > 0 ? requests : 0;
       a.asnSwitches = Math.max(0, asns.length - 1);
       a.lastAsn = asns.at(-1) ?? Number.NaN;
@@ -221,6 +230,22 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     // Checkpoints from before a signal existed lack its baseline: the prior stands in until the next evaluation.
     baselines: { ...config.priors, ...st.baselines },
   };
+}
+
+/**
+ * Old checkpoints' network ids → keys: IPv4 /24s are unchanged; a negative id named an IPv6
+ * /64 ("2001:db8:0:0::/64") and becomes its /48. Names the old code made up from addresses it
+ * misread (`[2001:db8:0:0::/64` from brackets, `0:0:0:0::/64` from every ::ffff: client) are
+ * no network: NaN, dropped.
+ */
+function networkOfOldId(table: readonly (readonly [string, number])[]): (id: number) => number {
+  if (table.length === 0) return (id) => id;
+  const keys = new Map<number, number>();
+  for (const [name, id] of table) {
+    const key = networkKey(name.endsWith("/64") ? name.slice(0, -3) : name);
+    keys.set(id, key < 0 && key !== -1 ? key : Number.NaN);
+  }
+  return (id) => (id >= 0 || Number.isNaN(id) ? id : (keys.get(id) ?? Number.NaN));
 }
 
 /** A v1 checkpoint's open campaign alerts as the lifecycle keeps them. */

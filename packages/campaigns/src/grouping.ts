@@ -24,8 +24,8 @@ export interface GroupFeatures {
   /** The same for network prefixes; null: no member has two addressed requests. */
   multiPrefixShare: number | null;
   /**
-   * /24s used by two or more members, per member: a proxy pool shared by the group's accounts
-   * (many accounts × many /24s) scores high; a NAT (many accounts, one /24) scores ~1/members.
+   * Networks (/24s, IPv6 /48s) used by two or more members, per member: a proxy pool shared by the group's accounts
+   * (many accounts × many networks) scores high; a NAT (many accounts, one /24) scores ~1/members.
    * Content-free coordination evidence. null with no address in the logs.
    */
   sharedPrefixDensity: number | null;

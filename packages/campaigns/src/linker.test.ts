@@ -560,3 +560,129 @@ describe("signals the logs do not carry", () => {
     expect(r.campaigns).toEqual([]);
   });
 });
+
+describe("IPv6 and dual-stack clients", () => {
+  const run = (events: LinkEvent[]) => {
+    const l = new CampaignLinker();
+    const sorted = [...events].sort((x, y) => x.event_time_ms - y.event_time_ms);
+    for (const e of sorted) l.observe(e);
+    return { l, r: l.evaluate(sorted[sorted.length - 1]?.event_time_ms ?? 0) };
+  };
+  const hex = (n: number) => n.toString(16);
+
+  it("links a pool rotating fresh /64s over IPv6 /48s, and names the /48s its accounts share", () => {
+    const k = 12;
+    const { r } = run(
+      coordinated(k, 0, 4).map((e, n) => {
+        const a = n % k;
+        const i = Math.floor(n / k);
+        return { ...e, client_address: `2001:db8:${hex((a * 7 + i) % 50)}:${hex(n)}::${hex(1 + a)}` };
+      }),
+    );
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.member_count).toBe(k);
+    const prefixes = r.campaigns[0]?.shared_fingerprints.filter((f) => f.kind === "ip_prefix") ?? [];
+    expect(prefixes.length).toBeGreaterThan(0);
+    for (const p of prefixes) expect(p.value).toMatch(/^2001:db8:([0-9a-f]+:)?:\/48$/);
+  });
+
+  it("sees a pool behind a dual-stack gateway (::ffff:) as the same IPv4 networks", () => {
+    const plain = run(coordinated(12, 0, 4)).r;
+    const mapped = run(
+      coordinated(12, 0, 4).map((e, n) => ({
+        ...e,
+        client_address: n % 2 === 0 ? `::ffff:${e.client_address}` : e.client_address,
+      })),
+    ).r;
+    expect(mapped).toEqual(plain);
+  });
+
+  it("links no benign group through ::ffff: addresses", () => {
+    // Students of 8 classes (asking for steps: content evidence), one home line each, behind a
+    // gateway fleet whose dual-stack nodes log IPv4 clients as ::ffff:. Read as IPv6, every
+    // student would switch between its /24 and one shared "::" prefix on alternate requests.
+    const events: LinkEvent[] = [];
+    for (let g = 0; g < 8; g++) {
+      const k = 6 + (g % 3);
+      appUsers(k, g, 6).forEach((e, n) => {
+        const ip = `172.${20 + g}.${n % k}.4`;
+        events.push({
+          ...e,
+          account_id: `g${g}-${e.account_id}`,
+          client_address: n % 2 === 0 ? `::ffff:${ip}` : ip,
+          cot_elicitation: 0.9,
+          prompt_template_hash: template(3_000 + g),
+          system_prompt_hash: null,
+        });
+      });
+    }
+    const { r } = run(events);
+    expect(r.campaigns).toEqual([]);
+    expect(r.alerts).toEqual([]);
+  });
+
+  it("does not take privacy addresses or a carrier's /64s for rotation", () => {
+    // The same students on IPv6 phones: a new interface id per request inside one /64, and a
+    // new /64 from the carrier's /48 every other request; many of them share the carrier's /48.
+    const events: LinkEvent[] = [];
+    for (let g = 0; g < 8; g++) {
+      const k = 6 + (g % 3);
+      appUsers(k, g, 6).forEach((e, n) => {
+        const a = n % k;
+        const i = Math.floor(n / k);
+        events.push({
+          ...e,
+          account_id: `g${g}-${e.account_id}`,
+          client_address: `2607:fb90:${hex(g % 2)}:${hex(a * 16 + (i >> 1))}:${hex(n * 7919)}:1:2:3`,
+          cot_elicitation: 0.9,
+          prompt_template_hash: template(4_000 + g),
+          system_prompt_hash: null,
+        });
+      });
+    }
+    expect(run(events).r.campaigns).toEqual([]);
+  });
+
+  it("keeps checkpoints bounded: the networks of forgotten accounts leave with them", () => {
+    const l = new CampaignLinker();
+    const sizeAfter = (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) {
+        l.observe({
+          ...appUsers(1, i, 1)[0],
+          account_id: `v6-${i}`,
+          event_time_ms: i,
+          // Every account on its own /48 and /64: the old table grew by one name per address.
+          client_address: `2001:${hex(i >> 16)}:${hex(i & 0xffff)}:${hex(i)}::1`,
+        } as LinkEvent);
+      }
+      l.evaluate(from + n + defaultLinkerConfig.horizonMs + 1);
+      return l.serialize();
+    };
+    const first = sizeAfter(0, 2_000);
+    const second = sizeAfter(10 * defaultLinkerConfig.horizonMs, 20_000);
+    expect(l.activeAccounts).toBe(0);
+    expect(JSON.parse(Buffer.from(second).toString()).otherPrefixes).toEqual([]);
+    expect(second.length).toBeLessThanOrEqual(first.length + 64);
+  });
+
+  it("reads a checkpoint with the old IPv6 prefix table: /64 ids become /48s, made-up prefixes are dropped", () => {
+    const l = new CampaignLinker();
+    for (const e of coordinated(6, 0, 2)) l.observe(e);
+    const old = JSON.parse(Buffer.from(l.serialize()).toString());
+    old.otherPrefixes = [
+      ["2001:db8:0:7::/64", -1],
+      ["2001:db8:0:9::/64", -2],
+      ["0:0:0:0::/64", -3],
+      ["[2001:db8:0:0::/64", -4],
+    ];
+    const row = old.accounts[0];
+    row[8] = [-1, -2, -3, -4, 5];
+    row[11][2] = -3;
+    const restored = CampaignLinker.deserialize(new TextEncoder().encode(JSON.stringify(old)));
+    const again = JSON.parse(Buffer.from(restored.serialize()).toString());
+    expect(again.otherPrefixes).toEqual([]);
+    const v6 = -1 - 0x20010db8 * 65536;
+    expect(again.accounts[0][8]).toEqual([v6, 5]);
+    expect(again.accounts[0][11][2]).toBeNull();
+  });
+});

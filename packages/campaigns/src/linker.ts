@@ -1,7 +1,7 @@
 import type { AlertLifecycle } from "@distillguard/alerts";
 import type { Alert, CampaignUpdate, SharedFingerprint } from "@distillguard/contract";
 import { isNoPrompt } from "@distillguard/fingerprint";
-import { type AccountState, AccountTable, PrefixIds } from "./accounts.ts";
+import { type AccountState, AccountTable } from "./accounts.ts";
 import { campaignAlerts, campaignSummary } from "./alerts.ts";
 import { type LinkerState, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { defaultLinkerConfig, type LinkerConfig } from "./config.ts";
@@ -15,6 +15,7 @@ import {
   populationBaselines,
   scoreGroup,
 } from "./grouping.ts";
+import { networkKey, networkName } from "./keys.ts";
 import { type CampaignState, leave, matchComponent } from "./matching.ts";
 import { type Baseline, UnionFind } from "./stats.ts";
 
@@ -54,7 +55,7 @@ function anchorOf(linking: readonly FingerprintState[], members: Set<number>): s
  * Links accounts into campaigns through the content fingerprints they share (template and
  * system-prompt hashes), but only where the group of accounts sharing one behaves as one
  * coordinated actor: it elicits reasoning traces, and its members rotate through networks
- * (many ASNs and /24s each, as proxy pools do). A fingerprint that thousands of unrelated
+ * (many ASNs and /24s or IPv6 /48s each, as proxy pools do). A fingerprint that thousands of unrelated
  * accounts share for ordinary reasons (an agent's system prompt, an app's template, a NAT) does
  * not pass, so it links nothing. Pure: event time in, records out, no clock of its own.
  *
@@ -65,12 +66,11 @@ function anchorOf(linking: readonly FingerprintState[], members: Set<number>): s
  */
 export class CampaignLinker {
   private readonly accounts = new AccountTable();
-  private readonly prefixes = new PrefixIds();
   private readonly fingerprints: FingerprintTable;
   private readonly campaigns = new Map<string, CampaignState>();
   private readonly alerts: AlertLifecycle;
   private lastGroupBaselines: Baselines;
-  /** Scratch for `groupFeatures`: members per /24 within one group. */
+  /** Scratch for `groupFeatures`: members per network (/24, /48) within one group. */
   private readonly prefixUse = new Map<number, number>();
 
   constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
@@ -104,7 +104,9 @@ export class CampaignLinker {
     if (cot) a.cot++;
     a.output += e.usage_output_tokens;
     a.reasoning += e.usage_reasoning_tokens ?? 0;
-    if (e.client_address !== "") a.seenFrom(this.prefixes.of(e.client_address));
+    // An absent or unparseable address is no network at all, never a shared fake one.
+    const p = networkKey(e.client_address);
+    if (!Number.isNaN(p)) a.seenFrom(p);
     if (e.client_asn !== null) a.seenAsn(e.client_asn);
     const rt = e.response_trace;
     const trace = rt === null || rt === undefined ? -1 : rt >= this.config.traceThreshold ? 1 : 0;
@@ -274,7 +276,7 @@ export class CampaignLinker {
       if (count >= 2) {
         shared.push({
           kind: "ip_prefix",
-          value: this.prefixes.name(p),
+          value: networkName(p),
           weight: Math.log(n / count),
           member_count: count,
         });
@@ -345,7 +347,6 @@ export class CampaignLinker {
   private state(): LinkerState {
     return {
       accounts: this.accounts,
-      prefixes: this.prefixes,
       fingerprints: this.fingerprints,
       campaigns: this.campaigns,
       alerts: this.alerts,

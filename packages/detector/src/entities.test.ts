@@ -1,3 +1,4 @@
+import { net, scanNetwork } from "@distillguard/campaigns";
 import { describe, expect, it } from "vitest";
 import { type EntityEvent, EntityFeatures } from "./entities.ts";
 
@@ -43,5 +44,24 @@ describe("EntityFeatures", () => {
     expect(f.read("asn", 64_500, 1_000)?.requests24h).toBe(1);
     expect(f.read("tls", "t13d", 1_000)).toBeNull();
     expect(EntityFeatures.key("asn", 7)).not.toBe(EntityFeatures.key("org", 7 as unknown as string));
+  });
+
+  it("keeps IPv6 clients in /48 and /64 windows and ::ffff: clients in their IPv4 /24", () => {
+    const f = new EntityFeatures();
+    const now = 60_000;
+    const ips = ["2001:db8:7:1::a", "[2001:db8:7:1::b]:443", "2001:db8:7:2::c", "::ffff:198.51.100.9"];
+    ips.forEach((ip, i) => {
+      f.observe(ev(`a${i}`, 1_000 * i, { client_address: ip }));
+    });
+    expect(f.read("ip_prefix48", 0x20010db8 * 65536 + 7, now)?.requests24h).toBe(3);
+    expect(f.read("ip_prefix", 198 * 65536 + 51 * 256 + 100, now)?.requests24h).toBe(1);
+    // Two /64s of the /48: the first holds two requests, however the address was written.
+    const h64 = (ip: string) => (scanNetwork(ip) === 6 ? net.h64 : -1);
+    expect(f.read("ip_prefix64", h64("2001:db8:7:1::"), now)?.requests24h).toBe(2);
+    expect(f.read("ip_prefix64", h64("2001:db8:7:2::"), now)?.requests24h).toBe(1);
+    const windows = f.store.size;
+    f.observe(ev("x", 5_000, { client_address: "garbage", api_key_id: "k" }));
+    // An unparseable address opens no network window (only the new API key's).
+    expect(f.store.size).toBe(windows + 1);
   });
 });

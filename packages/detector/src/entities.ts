@@ -1,4 +1,4 @@
-import { hash53, ipv4Prefix24, networkPrefix } from "@distillguard/campaigns";
+import { hash53, net, scanNetwork } from "@distillguard/campaigns";
 import { isNoPrompt } from "@distillguard/fingerprint";
 import { createWindowStore, type WindowSpec, type WindowStore } from "@distillguard/windows";
 
@@ -15,6 +15,10 @@ export const entityKinds = [
   "user_agent",
   "template",
   "system_prompt",
+  // IPv6 networks, kept whenever "ip_prefix" is (which holds IPv4 /24s): the /48 (a site, what
+  // the linker groups by) and the /64 (one line or one VM). Last, so older kinds keep their keys.
+  "ip_prefix48",
+  "ip_prefix64",
 ] as const;
 export type EntityKind = (typeof entityKinds)[number];
 
@@ -62,7 +66,7 @@ export interface EntityReading {
 const KIND_SPAN = 2 ** 48;
 
 /**
- * Windows per shared entity (API key, org, network prefix, ASN, TLS and user-agent strings,
+ * Windows per shared entity (API key, org, network prefix: IPv4 /24, IPv6 /48 and /64, ASN, TLS and user-agent strings,
  * template and system-prompt hashes), keyed by a number: the kind in the top bits, a 48-bit
  * hash of the value below, so no key string is built per event. Which kinds are kept is
  * configurable: each costs one window update per request.
@@ -81,7 +85,7 @@ export class EntityFeatures {
     spec: WindowSpec = entitySpec,
     store?: WindowStore,
   ) {
-    this.kinds = new Set(kinds);
+    this.kinds = new Set(kinds.includes("ip_prefix") ? [...kinds, "ip_prefix48", "ip_prefix64"] : kinds);
     this.store = store ?? createWindowStore(spec);
     this.cot = this.store.valueIndex("cot");
     this.output = this.store.valueIndex("outputTokens");
@@ -120,8 +124,13 @@ export class EntityFeatures {
     if (k.has("api_key")) this.update("api_key", e.api_key_id, t);
     if (k.has("org")) this.update("org", e.org_id, t);
     if (k.has("ip_prefix")) {
-      const p = ipv4Prefix24(e.client_address);
-      this.update("ip_prefix", p >= 0 ? p : networkPrefix(e.client_address), t);
+      // Numbers, never prefix strings: no allocation per request (bench/detector).
+      const family = scanNetwork(e.client_address);
+      if (family === 4) this.update("ip_prefix", net.p24, t);
+      else if (family === 6) {
+        this.update("ip_prefix48", net.p48, t);
+        this.update("ip_prefix64", net.h64, t);
+      }
     }
     if (k.has("asn")) this.update("asn", e.client_asn, t);
     if (k.has("tls")) this.update("tls", e.tls_fingerprint, t);

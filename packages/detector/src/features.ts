@@ -1,4 +1,4 @@
-import { networkPrefix } from "@distillguard/campaigns";
+import { net, scanNetwork } from "@distillguard/campaigns";
 import { isNoPrompt } from "@distillguard/fingerprint";
 import type { StoreHooks, WindowStore } from "@distillguard/windows";
 import { createWindowStore, type WindowSpec } from "@distillguard/windows";
@@ -152,7 +152,7 @@ export class AccountFeatures {
     v[vi.rateLimited as number] = e.status_code === 429 ? 1 : 0;
     v[vi.newModel as number] = this.newModels.has(e.request_model) ? 1 : 0;
     const hi = this.h;
-    setHash(hs, hi.prefix as number, 0x70, prefixKey(e.client_address));
+    setPrefix(hs, hi.prefix as number, e.client_address);
     setHash(hs, hi.asn as number, 0xa5, e.client_asn ?? 0);
     // Topic breadth: distinct 12-bit simhash buckets, coarse enough that near-duplicates share one.
     // NO_PROMPT leaves both hash inputs (0, 0): absent, so redacted requests are not one topic
@@ -244,26 +244,20 @@ function setHash(hashes: Uint32Array, index: number, tag: number, value: number)
   hashes[2 * index + 1] = value >>> 0;
 }
 
-/** IPv4 /24 as a 24-bit number, parsed without allocating; other addresses hashed (FNV-1a). */
-function prefixKey(ip: string): number {
-  let value = 0;
-  let part = 0;
-  let dots = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) {
-      value = value * 256 + part;
-      part = 0;
-      if (++dots === 3) return value;
-    } else if (c >= 48 && c <= 57) {
-      part = part * 10 + (c - 48);
-    } else {
-      break;
-    }
+/**
+ * The network an account's distinct-prefix count sees, as the linker does: the IPv4 /24, the
+ * IPv6 /48 (a phone's privacy addresses and its carrier's /64s are one network). The two
+ * families cannot collide: an IPv4 pair is [0x70, < 2^24], an IPv6 one has 0x6 in the top
+ * nibble of its second word. An absent address hashes to one placeholder, the value it had
+ * before IPv6 was keyed (FNV-1a of ""), so restored checkpoints count it once.
+ */
+function setPrefix(hashes: Uint32Array, index: number, ip: string): void {
+  const family = scanNetwork(ip);
+  if (family === 6) {
+    hashes[2 * index] = Math.floor(net.p48 / 65536) >>> 0;
+    hashes[2 * index + 1] = (0x60000000 | (net.p48 % 65536)) >>> 0;
+  } else {
+    hashes[2 * index] = 0x70;
+    hashes[2 * index + 1] = family === 4 ? net.p24 : 0x811c9dc5;
   }
-  // IPv6 (rare): the /64, normalised, then hashed; the high bit keeps it apart from IPv4 keys.
-  const p = networkPrefix(ip);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), 0x01000193);
-  return (h | 0x80000000) >>> 0;
 }

@@ -92,6 +92,35 @@ describe("toApiRequest: who sent it", () => {
     ).toBe("");
   });
 
+  // One case per form gateways and proxies log: the wire carries one canonical text, or "".
+  it.each([
+    ["203.0.113.9", "203.0.113.9"],
+    ["203.0.113.9:51234", "203.0.113.9"],
+    ["::ffff:203.0.113.9", "203.0.113.9"],
+    ["[::ffff:203.0.113.9]:443", "203.0.113.9"],
+    ["2001:DB8:0:0::1", "2001:db8::1"],
+    ["[2001:db8::1]", "2001:db8::1"],
+    ["[2001:db8::1]:443", "2001:db8::1"],
+    ["fe80::1%eth0", "fe80::1"],
+    ["unknown, 203.0.113.9, 10.0.0.1", "203.0.113.9"],
+    ["[2001:db8::7]:443, 10.0.0.1", "2001:db8::7"],
+    ["_hidden, unknown", ""],
+    ["not an address", ""],
+    ["999.1.1.1", ""],
+    ["", ""],
+  ])("normalises the logged address %j to %j", (logged, want) => {
+    expect(toApiRequest(variant({ requester_ip_address: logged }, {})).client_address).toBe(want);
+  });
+
+  it("hands the enricher the normalised address, so ::ffff: clients get their IPv4 network", () => {
+    const seen: string[] = [];
+    toApiRequest(variant({ requester_ip_address: "::ffff:198.51.100.23" }, {}), (r) => {
+      seen.push(r.client_address);
+      return null;
+    });
+    expect(seen).toEqual(["198.51.100.23"]);
+  });
+
   it("reads the user agent from the logged header, else the User-Agent request tag", () => {
     const noHeader = {
       user_agent: null,

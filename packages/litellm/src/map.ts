@@ -6,6 +6,7 @@ import {
   type Hash64,
   responseTrace,
 } from "@distillguard/fingerprint";
+import { canonicalAddress } from "@distillguard/networks";
 import { guessPromptLanguage } from "./language.ts";
 import { extractPrompt } from "./prompt.ts";
 import { invalid, isObject } from "./read.ts";
@@ -164,12 +165,27 @@ function finishReasonOf(p: StandardLoggingPayload): string | null {
 }
 
 /**
- * With use_x_forwarded_for LiteLLM logs the raw header, "client, proxy1, proxy2": the client
- * is the first entry. "" when the proxy recorded no address.
+ * The caller's address in its one canonical text (packages/networks `canonicalAddress`: dotted
+ * IPv4, IPv4-mapped unwrapped, RFC 5952 IPv6 without brackets, port or zone), or "" (absent)
+ * when LiteLLM recorded none or nothing in it is an address.
+ *
+ * With use_x_forwarded_for LiteLLM logs the raw header, "client, proxy1, proxy2". Trust choice:
+ * the first entry that parses is the client, skipping placeholders proxies write for a hop
+ * they could not see ("unknown", "_hidden"). The leftmost entry is whatever the client or its
+ * first proxy sent, so a caller can forge it; the rightmost entries are the ones our own
+ * balancers vouch for, but which of them is the last untrusted hop depends on a proxy count
+ * this log does not carry. Forgery costs the forger: a fixed fake address hides rotation only
+ * by making every account share one "network", which is itself pool evidence; a gateway that
+ * knows its hop count should log the peer it trusts instead of the raw header.
  */
 function clientAddressOf(p: StandardLoggingPayload): string {
   const raw = p.requester_ip_address ?? p.metadata.requester_ip_address ?? "";
-  return (raw.split(",")[0] ?? "").trim();
+  if (raw.indexOf(",") < 0) return canonicalAddress(raw);
+  for (const hop of raw.split(",")) {
+    const a = canonicalAddress(hop);
+    if (a !== "") return a;
+  }
+  return "";
 }
 
 /**

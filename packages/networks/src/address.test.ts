@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatAddress, parseAddress } from "./address.ts";
+import {
+  canonicalAddress,
+  formatAddress,
+  formatPrefix48,
+  formatPrefix64,
+  formatV6,
+  parseAddress,
+} from "./address.ts";
 
 describe("parseAddress", () => {
   it.each([
@@ -83,5 +90,58 @@ describe("parseAddress", () => {
       }),
       { seed: 4, numRuns: 2_000 },
     );
+  });
+});
+
+describe("canonicalAddress", () => {
+  it.each([
+    ["1.2.3.4", "1.2.3.4"],
+    [" 1.2.3.4\t", "1.2.3.4"],
+    ["1.2.3.4:5678", "1.2.3.4"],
+    ["::ffff:1.2.3.4", "1.2.3.4"],
+    ["::FFFF:0102:0304", "1.2.3.4"],
+    ["[::ffff:1.2.3.4]:443", "1.2.3.4"],
+    ["2001:db8::1", "2001:db8::1"],
+    ["[2001:db8::1]", "2001:db8::1"],
+    ["[2001:db8::1]:443", "2001:db8::1"],
+    ["fe80::1%eth0", "fe80::1"],
+    ["2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1"],
+    ["2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1"],
+    ["2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
+    ["2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:6"],
+    ["2001:0:1:2:3:4:5:6", "2001:0:1:2:3:4:5:6"],
+    ["64:ff9b::192.0.2.33", "64:ff9b::c000:221"],
+    ["::", "::"],
+    ["::1", "::1"],
+  ])("%j → %s", (text, want) => {
+    expect(canonicalAddress(text)).toBe(want);
+  });
+
+  it.each(["", "unknown", "1.2.3.4, 10.0.0.1", "[2001:db8::1", "01.2.3.4", "::ffff:1.2.3", "2001:db8::1::2"])(
+    "%j → absent",
+    (text) => {
+      expect(canonicalAddress(text)).toBe("");
+    },
+  );
+
+  it("prints every IPv6 address as Node's URL parser canonicalises it (RFC 5952)", () => {
+    fc.assert(
+      fc.property(fc.ipV6(), (ip) => {
+        const host = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+        if (host.startsWith("::ffff:") && parseAddress(ip)?.family === 4) return;
+        expect(canonicalAddress(ip)).toBe(host);
+        // Idempotent: the canonical form reads back as itself.
+        expect(canonicalAddress(host)).toBe(host);
+      }),
+      { seed: 5, numRuns: 2_000 },
+    );
+  });
+
+  it("formats /48 and /64 prefixes of the upper 64 bits", () => {
+    const a = parseAddress("2001:db8:7:1:aaaa::1");
+    if (a?.family !== 6) throw new Error("not IPv6");
+    expect(formatPrefix48(a.hi, a.lo)).toBe("2001:db8:7::/48");
+    expect(formatPrefix64(a.hi, a.lo)).toBe("2001:db8:7:1::/64");
+    expect(formatV6(0, 0, 0, 1)).toBe("::1");
   });
 });

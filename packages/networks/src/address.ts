@@ -11,9 +11,11 @@ export type ParsedAddress =
 
 /**
  * Result register of scanAddress: the hot path parses without allocating (a lookup per
- * request). Safe because every caller is synchronous and reads it right away.
+ * request). Safe because every caller is synchronous and reads it right away. `hi`/`lo` are
+ * an IPv6 address's upper 64 bits (its /64), `ihi`/`ilo` the interface id below them, kept
+ * only so `canonicalAddress` can print the whole address.
  */
-export const scanned = { v4: 0, hi: 0, lo: 0 };
+export const scanned = { v4: 0, hi: 0, lo: 0, ihi: 0, ilo: 0 };
 
 export function parseAddress(text: string | null | undefined): ParsedAddress | null {
   const family = scanAddress(text);
@@ -167,12 +169,74 @@ function scanV6(s: string, from: number, end: number): 0 | 4 | 6 {
   }
   scanned.hi = ((g[0] ?? 0) * 65536 + (g[1] ?? 0)) >>> 0;
   scanned.lo = ((g[2] ?? 0) * 65536 + (g[3] ?? 0)) >>> 0;
+  scanned.ihi = ((g[4] ?? 0) * 65536 + (g[5] ?? 0)) >>> 0;
+  scanned.ilo = ((g[6] ?? 0) * 65536 + (g[7] ?? 0)) >>> 0;
   return 6;
 }
 
 /** The canonical text of a parsed address: dotted IPv4, or the IPv6 /64 as `x:x:x:x::/64`. */
 export function formatAddress(a: ParsedAddress): string {
-  if (a.family === 4) return `${a.v4 >>> 24}.${(a.v4 >>> 16) & 255}.${(a.v4 >>> 8) & 255}.${a.v4 & 255}`;
+  if (a.family === 4) return formatV4(a.v4);
   const g = [a.hi >>> 16, a.hi & 0xffff, a.lo >>> 16, a.lo & 0xffff].map((x) => x.toString(16));
   return `${g.join(":")}::/64`;
+}
+
+/**
+ * The one text form a client address travels in (ApiRequest.client_address): dotted IPv4 for
+ * IPv4 and IPv4-mapped IPv6, RFC 5952 IPv6 (lower case, no leading zeros, the first longest run
+ * of two or more zero groups as "::") without brackets, port or zone; "" for anything
+ * scanAddress rejects. Already-canonical IPv4, nearly every request, is returned as it came:
+ * no string is built for it.
+ */
+export function canonicalAddress(text: string | null | undefined): string {
+  const family = scanAddress(text);
+  if (family === 0 || !text) return "";
+  if (family === 4) {
+    // scanAddress accepted it and it has no colon, bracket or space: it is the dotted quad itself.
+    const c0 = text.charCodeAt(0);
+    const cn = text.charCodeAt(text.length - 1);
+    if (!isSpace(c0) && !isSpace(cn) && c0 !== 0x5b && text.indexOf(":") < 0) return text;
+    return formatV4(scanned.v4);
+  }
+  return formatV6(scanned.hi, scanned.lo, scanned.ihi, scanned.ilo);
+}
+
+export function formatV4(v4: number): string {
+  return `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`;
+}
+
+/** An IPv6 address given as four uint32 (most significant first), in RFC 5952 text. */
+export function formatV6(a: number, b: number, c: number, d: number): string {
+  const g = [a >>> 16, a & 0xffff, b >>> 16, b & 0xffff, c >>> 16, c & 0xffff, d >>> 16, d & 0xffff];
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (from: number, to: number) =>
+    g
+      .slice(from, to)
+      .map((x) => x.toString(16))
+      .join(":");
+  return best < 0 ? hex(0, 8) : `${hex(0, best)}::${hex(best + bestLen, 8)}`;
+}
+
+/** The /48 holding an IPv6 address whose upper 64 bits are `hi`, `lo`: "2001:db8:7::/48". */
+export function formatPrefix48(hi: number, lo: number): string {
+  return `${formatV6(hi, (lo & 0xffff0000) >>> 0, 0, 0)}/48`;
+}
+
+/** The /64 holding an IPv6 address whose upper 64 bits are `hi`, `lo`: "2001:db8:7:1::/64". */
+export function formatPrefix64(hi: number, lo: number): string {
+  return `${formatV6(hi, lo, 0, 0)}/64`;
 }

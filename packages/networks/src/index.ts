@@ -1,4 +1,15 @@
-export { formatAddress, type ParsedAddress, parseAddress } from "./address.ts";
+export {
+  canonicalAddress,
+  formatAddress,
+  formatPrefix48,
+  formatPrefix64,
+  formatV4,
+  formatV6,
+  type ParsedAddress,
+  parseAddress,
+  scanAddress,
+  scanned,
+} from "./address.ts";
 export { type NetworkFacts, networkFacts } from "./enricher.ts";
 export {
   parseRangeCsv,

@@ -15,6 +15,11 @@ export interface Network {
   country: string;
   /** Real /24 blocks of this ASN, as /24 numbers (address >>> 8). */
   blocks: Uint32Array;
+  /**
+   * Real IPv6 /48s of this ASN (up to 64), two uint32 each: the upper 32 bits, then the next
+   * 16 in the high half. Empty for a network the table gives no IPv6.
+   */
+  blocks6: Uint32Array;
 }
 
 const declared: number[] = [];
@@ -25,7 +30,11 @@ function net(asn: number, kind: NetworkKind, country: string): Network {
   const bytes = b64 ? Buffer.from(b64, "base64") : Buffer.alloc(0);
   const blocks = new Uint32Array(bytes.length / 4);
   for (let i = 0; i < blocks.length; i++) blocks[i] = bytes.readUInt32LE(i * 4);
-  return { asn, kind, country, blocks };
+  const b64v6 = (realBlocks.blocks_v6 as Record<string, string | undefined>)[String(asn)];
+  const bytes6 = b64v6 ? Buffer.from(b64v6, "base64") : Buffer.alloc(0);
+  const blocks6 = new Uint32Array(bytes6.length / 4);
+  for (let i = 0; i < blocks6.length; i++) blocks6[i] = bytes6.readUInt32LE(i * 4);
+  return { asn, kind, country, blocks, blocks6 };
 }
 
 export const networks = {

@@ -34,6 +34,11 @@ const program = new Command("dg-sim")
   .option("--accounts <n>", "ordinary benign accounts (archetype counts scale with it)", "100000")
   .option("--release-at <share>", "new model released at this share of the window", "0.25")
   .option("--campaign-scale <x>", "multiplies campaign volume", "1")
+  .option(
+    "--proxy-pool <family>",
+    "address family of the hydra's proxy pool: ipv4, ipv6 (residential /64s, datacenter /48s handing out a fresh /64 per request) or dual (both)",
+    "ipv4",
+  )
   .addOption(
     new Option(
       "--mode <mode>",

@@ -49,9 +49,36 @@ export function toExchange(d: Draft, text: PromptText): SimulatedExchange {
             completion: text.response ?? null,
           }
         : { status: "failure", status_code: r.status_code },
-    client_address: r.client_address,
+    client_address: asGatewayLogs(r.client_address, r.request_id),
     user_agent: r.user_agent,
   };
+}
+
+/**
+ * The client address as a LiteLLM proxy logs it (`requester_ip_address`), from the canonical
+ * address the simulator knows: a quarter of IPv4 clients reach gateway nodes listening
+ * dual-stack, which see them as `::ffff:a.b.c.d`; a tenth of requests come through a balancer
+ * and `use_x_forwarded_for`, so the raw header is logged ("client, balancer"), and such
+ * balancers write a third of their client entries with the port (`[2001:db8::1]:443`,
+ * `203.0.113.9:51234`). Chosen by a hash of the request id, so the record (the oracle) and the
+ * simulation's random draws are unchanged; the ingest must bring every form back to the same
+ * canonical text.
+ */
+export function asGatewayLogs(address: string, requestId: string): string {
+  if (address === "") return address;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < requestId.length; i++) h = Math.imul(h ^ requestId.charCodeAt(i), 0x01000193);
+  h >>>= 0;
+  const v6 = address.includes(":");
+  let logged = !v6 && h % 100 < 25 ? `::ffff:${address}` : address;
+  if ((h >>> 8) % 100 < 10) {
+    if ((h >>> 16) % 3 === 0)
+      logged = v6
+        ? `[${address}]:${1024 + ((h >>> 18) % 60_000)}`
+        : `${address}:${1024 + ((h >>> 18) % 60_000)}`;
+    logged = `${logged}, 10.${(h >>> 20) & 255}.0.${1 + ((h >>> 24) & 127)}`;
+  }
+  return logged;
 }
 
 /** LiteLLM JSON, one payload per request: the input of the gateway-ingest path. */

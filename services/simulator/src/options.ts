@@ -1,4 +1,4 @@
-import { campaignTypes, type ScenarioOptions, scenarios } from "./scenario.ts";
+import { campaignTypes, type ProxyPool, proxyPools, type ScenarioOptions, scenarios } from "./scenario.ts";
 
 /** "90m", "6h", "14d", "3600s" → ms. */
 export function parseDuration(text: string): number {
@@ -19,6 +19,8 @@ export interface CliOptions {
   accounts: string;
   releaseAt: string;
   campaignScale: string;
+  /** Address families of the campaigns' proxy pools (default ipv4). */
+  proxyPool?: string;
 }
 
 /** Validates CLI input into ScenarioOptions, naming every bad option at once. */
@@ -53,8 +55,20 @@ export function toScenarioOptions(o: CliOptions): ScenarioOptions {
   if (!Number.isFinite(campaignScale) || campaignScale <= 0 || campaignScale > 1000) {
     errors.push(`--campaign-scale '${o.campaignScale}' must be a number above 0 and at most 1000`);
   }
+  const proxyPool = (o.proxyPool ?? "ipv4") as ProxyPool;
+  if (!proxyPools.includes(proxyPool))
+    errors.push(`--proxy-pool '${o.proxyPool}' must be one of ${proxyPools.join(", ")}`);
   if (errors.length > 0) throw new Error(errors.join("\n"));
-  return { scenario: o.scenario, seed, startMs, durationMs, accounts, releaseAt, campaignScale };
+  return {
+    scenario: o.scenario,
+    seed,
+    startMs,
+    durationMs,
+    accounts,
+    releaseAt,
+    campaignScale,
+    ...(proxyPool === "ipv4" ? {} : { proxyPool }),
+  };
 }
 
 export function helpText(): string {

@@ -1,17 +1,19 @@
 import type { Calibration } from "./calibration.ts";
 import { clients, type Network, networks, type Topic, topics, utcOffset } from "./catalog.ts";
 import { cumulative, Rng } from "./random.ts";
-import { ScriptSource, type UserBehaviour, UserSource } from "./sources/benign.ts";
+import { type Ipv6Side, ScriptSource, type UserBehaviour, UserSource } from "./sources/benign.ts";
 import { CiSuiteSource, EvalHarnessSource } from "./sources/bursts.ts";
 import { HydraSource } from "./sources/hydra.ts";
 import type { Source } from "./sources/source.ts";
 import {
   benignProfile,
   extractionProfile,
+  hasIpv6,
   type Identity,
   ipIn,
   languageFor,
   proxyPool,
+  proxyPool6,
   type RequestProfile,
   randomIpIn,
   tzOf,
@@ -55,6 +57,19 @@ export const scenarios: Record<string, { doc: string; campaigns: CampaignType[] 
   },
 };
 
+/** Address families a campaign's proxy pool can have. */
+export const proxyPools = ["ipv4", "ipv6", "dual"] as const;
+export type ProxyPool = (typeof proxyPools)[number];
+
+/**
+ * Shares of people whose home line is dual-stack, by network kind: most mobile carriers run
+ * IPv6 first, about half of residential lines have it (Google's IPv6 adoption ~45–50% in
+ * 2025–26), few cloud-hosted apps use it. A dual-stack device still falls back to IPv4 for
+ * `V4_FALLBACK` of its sessions.
+ */
+const v6Share = { mobile: 0.7, residential: 0.45, cloud: 0.15, corporate: 0, "datacenter-proxy": 0 };
+const V4_FALLBACK = 0.1;
+
 export interface ScenarioOptions {
   scenario: string;
   seed: number;
@@ -66,6 +81,8 @@ export interface ScenarioOptions {
   releaseAt: number;
   /** Multiplies every campaign's volume (and the hydra's account count). */
   campaignScale: number;
+  /** Address family of the hydra's proxy pool (default ipv4). */
+  proxyPool?: ProxyPool;
 }
 
 export interface Built {
@@ -133,6 +150,19 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
       // A quarter of people also ask from a phone on mobile data: two ASNs a day is ordinary.
       const phoneNet = net.kind === "mobile" || !r.chance(0.25) ? null : r.pick(networks.mobile);
       const phone = phoneNet ? { ip: randomIpIn(phoneNet, r), net: phoneNet } : null;
+      // Dual-stack lines, from a stream of their own so IPv4-only people draw as before.
+      const r6 = new Rng(o.seed, `plain/${i}/v6`);
+      const side = (n: Network, carrier: boolean): Ipv6Side | null =>
+        hasIpv6(n) && r6.chance(v6Share[n.kind])
+          ? {
+              net: n,
+              block: r6.int(n.blocks6.length / 2),
+              subnet: r6.int(65_536),
+              newSubnetPerSession: carrier,
+              v4Share: V4_FALLBACK,
+            }
+          : null;
+      const v6 = { home: side(net, net.kind === "mobile"), phone: phoneNet ? side(phoneNet, true) : null };
       sources.push(
         new UserSource(
           world,
@@ -157,6 +187,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
             rateLimited: perDay > 2_000 ? 0.02 : 0.002,
           },
           phone,
+          v6,
         ),
       );
     }
@@ -456,16 +487,31 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
     } else if (type === "hydra") {
       const n = Math.round(logUniform(300, 2_000) * scale);
       const zh = r.uniform(0.2, 0.6);
+      const pool = o.proxyPool ?? "ipv4";
       const c = world.campaign("hydra", {
         accounts: n,
         perAccountPerDay: 12,
         chineseShare: Number(zh.toFixed(2)),
+        ...(pool === "ipv4" ? {} : { proxyPool: pool }),
       });
       const accounts = Array.from({ length: n }, () => world.account("extraction", "hydra", c));
       world.campaigns[c]?.accounts.push(...accounts);
+      // IPv6 pools mirror the IPv4 one: household lines of residential ISPs (one /64 each,
+      // six per /48 as six per /24), and datacenter /48s handing out a fresh /64 per request.
+      // Dual: both pools, each request through either.
       const proxies = [
-        ...proxyPool(networks.residential, 300, 6, r),
-        ...proxyPool(networks.datacenterProxy, 20, 10, r),
+        ...(pool === "ipv6"
+          ? []
+          : [
+              ...proxyPool(networks.residential, 300, 6, r),
+              ...proxyPool(networks.datacenterProxy, 20, 10, r),
+            ]),
+        ...(pool === "ipv4"
+          ? []
+          : [
+              ...proxyPool6(networks.residential, 300, 6, false, r),
+              ...proxyPool6(networks.datacenterProxy, 20, 10, true, r),
+            ]),
       ];
       const startMs = world.startMs + world.durationMs * 0.05;
       // Live accounts ≈ half of n; 12 requests/day each, 36 at the full post-release ramp, keeps

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiRequestCodec, schemaVersion } from "@distillguard/contract";
 import { decodeStandardLoggingPayload, keyIdOf, toApiRequest } from "@distillguard/litellm";
+import { canonicalAddress, parseAddress } from "@distillguard/networks";
 import avro from "avsc";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadAzureTrace } from "./calibration.ts";
-import { litellmSink } from "./litellm-sink.ts";
+import { asGatewayLogs, litellmSink } from "./litellm-sink.ts";
 import { encodedSink, ocfSink, simulate } from "./run.ts";
 import { archetypes, campaignTypes, type ScenarioOptions } from "./scenario.ts";
 
@@ -184,5 +185,85 @@ describe("gateway mode", () => {
     // The record is the oracle: what the simulator knows, not what a gateway would log.
     expect(gateway.values).toEqual(fingerprint.values);
     expect(gateway.json).toEqual(text.json);
+  });
+});
+
+describe("client addresses", () => {
+  const collect = async (o: ScenarioOptions) => {
+    const out: { account: string; address: string }[] = [];
+    const sim = await simulate(
+      o,
+      calibration,
+      [
+        {
+          write: (d) => {
+            out.push({ account: d.record.account_id, address: d.record.client_address });
+          },
+          close: () => {},
+        },
+      ],
+      { mode: "fingerprint" },
+    );
+    return { out, labels: sim.labels };
+  };
+  const prefix64 = (a: string) => {
+    const p = parseAddress(a);
+    return p?.family === 6 ? `${p.hi}:${p.lo}` : a;
+  };
+
+  it("gives a realistic share of people IPv6, in canonical text, privacy addresses inside one /64", async () => {
+    const { out, labels } = await collect({ ...base, scenario: "baseline" });
+    const listed = new Set(labels.accounts.map((a) => a.account_id));
+    const plain = out.filter((r) => !listed.has(r.account));
+    const v6 = plain.filter((r) => r.address.includes(":"));
+    expect(v6.length / plain.length).toBeGreaterThan(0.2);
+    expect(v6.length / plain.length).toBeLessThan(0.6);
+    for (const r of out) expect(canonicalAddress(r.address), r.address).toBe(r.address);
+    // Dual-stack people also come over IPv4 now and then, and rotate interface ids, not /64s.
+    const byAccount = new Map<string, string[]>();
+    for (const r of v6) byAccount.set(r.account, [...(byAccount.get(r.account) ?? []), r.address]);
+    const busy = [...byAccount.values()].filter((a) => new Set(a).size >= 3);
+    expect(busy.length).toBeGreaterThan(10);
+    const homeLines = busy.filter((a) => new Set(a.map(prefix64)).size === 1);
+    expect(homeLines.length / busy.length).toBeGreaterThan(0.3);
+  });
+
+  it("runs the hydra through an IPv4, IPv6 or dual-stack proxy pool", async () => {
+    const families = async (proxyPool: "ipv4" | "ipv6" | "dual") => {
+      const { out, labels } = await collect({ ...base, scenario: "hydra", accounts: 300, proxyPool });
+      const hydra = new Set(labels.campaigns[0]?.account_ids);
+      const of = out.filter((r) => hydra.has(r.account)).map((r) => parseAddress(r.address)?.family);
+      return { v4: of.filter((f) => f === 4).length, v6: of.filter((f) => f === 6).length, all: of.length };
+    };
+    const v4 = await families("ipv4");
+    expect(v4.v6).toBe(0);
+    expect(v4.v4).toBe(v4.all);
+    const v6 = await families("ipv6");
+    expect(v6.v6).toBe(v6.all);
+    const dual = await families("dual");
+    expect(dual.v4 / dual.all).toBeGreaterThan(0.3);
+    expect(dual.v6 / dual.all).toBeGreaterThan(0.3);
+  });
+
+  it("logs addresses as gateways do, every form read back to the canonical one by the ingest", () => {
+    const forms = new Set<string>();
+    for (let i = 0; i < 2_000; i++) {
+      for (const address of ["203.0.113.9", "2001:db8:7:1::a"]) {
+        const logged = asGatewayLogs(address, `req-${i}`);
+        forms.add(
+          logged.includes(",")
+            ? "chain"
+            : logged.startsWith("::ffff:")
+              ? "mapped"
+              : logged === address
+                ? "plain"
+                : logged,
+        );
+        const first = logged.split(",").find((hop) => canonicalAddress(hop) !== "") ?? "";
+        expect(canonicalAddress(first)).toBe(address);
+      }
+    }
+    expect([...forms].sort()).toEqual(["chain", "mapped", "plain"]);
+    expect(asGatewayLogs("", "req-1")).toBe("");
   });
 });

@@ -1,3 +1,4 @@
+import { formatV6 } from "@distillguard/networks";
 import type { Calibration } from "./calibration.ts";
 import {
   type Client,
@@ -108,18 +109,74 @@ export function ipIn(net: Network, block: number, host: number): string {
   return `${b >>> 16}.${(b >>> 8) & 255}.${b & 255}.${1 + (host % 254)}`;
 }
 
+/** The networks of a catalog network that has IPv6: /48s from the table, see `ip6In`. */
+export function hasIpv6(net: Network): boolean {
+  return net.blocks6.length > 0;
+}
+
+/**
+ * An IPv6 address in the network's /48 number `block` (mod its /48 count), subnet `subnet`
+ * (the 16 bits that make the /64) and interface id `iidHi`, `iidLo`: canonical text, as the
+ * ingest writes it.
+ */
+export function ip6In(net: Network, block: number, subnet: number, iidHi: number, iidLo: number): string {
+  const n = net.blocks6.length / 2;
+  const b = block % n;
+  const hi = net.blocks6[2 * b] ?? 0;
+  const lo = ((net.blocks6[2 * b + 1] ?? 0) | (subnet & 0xffff)) >>> 0;
+  // Interface ids of real hosts are never all-zero (the subnet-router anycast address).
+  return formatV6(hi, lo, iidHi >>> 0, (iidLo | 1) >>> 0);
+}
+
 export function randomIpIn(net: Network, rng: Rng): string {
   return ipIn(net, rng.int(256), rng.int(254));
 }
 
-/** /24 blocks of residential exits, as commercial residential-proxy pools rent them. */
-export function proxyPool(
+/**
+ * An exit of a proxy pool: an IPv4 address, or with `v6` an IPv6 /48 of `net` from which the
+ * exit sends each request from a /64 (`subnet`, or a fresh one per request when `fresh`) and a
+ * fresh interface id, as rotating IPv6 proxies do (addresses are free inside a /64).
+ */
+export interface ProxyExit {
+  ip: string;
+  net: Network;
+  v6?: { block: number; subnet: number; fresh: boolean };
+}
+
+/** The address `exit` sends request number `n` from (`n` varies the IPv6 /64 and interface id). */
+export function exitAddress(exit: ProxyExit, seed: number, n: number): string {
+  const v6 = exit.v6;
+  if (!v6) return exit.ip;
+  const h = mix32(seed ^ 0x9e3779b9, n);
+  return ip6In(exit.net, v6.block, v6.fresh ? h >>> 16 : v6.subnet, mix32(h, 1), mix32(h, 2));
+}
+
+/**
+ * IPv6 exits: `blocks` /48s of the networks (those with IPv6), `perBlock` exits each; `fresh`
+ * exits take a new /64 of their /48 per request (datacenter pools), the others keep one /64
+ * (a household line behind a residential proxy).
+ */
+export function proxyPool6(
   nets: readonly Network[],
   blocks: number,
   perBlock: number,
+  fresh: boolean,
   rng: Rng,
-): { ip: string; net: Network }[] {
-  const out: { ip: string; net: Network }[] = [];
+): ProxyExit[] {
+  const with6 = nets.filter(hasIpv6);
+  const out: ProxyExit[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const net = rng.pick(with6);
+    const block = rng.int(net.blocks6.length / 2);
+    for (let i = 0; i < perBlock; i++)
+      out.push({ ip: "", net, v6: { block, subnet: rng.int(65_536), fresh } });
+  }
+  return out;
+}
+
+/** /24 blocks of residential exits, as commercial residential-proxy pools rent them. */
+export function proxyPool(nets: readonly Network[], blocks: number, perBlock: number, rng: Rng): ProxyExit[] {
+  const out: ProxyExit[] = [];
   for (let b = 0; b < blocks; b++) {
     const net = rng.pick(nets);
     const third = rng.int(256);

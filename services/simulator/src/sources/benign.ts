@@ -7,6 +7,7 @@ import {
   failRequest,
   fillRequest,
   type Identity,
+  ip6In,
   type RequestProfile,
   type World,
 } from "../world.ts";
@@ -36,6 +37,30 @@ export interface UserBehaviour {
 }
 
 /**
+ * A device's IPv6 side: its /64 in one of the network's /48s. Each session uses a new
+ * temporary interface id inside the /64 (privacy addresses, RFC 8981); a carrier hands a
+ * phone a new /64 of the same /48 per session (`newSubnetPerSession`); `v4Share` of sessions
+ * fall back to the device's IPv4 address (Happy Eyeballs, IPv4-only paths).
+ */
+export interface Ipv6Side {
+  net: Network;
+  block: number;
+  subnet: number;
+  newSubnetPerSession: boolean;
+  v4Share: number;
+}
+
+/** The address of a dual-stack device for the session starting at `t`, or null for IPv4. */
+function sessionAddress6(side: Ipv6Side | null, account: number, t: number): string | null {
+  if (!side) return null;
+  // Hashed, not drawn from the account's rng: IPv4-only accounts draw exactly as before.
+  const h = mix32(account ^ 0x6a09e667, Math.floor(t));
+  if ((h % 1000) / 1000 < side.v4Share) return null;
+  const subnet = side.newSubnetPerSession ? mix32(h, 3) & 0xffff : side.subnet;
+  return ip6In(side.net, side.block, subnet, mix32(h, 1), mix32(h, 2));
+}
+
+/**
  * An account used by people or ordinary apps: sessions of requests separated by think time,
  * idle gaps shaped by the local time of day, heavy-tailed volume across accounts.
  */
@@ -44,6 +69,8 @@ export class UserSource implements Source {
   private conversation = -1;
   private turn = 0;
   private onPhone = false;
+  /** This session's IPv6 address, or null when it goes over IPv4. */
+  private session6: string | null = null;
   private readonly idleMeanMs: number;
   private readonly gapShape: Float64Array;
 
@@ -60,6 +87,8 @@ export class UserSource implements Source {
      * line): whole sessions come from it, so the account uses two ASNs a day as many people do.
      */
     private readonly phone: { ip: string; net: Network } | null = null,
+    /** IPv6 of the home line and of the phone, for dual-stack people. */
+    private readonly v6: { home: Ipv6Side | null; phone: Ipv6Side | null } = { home: null, phone: null },
   ) {
     const sessionsPerDay = Math.max(b.perDay / b.sessionLength, 1e-3);
     this.idleMeanMs = 86_400_000 / sessionsPerDay;
@@ -82,12 +111,15 @@ export class UserSource implements Source {
       this.conversation = mix32(this.who.accountIndex, Math.floor(t));
       this.turn = 0;
       if (this.phone) this.onPhone = rng.chance(0.35);
+      this.session6 = sessionAddress6(this.onPhone ? this.v6.phone : this.v6.home, this.who.accountIndex, t);
     }
-    const ip = this.onPhone
-      ? (this.phone?.ip as string)
-      : this.ips.length === 1
-        ? (this.ips[0] as string)
-        : rng.pick(this.ips);
+    const ip =
+      this.session6 ??
+      (this.onPhone
+        ? (this.phone?.ip as string)
+        : this.ips.length === 1
+          ? (this.ips[0] as string)
+          : rng.pick(this.ips));
     d.prompt.topic = rng.pick(b.topics);
     d.prompt.language = b.language();
     const cot = rng.chance(b.cotRate) ? 0.5 + 0.4 * rng.next() : 0;

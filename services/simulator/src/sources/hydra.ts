@@ -1,7 +1,14 @@
-import type { Client, Network } from "../catalog.ts";
+import type { Client } from "../catalog.ts";
 import type { Draft } from "../draft.ts";
 import type { Rng } from "../random.ts";
-import { fillRequest, type Identity, type RequestProfile, type World } from "../world.ts";
+import {
+  exitAddress,
+  fillRequest,
+  type Identity,
+  type ProxyExit,
+  type RequestProfile,
+  type World,
+} from "../world.ts";
 import { type Source, setPrompt } from "./source.ts";
 
 export interface HydraOptions {
@@ -16,7 +23,7 @@ export interface HydraOptions {
   releaseBoost: number;
   startMs: number;
   endMs: number;
-  proxies: readonly { ip: string; net: Network }[];
+  proxies: readonly ProxyExit[];
   clients: readonly Client[];
   /** Template families and how many paraphrases each has (evasion). */
   families: readonly number[];
@@ -110,7 +117,9 @@ export class HydraSource implements Source {
     const family = o.families[rng.zipf(o.families.length, 0.7)] as number;
     const cot = rng.chance(o.cotRate) ? 0.7 + 0.3 * rng.next() : 0;
     setPrompt(d, family, rng.int(o.variants), rng.u32() ^ this.counter++, -1, 0, cot, -1);
-    fillRequest(d, t, this.world, rng, who, exit.ip, exit.net, this.profile);
+    // IPv6 exits vary their address by request count, not by the rng: an IPv4 pool draws as before.
+    const ip = exitAddress(exit, this.world.seed, this.counter);
+    fillRequest(d, t, this.world, rng, who, ip, exit.net, this.profile);
     d.truth.accountIndex = who.accountIndex;
     d.truth.campaignIndex = o.campaign;
     d.truth.extraction = true;
