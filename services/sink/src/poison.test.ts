@@ -11,7 +11,7 @@ import {
   rejectionMessage,
   rowOrigin,
 } from "./poison.ts";
-import { isRetriableInsertError } from "./retry.ts";
+import { describeInsertError, isRetriableInsertError } from "./retry.ts";
 
 // What ClickHouse 18.16 answers over HTTP to a negative number for a UInt32 column; the client
 // cannot parse it into a ClickHouseError, so it arrives as a plain Error.
@@ -52,6 +52,10 @@ describe("isDataError", () => {
     expect(isRetriableInsertError(current("252", "TOO_MANY_PARTS"))).toBe(true);
     // A refused row is split out, never retried as it is.
     expect(isRetriableInsertError(old())).toBe(false);
+  });
+
+  it("logs 18.16's error code, never its message, which quotes the row", () => {
+    expect(describeInsertError(old())).toEqual({ error: "Error", code: "72" });
   });
 
   it("keeps the server's reason on one line for the DLQ", () => {

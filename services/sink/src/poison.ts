@@ -44,7 +44,7 @@ export function clickhouseErrorCode(e: unknown): number | null {
   const code = (e as Error & { code?: unknown }).code;
   if (typeof code === "string" && /^\d+$/.test(code)) return Number(code);
   if (code !== undefined) return null; // ECONNREFUSED and friends: Node's, not the server's
-  const m = /^Code: (\d+)[.,]/.exec(e.message);
+  const m = /\bCode: (\d+)[.,]/.exec(e.message);
   return m ? Number(m[1]) : null;
 }
 

@@ -1,4 +1,4 @@
-import { isDataError } from "./poison.ts";
+import { clickhouseErrorCode, isDataError } from "./poison.ts";
 
 /** Exponential backoff between insert attempts, capped, with jitter. */
 export interface BackoffPolicy {
@@ -48,6 +48,11 @@ export function describeInsertError(e: unknown): Record<string, string> {
   const fields = e as Error & { code?: unknown; type?: unknown; syscall?: unknown };
   const out: Record<string, string> = { error: e.name };
   if (typeof fields.code === "string" || typeof fields.code === "number") out.code = String(fields.code);
+  else {
+    // 18.16's errors reach us as plain Errors whose code is only in the (row-quoting) message.
+    const code = clickhouseErrorCode(e);
+    if (code !== null) out.code = String(code);
+  }
   if (typeof fields.type === "string") out.type = fields.type;
   if (typeof fields.syscall === "string" || /^timeout/i.test(e.message))
     out.message = e.message.slice(0, 200);
