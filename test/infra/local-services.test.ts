@@ -118,28 +118,31 @@ describe("infra/local/services", () => {
       DG_START_EXEC_DELAY: "2",
       DG_START_TIMEOUT: "240",
     };
-    const load = cpuLoad();
+    let down: ReturnType<typeof run> | undefined;
     try {
-      const up = run(["up"], env, 300_000);
+      const load = cpuLoad();
+      let up: ReturnType<typeof run>;
+      try {
+        up = run(["up"], env, 300_000);
+      } finally {
+        for (const p of load) p.kill("SIGKILL");
+      }
       expect(up.stderr).toBe("");
       expect(up.status).toBe(0);
       expect(up.stdout).toMatch(/kafka: formatted storage/);
       expect(up.stdout).toMatch(new RegExp(`kafka: started \\(pid \\d+\\) on 127\\.0\\.0\\.1:${kafka}`));
       expect(up.stdout).toMatch(new RegExp(`clickhouse: started \\(pid \\d+\\) on 127\\.0\\.0\\.1:${http}`));
-    } finally {
-      for (const p of load) p.kill("SIGKILL");
-    }
-    try {
       // The pid files name the servers themselves: status and down find them.
       const status = run(["status"], env);
-      expect(status.stdout).toContain(`kafka: healthy`);
-      expect(status.stdout).toContain(`clickhouse: healthy`);
+      expect(status.stdout).toContain("kafka: healthy");
+      expect(status.stdout).toContain("clickhouse: healthy");
       expect(status.status).toBe(0);
     } finally {
-      const down = run(["down"], env);
+      // Also after a failed up: a server judged dead may well be running (the old bug).
+      down = run(["down"], env);
       rmSync(env.DG_STATE_DIR, { recursive: true, force: true });
-      expect(down.stdout).toMatch(/kafka: stopped \(pid \d+\)/);
-      expect(down.stdout).toMatch(/clickhouse: stopped \(pid \d+\)/);
     }
+    expect(down.stdout).toMatch(/kafka: stopped \(pid \d+\)/);
+    expect(down.stdout).toMatch(/clickhouse: stopped \(pid \d+\)/);
   }, 400_000);
 });
