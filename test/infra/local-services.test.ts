@@ -1,7 +1,7 @@
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,12 +20,26 @@ function listen(): Promise<Server> {
 }
 const portOf = (s: Server) => (s.address() as { port: number }).port;
 
-function run(args: string[], env: Record<string, string>) {
+function run(args: string[], env: Record<string, string>, timeout = 90_000) {
   return spawnSync("bash", [script, ...args], {
     encoding: "utf8",
     env: { ...process.env, DG_STATE_DIR: stateDir, ...env },
-    timeout: 90_000,
+    timeout,
   });
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, listen));
+  const ports = servers.map(portOf);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** One busy loop per core, so the script's fork and the servers' start compete for the CPU. */
+function cpuLoad(): ChildProcess[] {
+  return Array.from({ length: availableParallelism() }, () =>
+    spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }),
+  );
 }
 
 describe("infra/local/services", () => {
@@ -89,4 +103,46 @@ describe("infra/local/services", () => {
     expect(status.status).toBe(1);
     expect(status.stdout).toContain("kafka: stopped");
   });
+
+  it("starts Kafka and ClickHouse from nothing under CPU load, though their pids run the script until exec", async () => {
+    const [kafka, controller, http, tcp] = await freePorts(4);
+    const env = {
+      DG_STATE_DIR: mkdtempSync(join(tmpdir(), "dg-first-start-")),
+      KAFKA_PORT: String(kafka),
+      KAFKA_CONTROLLER_PORT: String(controller),
+      CLICKHOUSE_HTTP_PORT: String(http),
+      CLICKHOUSE_TCP_PORT: String(tcp),
+      // Holds each forked child for 2 s before it execs the server: the window in which
+      // /proc/<pid>/cmdline is still the script's, which a loaded first start used to fall in
+      // by chance and be reported dead ("kafka died on start" with a healthy server.log).
+      DG_START_EXEC_DELAY: "2",
+      DG_START_TIMEOUT: "240",
+    };
+    let down: ReturnType<typeof run> | undefined;
+    try {
+      const load = cpuLoad();
+      let up: ReturnType<typeof run>;
+      try {
+        up = run(["up"], env, 300_000);
+      } finally {
+        for (const p of load) p.kill("SIGKILL");
+      }
+      expect(up.stderr).toBe("");
+      expect(up.status).toBe(0);
+      expect(up.stdout).toMatch(/kafka: formatted storage/);
+      expect(up.stdout).toMatch(new RegExp(`kafka: started \\(pid \\d+\\) on 127\\.0\\.0\\.1:${kafka}`));
+      expect(up.stdout).toMatch(new RegExp(`clickhouse: started \\(pid \\d+\\) on 127\\.0\\.0\\.1:${http}`));
+      // The pid files name the servers themselves: status and down find them.
+      const status = run(["status"], env);
+      expect(status.stdout).toContain("kafka: healthy");
+      expect(status.stdout).toContain("clickhouse: healthy");
+      expect(status.status).toBe(0);
+    } finally {
+      // Also after a failed up: a server judged dead may well be running (the old bug).
+      down = run(["down"], env);
+      rmSync(env.DG_STATE_DIR, { recursive: true, force: true });
+    }
+    expect(down.stdout).toMatch(/kafka: stopped \(pid \d+\)/);
+    expect(down.stdout).toMatch(/clickhouse: stopped \(pid \d+\)/);
+  }, 400_000);
 });

@@ -16,7 +16,13 @@ import {
   ensureTopic,
   readDeadLetter,
 } from "@distillguard/runtime";
-import { applyMigrations, createResultSink, type ResultSink, sampled } from "@distillguard/sink";
+import {
+  applyMigrations,
+  createApiRequestSink,
+  createResultSink,
+  type ResultSink,
+  sampled,
+} from "@distillguard/sink";
 import type { Kafka, KafkaMessage, Message, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { servers, testDatabase, testNames } from "../harness/context.ts";
@@ -487,6 +493,112 @@ describe("result sink: scores, alerts, campaign updates and sampled requests →
     ).toBe(3);
     const [p0] = (await offsets(kafka, t.groupId, [t.scores])).filter((o) => o.partition === 0);
     expect(p0).toMatchObject({ committed: "5", end: "5" });
+  });
+
+  it("splits out rows ClickHouse refuses mid-batch: their records to the DLQ with the server's reason, the rest stored and committed", async () => {
+    const t = await scenarioTopics(kafka, "results-refused");
+    const p = "refused";
+    // Valid ApiRequest v3 records the sink's own checks let through, whose v3 counts are
+    // negative: api_requests holds them as UInt16/UInt32 and 18.16 refuses the whole INSERT
+    // for each, on every retry. Before, the sink retried such a chunk forever.
+    const requests = Array.from({ length: 12 }, (_, i) => request(p, i));
+    const bad = new Map<number, Partial<ApiRequest>>([
+      [4, { response_tool_calls: -1 }],
+      [9, { question_chars: -3 }],
+    ]);
+    // One partition and one send, so the records are one fetched batch and the rows one chunk.
+    await producer.send({
+      topic: t.requests,
+      acks: -1,
+      messages: requests.map((r, i) => ({ ...requestMessage({ ...r, ...bad.get(i) }), partition: 0 })),
+    });
+    const s = sink(t, t.groupId, 1);
+    await s.start();
+    const dlq = await collect(kafka, t.dlq, `${t.groupId}-dlq-reader`);
+    try {
+      await waitFor("good rows stored", () => s.stats().rows.api_requests === requests.length - bad.size);
+      await waitFor("refused records dead-lettered", () => dlq.got.length === bad.size);
+      await waitFor("everything committed", async () =>
+        (await offsets(kafka, t.groupId, [t.requests])).every((o) => o.committed === o.end),
+      );
+    } finally {
+      await dlq.stop();
+      await stopSink(s);
+    }
+    // Refused rows are split out, not retried as if ClickHouse were down.
+    expect(s.stats()).toMatchObject({
+      rejectedRows: 2,
+      dlq: 2,
+      insertRetries: 0,
+      paused: false,
+      pendingRows: 0,
+    });
+    const dead = dlq.got.map((m) => ({ value: m.value, ...readDeadLetter(m) }));
+    expect(dead.map((d) => [d.kind, d.sourceTopic, d.sourcePartition, d.sourceOffset])).toEqual([
+      ["clickhouse-rejected", t.requests, "0", "4"],
+      ["clickhouse-rejected", t.requests, "0", "9"],
+    ]);
+    expect(dead[0]?.value).toEqual(requestMessage({ ...(requests[4] as ApiRequest), ...bad.get(4) }).value);
+    for (const d of dead) {
+      expect(d.service).toBe("sink");
+      // The server's own words, with its error code.
+      expect(d.error).toMatch(/^ClickHouse rejected the row for api_requests: .*Code: \d+/);
+    }
+    const stored = await rows<{ request_id: string }>(
+      client,
+      `SELECT request_id FROM api_requests FINAL WHERE kafka_topic = '${t.requests}' ORDER BY kafka_offset`,
+    );
+    expect(stored.map((r) => r.request_id)).toEqual(
+      requests.filter((_, i) => !bad.has(i)).map((r) => r.request_id),
+    );
+  });
+
+  it("api-request sink: a refused row goes to the DLQ and the batch around it is stored and committed", async () => {
+    const t = await scenarioTopics(kafka, "requests-refused");
+    const p = "arefused";
+    const requests = Array.from({ length: 8 }, (_, i) => request(p, i));
+    // The raw-request sink checks no ranges: a negative latency (gateway clock skew) reached
+    // ClickHouse, which refused the batch, and kafkajs redelivered it forever.
+    const badAt = 5;
+    await producer.send({
+      topic: t.requests,
+      acks: -1,
+      messages: requests.map((r, i) => ({
+        ...requestMessage(i === badAt ? { ...r, latency_ms: -40 } : r),
+        partition: 0,
+      })),
+    });
+    const s = createApiRequestSink({
+      kafka,
+      clickhouse: client,
+      logger,
+      topic: t.requests,
+      dlqTopic: t.dlq,
+      groupId: t.groupId,
+    });
+    await s.start();
+    const dlq = await collect(kafka, t.dlq, `${t.groupId}-dlq-reader`);
+    try {
+      await waitFor("good rows stored", () => s.stats().rows === requests.length - 1);
+      await waitFor("refused record dead-lettered", () => dlq.got.length === 1);
+      await waitFor("everything committed", async () =>
+        (await offsets(kafka, t.groupId, [t.requests])).every((o) => o.committed === o.end),
+      );
+    } finally {
+      await dlq.stop();
+      await s.stop();
+    }
+    expect(s.stats()).toMatchObject({ rejected: 1, dlq: 1 });
+    const [d] = dlq.got.map(readDeadLetter);
+    expect(d).toMatchObject({
+      kind: "clickhouse-rejected",
+      sourceTopic: t.requests,
+      sourceOffset: String(badAt),
+    });
+    expect(d?.error).toMatch(/^ClickHouse rejected the row for api_requests: .*Code: \d+/);
+    expect(
+      await count(client, `SELECT count() AS n FROM api_requests FINAL WHERE kafka_topic = '${t.requests}'`),
+    ).toBe(requests.length - 1);
   });
 
   it.skipIf(inject("servicesMode") !== "local")(

@@ -15,6 +15,7 @@ import {
   type PartitionProcessor,
 } from "@distillguard/runtime";
 import type { Message } from "kafkajs";
+import { combinedWatermark, idleSources } from "./watermarks.ts";
 
 interface Pending {
   t: number;
@@ -29,6 +30,12 @@ export interface LinkerTask {
   /** Source partitions of the detectors' input, learnt from their watermarks. */
   sources: number;
   watermarks: Map<number, number>;
+  /** Wall time of each source's last record, for idleness; not checkpointed (a restart waits anew). */
+  lastInputAt: Map<number, number>;
+  /** Wall time this task started waiting for its sources. */
+  openedAt: number;
+  /** Sources left out of the clock at the last advance, to log when they leave and rejoin. */
+  idle: number[];
   /** Highest source offset taken per source partition: a detector's replay is dropped by it. */
   maxSeen: Map<number, bigint>;
   /** Observations not yet applied: the linker applies them in event-time order per interval. */
@@ -47,6 +54,8 @@ export interface LinkerProcessorOptions {
   topics: { campaigns: string; alerts: string };
   evaluateEveryMs: number;
   checkpointEveryMs: number;
+  /** Wall time after which a silent source partition stops holding the clock back; 0: never. */
+  sourceIdleMs?: number;
   now?: () => number;
 }
 
@@ -62,6 +71,7 @@ const SERVICE = "linker";
  */
 export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcessor<LinkerTask> {
   const now = opts.now ?? Date.now;
+  const idleMs = opts.sourceIdleMs ?? 0;
   let snapshots = new Map<string, { bytes: Buffer; meta: Record<string, unknown> }>();
   const name = (topic: string, partition: number) => `linker/${topic}/${partition}`;
 
@@ -70,6 +80,9 @@ export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcesso
       linker: new CampaignLinker(opts.config),
       sources: 0,
       watermarks: new Map(),
+      lastInputAt: new Map(),
+      openedAt: now(),
+      idle: [],
       maxSeen: new Map(),
       buffer: [],
       appliedUntilMs: null,
@@ -92,13 +105,20 @@ export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcesso
     task.appliedUntilMs = untilMs;
   }
 
-  /** Advances to the lowest watermark over all sources: apply, evaluate on the way. */
+  /** Advances to the lowest watermark over the sources not idle: apply, evaluate on the way. */
   function advance(task: LinkerTask, campaigns: Message[], alerts: Message[]): void {
-    if (task.sources === 0 || task.watermarks.size < task.sources) return;
-    let low = Number.POSITIVE_INFINITY;
-    for (let p = 0; p < task.sources; p++)
-      low = Math.min(low, task.watermarks.get(p) ?? Number.NEGATIVE_INFINITY);
-    if (!Number.isFinite(low) || (task.appliedUntilMs !== null && low <= task.appliedUntilMs)) return;
+    const clocks = { ...task, since: task.openedAt };
+    const idle = idleSources(clocks, now(), idleMs);
+    if (idle.join() !== task.idle.join()) {
+      opts.logger.info(
+        { idle, rejoined: task.idle.filter((p) => !idle.includes(p)), idleMs },
+        "idle source partitions changed: the linker's clock skips the idle ones",
+      );
+      task.idle = idle;
+    }
+    const low = combinedWatermark(clocks, idle);
+    if (low === null || !Number.isFinite(low) || (task.appliedUntilMs !== null && low <= task.appliedUntilMs))
+      return;
     if (task.nextEvalMs === null) {
       let first = low;
       // The earliest observation before `low` is the stream's earliest whatever the interleaving
@@ -144,6 +164,7 @@ export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcesso
         const h = (k: string) => m.headers?.[k]?.toString();
         const kind = h(LINK_HEADERS.kind);
         const source = Number(h(LINK_HEADERS.sourcePartition));
+        if (Number.isInteger(source)) task.lastInputAt.set(source, now());
         if (kind === "watermark") {
           task.sources = Math.max(task.sources, Number(h(LINK_HEADERS.sourcePartitions) ?? 0));
           const w = Number(h(LINK_HEADERS.watermarkMs));
@@ -268,6 +289,9 @@ function restore(bytes: Buffer, config: LinkerConfig, nowMs: number): LinkerTask
     linker,
     sources: h.sources,
     watermarks: new Map(h.watermarks),
+    lastInputAt: new Map(),
+    openedAt: nowMs,
+    idle: [],
     maxSeen: new Map((h.maxSeen as [number, string][]).map(([p, o]) => [p, BigInt(o)])),
     buffer,
     appliedUntilMs: h.appliedUntilMs,

@@ -52,6 +52,7 @@ export function createLinkerService(
           topics: { campaigns: s.campaignsTopic, alerts: s.alertsTopic },
           evaluateEveryMs: s.evaluateEvery,
           checkpointEveryMs: s.checkpointEvery,
+          sourceIdleMs: s.sourceIdle,
         }),
       });
       await runner.start();

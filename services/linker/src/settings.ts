@@ -29,6 +29,13 @@ export const linkerSettings = {
     minMs: 1_000,
     maxMs: 3_600_000,
   }),
+  sourceIdle: duration({
+    env: "DG_LINKER_SOURCE_IDLE",
+    doc: "Wall time after which a source partition that sent nothing stops holding campaigns back (rejoins with its next record); 0s waits for every partition, which keeps results independent of timing",
+    default: 0,
+    minMs: 0,
+    maxMs: 24 * 3_600_000,
+  }),
   metricsPort: integer({
     env: "DG_LINKER_METRICS_PORT",
     doc: "Port of the Prometheus /metrics endpoint; 0 turns it off",

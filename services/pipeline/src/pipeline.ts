@@ -70,7 +70,13 @@ export async function startPipeline(
   await ensureDetectorTopics(deps.kafka, s.detector);
   await ensureLinkerTopics(deps.kafka, s.linker);
   await ensureDatabase(deps.clickhouse, s.sink.clickhouseDatabase);
-  const clickhouse = createClickHouse({ ...deps.clickhouse, database: s.sink.clickhouseDatabase });
+  // Quiet: the client's own error log prints the server's message, which quotes the rows of a
+  // refused insert (one per bisection step); the sink logs each failure itself, by code.
+  const clickhouse = createClickHouse({
+    ...deps.clickhouse,
+    database: s.sink.clickhouseDatabase,
+    quiet: true,
+  });
   await applyMigrations(clickhouse);
   const detector = createDetectorService(s.detector, deps);
   const linker = createLinkerService(s.linker, deps);

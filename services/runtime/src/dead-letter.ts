@@ -18,12 +18,15 @@ export interface DeadLetterReason {
   kind: string;
 }
 
+/** What a dead letter keeps of the record it replaces. */
+export type DeadLetterSource = Pick<KafkaMessage, "key" | "value" | "headers" | "offset" | "timestamp">;
+
 /**
  * The DLQ record for a message that could not be processed: original key and value bytes
  * untouched, original headers kept, plus where it came from and why it failed.
  */
 export function deadLetter(
-  m: KafkaMessage,
+  m: DeadLetterSource,
   source: { topic: string; partition: number; service: string },
   reason: DeadLetterReason,
 ): Message {

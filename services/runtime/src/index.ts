@@ -14,7 +14,13 @@ export {
   kafkaConnection,
   resolveConnections,
 } from "./connections.ts";
-export { type DeadLetterReason, DLQ_HEADERS, deadLetter, readDeadLetter } from "./dead-letter.ts";
+export {
+  type DeadLetterReason,
+  type DeadLetterSource,
+  DLQ_HEADERS,
+  deadLetter,
+  readDeadLetter,
+} from "./dead-letter.ts";
 export { createKafka, createProducer, ensureTopic, REPLAY_TOPIC_CONFIG } from "./kafka.ts";
 export { createLogger, type LogFormat, type Logger } from "./logger.ts";
 export { createMetrics, defaultRegistry, type ServiceMetrics, serveMetrics } from "./metrics.ts";

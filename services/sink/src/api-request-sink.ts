@@ -1,6 +1,7 @@
 import { apiRequestCodec, ContractError } from "@distillguard/contract";
 import { type ClickHouseClient, createProducer, deadLetter, type Logger } from "@distillguard/runtime";
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
+import { insertSplittingRejects, type RowOrigin, rejectedDeadLetters } from "./poison.ts";
 import { type ApiRequestRow, toApiRequestRow } from "./rows.ts";
 
 export interface ApiRequestSinkOptions {
@@ -18,8 +19,11 @@ export interface ApiRequestSinkOptions {
 export interface ApiRequestSink {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Totals since start: rows acknowledged by ClickHouse, records sent to the DLQ. */
-  stats(): { rows: number; dlq: number; batches: number };
+  /**
+   * Totals since start: rows acknowledged by ClickHouse, records sent to the DLQ (undecodable
+   * or refused by ClickHouse), of which `rejected` were refused by ClickHouse.
+   */
+  stats(): { rows: number; dlq: number; rejected: number; batches: number };
 }
 
 const SERVICE = "sink";
@@ -27,17 +31,20 @@ const SERVICE = "sink";
 /**
  * Consumes ApiRequest records and inserts them into ClickHouse. Offsets are committed only
  * after ClickHouse (and the DLQ, for bad records) acknowledged the batch, so a crash replays
- * rather than loses; ReplacingMergeTree on (topic, partition, offset) absorbs the replay.
+ * rather than loses; ReplacingMergeTree on (topic, partition, offset) absorbs the replay. Rows
+ * ClickHouse refuses for their data are split out (insertSplittingRejects) and dead-lettered;
+ * any other insert error fails the batch, which kafkajs retries.
  */
 export function createApiRequestSink(opts: ApiRequestSinkOptions): ApiRequestSink {
   const table = opts.table ?? "api_requests";
   const log = opts.logger.child({ component: "api-request-sink", topic: opts.topic });
-  const totals = { rows: 0, dlq: 0, batches: 0 };
+  const totals = { rows: 0, dlq: 0, rejected: 0, batches: 0 };
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
 
   async function handleBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload) {
     const rows: ApiRequestRow[] = [];
+    const origins: RowOrigin[] = [];
     const dead: Message[] = [];
     const source = { topic: batch.topic, partition: batch.partition, service: SERVICE };
     for (const m of batch.messages) {
@@ -50,6 +57,8 @@ export function createApiRequestSink(opts: ApiRequestSinkOptions): ApiRequestSin
             m.offset,
           ),
         );
+        // No copy, unlike the result sink's buffers: the batch is done with before the next fetch.
+        origins.push({ topic: batch.topic, partition: batch.partition, message: m });
       } catch (e) {
         if (!(e instanceof ContractError)) throw e;
         dead.push(deadLetter(m, source, { message: e.message, kind: e.kind }));
@@ -59,8 +68,24 @@ export function createApiRequestSink(opts: ApiRequestSinkOptions): ApiRequestSin
       await producer.send({ topic: opts.dlqTopic, acks: -1, messages: dead });
       log.warn({ partition: batch.partition, count: dead.length }, "records sent to DLQ");
     }
-    if (rows.length > 0) {
-      await opts.clickhouse.insert({ table, values: rows, format: "JSONEachRow" });
+    const { rejected } = await insertSplittingRejects(rows.length, async (start, end) => {
+      await opts.clickhouse.insert({ table, values: rows.slice(start, end), format: "JSONEachRow" });
+    });
+    if (rejected.length > 0) {
+      const refused = rejectedDeadLetters(table, origins, rejected, SERVICE);
+      if (!producer) throw new Error("api-request sink producer is not connected");
+      await producer.send({ topic: opts.dlqTopic, acks: -1, messages: refused.messages });
+      totals.rejected += refused.messages.length;
+      totals.dlq += refused.messages.length;
+      // Coordinates only: the server's message quotes the row and stays in the DLQ.
+      log.warn(
+        {
+          partition: batch.partition,
+          count: refused.messages.length,
+          offsets: refused.sources.map((o) => o.offset),
+        },
+        "rows ClickHouse refused sent to DLQ",
+      );
     }
     const last = batch.lastOffset();
     resolveOffset(last);
@@ -68,7 +93,7 @@ export function createApiRequestSink(opts: ApiRequestSinkOptions): ApiRequestSin
       { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
     ]);
     await heartbeat();
-    totals.rows += rows.length;
+    totals.rows += rows.length - rejected.length;
     totals.dlq += dead.length;
     totals.batches += 1;
     log.debug({ partition: batch.partition, rows: rows.length, lastOffset: last }, "batch committed");

@@ -20,7 +20,9 @@ await runServiceMain({
     // The input topics belong to the detector and the linker; the DLQ is created if missing.
     await ensureTopic(deps.kafka, s.dlqTopic, { partitions: 1 });
     await ensureDatabase(deps.clickhouse, s.clickhouseDatabase);
-    const clickhouse = createClickHouse({ ...deps.clickhouse, database: s.clickhouseDatabase });
+    // Quiet: the client's own error log prints the server's message, which quotes the rows of a
+    // refused insert (one per bisection step); the sink logs each failure itself, by code.
+    const clickhouse = createClickHouse({ ...deps.clickhouse, database: s.clickhouseDatabase, quiet: true });
     await applyMigrations(clickhouse);
     const sink = createResultSink({
       ...deps,

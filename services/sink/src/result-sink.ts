@@ -12,6 +12,15 @@ import {
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
 import { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
 import {
+  clickhouseErrorCode,
+  insertSplittingRejects,
+  REJECTED_KIND,
+  type RowOrigin,
+  rejectedDeadLetters,
+  rowOrigin,
+  type SplitOutcome,
+} from "./poison.ts";
+import {
   RESULT_TABLES,
   type ResultKind,
   type ResultTable,
@@ -82,6 +91,8 @@ export interface ResultSinkStats {
   /** Raw requests left out by sampling. */
   sampledOut: number;
   dlq: number;
+  /** Rows ClickHouse refused for their data; their records are among `dlq`. */
+  rejectedRows: number;
   /** Successful INSERTs. */
   inserts: number;
   /** Failed insert attempts that were retried. */
@@ -127,10 +138,10 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
   const log = opts.logger.child({ component: "result-sink" });
   const metrics = opts.metrics ?? createMetrics(SERVICE);
   const alertLimits = { ...limits, maxDelayMs: Math.min(limits.maxDelayMs, opts.alertsMaxDelayMs ?? 200) };
-  const buffers = new Map<ResultTable, TableBuffer>(
+  const buffers = new Map<ResultTable, TableBuffer<RowOrigin>>(
     Object.values(RESULT_TABLES).map((t) => [
       t,
-      new TableBuffer(t, t === RESULT_TABLES.alerts ? alertLimits : limits),
+      new TableBuffer<RowOrigin>(t, t === RESULT_TABLES.alerts ? alertLimits : limits),
     ]),
   );
   const ledger = new CommitLedger();
@@ -139,12 +150,20 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
     ResultTable,
     number
   >;
-  const totals = { records: 0, sampledOut: 0, dlq: 0, inserts: 0, insertRetries: 0, commits: 0 };
+  const totals = {
+    records: 0,
+    sampledOut: 0,
+    dlq: 0,
+    rejectedRows: 0,
+    inserts: 0,
+    insertRetries: 0,
+    commits: 0,
+  };
   const pauseReasons = new Set<PauseReason>();
   const inFlightBatches = new Set<Promise<void>>();
   const storedArrivals: number[] = [];
   const abort = new AbortController();
-  let inFlight: Chunk | null = null;
+  let inFlight: Chunk<RowOrigin> | null = null;
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let capabilities: ServerCapabilities | null = null;
@@ -190,7 +209,7 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
     const arrivedAt = Date.now();
     const kind = kinds.get(batch.topic);
     if (!kind) throw new Error(`result sink received records of unsubscribed topic ${batch.topic}`);
-    const byTable = new Map<ResultTable, string[]>();
+    const byTable = new Map<ResultTable, { lines: string[]; origins: RowOrigin[] }>();
     const dead: Message[] = [];
     const deadKinds: Record<string, number> = {};
     const origin = { topic: batch.topic, partition: batch.partition, service: SERVICE };
@@ -210,14 +229,19 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
         deadKinds[e.kind] = (deadKinds[e.kind] ?? 0) + 1;
         continue;
       }
-      if (rows.length === 0) sampledOut += 1;
+      if (rows.length === 0) {
+        sampledOut += 1;
+        continue;
+      }
+      const from = rowOrigin(batch.topic, batch.partition, m);
       for (const { table, row } of rows) {
-        let lines = byTable.get(table);
-        if (!lines) {
-          lines = [];
-          byTable.set(table, lines);
+        let rowsOf = byTable.get(table);
+        if (!rowsOf) {
+          rowsOf = { lines: [], origins: [] };
+          byTable.set(table, rowsOf);
         }
-        lines.push(JSON.stringify(row));
+        rowsOf.lines.push(JSON.stringify(row));
+        rowsOf.origins.push(from);
       }
     }
     // Dead letters before buffering: if the send fails, kafkajs redelivers the batch and nothing
@@ -236,11 +260,11 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
     const last = batch.lastOffset();
     const range = { topic: batch.topic, partition: batch.partition, first, last };
     const tags: string[] = [];
-    for (const [table, lines] of byTable) {
+    for (const [table, { lines, origins }] of byTable) {
       const buffer = buffers.get(table);
       if (!buffer) continue;
       tags.push(buffer.tag);
-      buffer.add(lines, range, arrivedAt);
+      buffer.add(lines, range, arrivedAt, origins);
     }
     ledger.track(batch.topic, batch.partition, first, last, tags, arrivedAt);
     resolveOffset(last);
@@ -289,54 +313,65 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
     metrics.state(bufferedBytes());
   }
 
-  /** Inserts one chunk, retrying until ClickHouse takes it; false if stop() gave up on it. */
-  async function store(chunk: Chunk, reason: string): Promise<boolean> {
+  /**
+   * Stores one chunk: inserted, retrying while ClickHouse is down; rows it refuses for their
+   * data split out and dead-lettered, so that one bad row cannot hold its partition forever.
+   * False if stop() gave up on it.
+   */
+  async function store(chunk: Chunk<RowOrigin>, reason: string): Promise<boolean> {
     inFlight = chunk;
     const token = useTokens
       ? dedupToken(chunk, chunk.table === RESULT_TABLES.requests ? `s${sampleRate}` : "")
       : null;
     const started = Date.now();
-    let outcome: Awaited<ReturnType<typeof retryUntilStored>>;
+    let retried = false;
+    let split: SplitOutcome;
     try {
-      outcome = await retryUntilStored(() => insertChunk(chunk, token), {
-        policy: backoff,
-        signal: abort.signal,
-        onRetry(attempt, delayMs, error) {
-          totals.insertRetries += 1;
-          // Pausing stops the fetches (kafkajs keeps heartbeating), so the group keeps its
-          // partitions through an outage instead of rebalancing them to members equally stuck.
-          setPaused("clickhouse", true);
-          log.warn(
-            {
-              table: chunk.table,
-              rows: chunk.lines.length,
-              attempt,
-              retryInMs: delayMs,
-              ...describeInsertError(error),
-            },
-            "ClickHouse insert failed; consumption paused, retrying",
-          );
-        },
+      split = await insertSplittingRejects(chunk.lines.length, async (start, end) => {
+        const whole = start === 0 && end === chunk.lines.length;
+        const lines = whole ? chunk.lines : chunk.lines.slice(start, end);
+        // A part gets a token of its own: the server must not take it for the whole chunk.
+        const partToken = token && !whole ? `${token}|${start}-${end}` : token;
+        const outcome = await retryUntilStored(() => insertLines(chunk.table, lines, partToken), {
+          policy: backoff,
+          signal: abort.signal,
+          onRetry(attempt, delayMs, error) {
+            retried = true;
+            totals.insertRetries += 1;
+            // Pausing stops the fetches (kafkajs keeps heartbeating), so the group keeps its
+            // partitions through an outage instead of rebalancing them to members equally stuck.
+            setPaused("clickhouse", true);
+            log.warn(
+              {
+                table: chunk.table,
+                rows: lines.length,
+                attempt,
+                retryInMs: delayMs,
+                ...describeInsertError(error),
+              },
+              "ClickHouse insert failed; consumption paused, retrying",
+            );
+          },
+        });
+        if (!outcome.stored) throw new Abandoned();
+        totals.inserts += 1;
       });
-    } finally {
-      inFlight = null;
-    }
-    if (!outcome.stored) {
+      if (split.rejected.length > 0 && !(await deadLetterRejected(chunk, split))) throw new Abandoned();
+    } catch (e) {
+      if (!(e instanceof Abandoned)) throw e;
       log.warn(
-        { table: chunk.table, rows: chunk.lines.length, attempts: outcome.attempts },
+        { table: chunk.table, rows: chunk.lines.length },
         "stopping with rows not stored; their offsets stay uncommitted for a replay",
       );
       return false;
+    } finally {
+      inFlight = null;
     }
-    if (outcome.attempts > 1) {
-      log.info(
-        { table: chunk.table, attempts: outcome.attempts },
-        "ClickHouse insert succeeded after retries",
-      );
+    if (retried) {
+      log.info({ table: chunk.table }, "ClickHouse insert succeeded after retries");
       setPaused("clickhouse", false);
     }
-    rowsStored[chunk.table as ResultTable] += chunk.lines.length;
-    totals.inserts += 1;
+    rowsStored[chunk.table as ResultTable] += chunk.lines.length - split.rejected.length;
     storedArrivals.push(...ledger.acknowledge(chunk.tag));
     log.debug(
       { table: chunk.table, rows: chunk.lines.length, bytes: chunk.bytes, reason, ms: Date.now() - started },
@@ -345,10 +380,52 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
     return true;
   }
 
-  async function insertChunk(chunk: Chunk, token: string | null) {
+  /**
+   * Sends the records of the rows ClickHouse refused to the DLQ, retrying like an insert (their
+   * offsets commit with the chunk); false if stop() gave up first.
+   */
+  async function deadLetterRejected(chunk: Chunk<RowOrigin>, split: SplitOutcome): Promise<boolean> {
+    const { messages, sources } = rejectedDeadLetters(chunk.table, chunk.origins, split.rejected, SERVICE);
+    const outcome = await retryUntilStored(
+      async () => {
+        if (!producer) throw new Error("result sink producer is not connected");
+        await producer.send({ topic: opts.dlqTopic, acks: -1, messages });
+      },
+      {
+        policy: backoff,
+        signal: abort.signal,
+        onRetry(attempt, delayMs, error) {
+          log.warn(
+            { attempt, retryInMs: delayMs, ...describeInsertError(error) },
+            "DLQ send failed; retrying",
+          );
+        },
+      },
+    );
+    if (!outcome.stored) return false;
+    totals.rejectedRows += split.rejected.length;
+    totals.dlq += messages.length;
+    metrics.deadLettered(REJECTED_KIND, messages.length);
+    metrics.produced(opts.dlqTopic, messages.length);
+    // Codes and coordinates only: the server's message quotes the row and stays in the DLQ.
+    log.warn(
+      {
+        table: chunk.table,
+        rows: chunk.lines.length,
+        rejectedRows: split.rejected.length,
+        codes: [...new Set(split.rejected.map((r) => clickhouseErrorCode(r.error)))],
+        inserts: split.inserts,
+        records: sources.slice(0, 20).map((o) => `${o.topic}/${o.partition}@${o.offset}`),
+      },
+      "ClickHouse refused rows for their data; their records sent to DLQ, the rest stored",
+    );
+    return true;
+  }
+
+  async function insertLines(table: string, lines: readonly string[], token: string | null) {
     const result = await opts.clickhouse.exec({
-      query: `INSERT INTO ${chunk.table} FORMAT JSONEachRow`,
-      values: Readable.from([chunkBody(chunk)], { objectMode: false }),
+      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+      values: Readable.from([chunkBody({ lines })], { objectMode: false }),
       ...(token ? { clickhouse_settings: { insert_deduplication_token: token } } : {}),
     });
     // The response is empty, but reading it to the end returns the socket to the pool.
@@ -522,6 +599,14 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
 
     server: () => capabilities,
   };
+}
+
+/** stop() ended the retries of a chunk: its rows replay from the uncommitted offsets. */
+class Abandoned extends Error {
+  constructor() {
+    super("stopped before the rows were stored");
+    this.name = "Abandoned";
+  }
 }
 
 /** Topic → record kind; two kinds on one topic could not be told apart. */

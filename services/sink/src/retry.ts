@@ -1,3 +1,5 @@
+import { clickhouseErrorCode, isDataError } from "./poison.ts";
+
 /** Exponential backoff between insert attempts, capped, with jitter. */
 export interface BackoffPolicy {
   initialMs: number;
@@ -22,11 +24,13 @@ export function backoffDelay(
 }
 
 /**
- * Errors that are bugs, not outages: retrying cannot help, so they end the sink instead of
- * pausing it forever.
+ * Errors that retrying the same rows cannot cure: bugs, which end the sink instead of pausing it
+ * forever, and rows the server refuses for their data, which the caller splits out
+ * (insertSplittingRejects) rather than retrying.
  */
 export function isRetriableInsertError(e: unknown): boolean {
   return !(
+    isDataError(e) ||
     e instanceof TypeError ||
     e instanceof RangeError ||
     e instanceof ReferenceError ||
@@ -44,6 +48,11 @@ export function describeInsertError(e: unknown): Record<string, string> {
   const fields = e as Error & { code?: unknown; type?: unknown; syscall?: unknown };
   const out: Record<string, string> = { error: e.name };
   if (typeof fields.code === "string" || typeof fields.code === "number") out.code = String(fields.code);
+  else {
+    // 18.16's errors reach us as plain Errors whose code is only in the (row-quoting) message.
+    const code = clickhouseErrorCode(e);
+    if (code !== null) out.code = String(code);
+  }
   if (typeof fields.type === "string") out.type = fields.type;
   if (typeof fields.syscall === "string" || /^timeout/i.test(e.message))
     out.message = e.message.slice(0, 200);
@@ -66,7 +75,8 @@ export interface RetryOutcome {
 }
 
 /**
- * Runs `insert` until it succeeds, the signal aborts, or it throws a bug (rethrown). Never gives
+ * Runs `insert` until it succeeds, the signal aborts, or it throws an error retrying cannot cure
+ * (rethrown: a bug, or rows the server refuses). Never gives
  * up on an outage by itself: rows it dropped would be rows lost once their offsets moved on.
  */
 export async function retryUntilStored(

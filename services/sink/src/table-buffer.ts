@@ -20,18 +20,24 @@ export interface OffsetRange {
   last: string;
 }
 
-/** Rows taken out of a buffer for one INSERT; retried as the same chunk until stored. */
-export interface Chunk {
+/**
+ * Rows taken out of a buffer for one INSERT; retried as the same chunk until stored. `O` is
+ * where each row came from, kept so that a row ClickHouse refuses can be dead-lettered as the
+ * record it was made from.
+ */
+export interface Chunk<O = unknown> {
   table: string;
   /** Names the rows a fetched batch is waiting for: see CommitLedger. */
   tag: string;
   lines: readonly string[];
+  /** `origins[i]` is the source of `lines[i]`. */
+  origins: readonly O[];
   bytes: number;
   ranges: readonly OffsetRange[];
 }
 
 /** JSONEachRow body: one JSON object per line. */
-export function chunkBody(chunk: Chunk): string {
+export function chunkBody(chunk: Pick<Chunk, "lines">): string {
   return `${chunk.lines.join("\n")}\n`;
 }
 
@@ -40,7 +46,7 @@ export function chunkBody(chunk: Chunk): string {
  * server that stored an insert whose acknowledgement was lost drops the retry. Different rows
  * from the same offsets (another sampling rate, `salt`) must not share it.
  */
-export function dedupToken(chunk: Chunk, salt = ""): string {
+export function dedupToken(chunk: Pick<Chunk, "table" | "lines" | "ranges">, salt = ""): string {
   const ranges = chunk.ranges
     .map((r) => `${r.topic}/${r.partition}/${r.first}-${r.last}`)
     .sort()
@@ -49,10 +55,11 @@ export function dedupToken(chunk: Chunk, salt = ""): string {
 }
 
 /** Rows waiting for one table, serialized as they arrive so the byte limit measures the request. */
-export class TableBuffer {
+export class TableBuffer<O = unknown> {
   readonly table: string;
   private readonly limits: FlushLimits;
   private lines: string[] = [];
+  private origins: O[] = [];
   private size = 0;
   private firstAt: number | null = null;
   private ranges = new Map<string, OffsetRange>();
@@ -76,13 +83,17 @@ export class TableBuffer {
     return `${this.table}#${this.generation}`;
   }
 
-  /** Adds the rows one fetched batch produced for this table. */
-  add(lines: readonly string[], from: OffsetRange, now: number): void {
+  /** Adds the rows one fetched batch produced for this table; `origins[i]` made `lines[i]`. */
+  add(lines: readonly string[], from: OffsetRange, now: number, origins: readonly O[]): void {
     if (lines.length === 0) return;
+    if (origins.length !== lines.length) {
+      throw new RangeError(`TableBuffer.add: ${lines.length} lines but ${origins.length} origins`);
+    }
     for (const line of lines) {
       this.lines.push(line);
       this.size += line.length + 1;
     }
+    for (const o of origins) this.origins.push(o);
     this.firstAt ??= now;
     const key = `${from.topic}\u0000${from.partition}`;
     const seen = this.ranges.get(key);
@@ -104,16 +115,18 @@ export class TableBuffer {
   }
 
   /** Empties the buffer into a chunk; later rows start a new generation (a new tag). */
-  take(): Chunk | null {
+  take(): Chunk<O> | null {
     if (this.lines.length === 0) return null;
-    const chunk: Chunk = {
+    const chunk: Chunk<O> = {
       table: this.table,
       tag: this.tag,
       lines: this.lines,
+      origins: this.origins,
       bytes: this.size,
       ranges: [...this.ranges.values()],
     };
     this.lines = [];
+    this.origins = [];
     this.size = 0;
     this.firstAt = null;
     this.ranges = new Map();
