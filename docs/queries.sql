@@ -246,10 +246,17 @@ ANY LEFT JOIN
     ARRAY JOIN
         ['ip_prefix', 'asn', 'tls', 'user_agent', 'template', 'system_prompt'] AS kind,
         [
+            -- Every row goes through IPv6StringToNum (IPv4 as ::ffff:a.b.c.d, anything else as
+            -- ::): multiIf evaluates all its branches on current servers, and their
+            -- IPv4StringToNum throws on IPv6 text.
             multiIf(match(client_address, '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$'),
-                    concat(IPv4NumToString(bitAnd(IPv4StringToNum(client_address), 4294967040)), '/24'),
+                    concat(replaceOne(cutIPv6(IPv6StringToNum(multiIf(
+                        match(client_address, '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$'), concat('::ffff:', client_address),
+                        match(client_address, '^[0-9a-f.]*:[0-9a-f:.]*$'), client_address, '::')), 0, 1), '::ffff:', ''), '/24'),
                     match(client_address, '^[0-9a-f.]*:[0-9a-f:.]*$'),
-                    concat(cutIPv6(IPv6StringToNum(client_address), 10, 0), '/48'),
+                    concat(cutIPv6(IPv6StringToNum(multiIf(
+                        match(client_address, '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$'), concat('::ffff:', client_address),
+                        match(client_address, '^[0-9a-f.]*:[0-9a-f:.]*$'), client_address, '::')), 10, 0), '/48'),
                     ''),
             ifNull(toString(client_asn), ''),
             ifNull(tls_fingerprint, ''),
@@ -307,10 +314,17 @@ FROM
     ARRAY JOIN
         ['ip_prefix', 'asn', 'tls', 'user_agent', 'template', 'system_prompt'] AS kind,
         [
+            -- Every row goes through IPv6StringToNum (IPv4 as ::ffff:a.b.c.d, anything else as
+            -- ::): multiIf evaluates all its branches on current servers, and their
+            -- IPv4StringToNum throws on IPv6 text.
             multiIf(match(client_address, '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$'),
-                    concat(IPv4NumToString(bitAnd(IPv4StringToNum(client_address), 4294967040)), '/24'),
+                    concat(replaceOne(cutIPv6(IPv6StringToNum(multiIf(
+                        match(client_address, '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$'), concat('::ffff:', client_address),
+                        match(client_address, '^[0-9a-f.]*:[0-9a-f:.]*$'), client_address, '::')), 0, 1), '::ffff:', ''), '/24'),
                     match(client_address, '^[0-9a-f.]*:[0-9a-f:.]*$'),
-                    concat(cutIPv6(IPv6StringToNum(client_address), 10, 0), '/48'),
+                    concat(cutIPv6(IPv6StringToNum(multiIf(
+                        match(client_address, '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$'), concat('::ffff:', client_address),
+                        match(client_address, '^[0-9a-f.]*:[0-9a-f:.]*$'), client_address, '::')), 10, 0), '/48'),
                     ''),
             ifNull(toString(client_asn), ''),
             ifNull(tls_fingerprint, ''),

@@ -201,6 +201,20 @@ const expectations: Record<string, Run[]> = {
       },
     },
     {
+      // IPv6 networks as the linker names them: the /48 of both of the phone's /64s.
+      params: { fingerprint_kind: "ip_prefix", fingerprint_value: FIXTURE.prefixes.phone6 },
+      check: (r) => {
+        expect(r).toEqual([
+          expect.objectContaining({
+            account_id: A.phone6,
+            sampled_requests: 2,
+            addresses: 2,
+            campaign_id: "",
+          }),
+        ]);
+      },
+    },
+    {
       params: { fingerprint_kind: "asn", fingerprint_value: String(FIXTURE.hydraAsns[0]) },
       check: (r) => {
         expect(r).toHaveLength(48);
