@@ -225,7 +225,18 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
           await inFlight;
           for (const [p, t] of tasks) {
             await processor.checkpoint(t.state, opts.topic, p, t.next, true);
-            await c.commitOffsets([{ topic: opts.topic, partition: p, offset: t.next }]);
+            try {
+              await c.commitOffsets([{ topic: opts.topic, partition: p, offset: t.next }]);
+            } catch (err) {
+              // Another member joining or leaving at the same moment moved the group on: the
+              // commit is refused, and nothing is lost, since the checkpoint just written names
+              // the offset and the partition's next owner resumes from it.
+              if (!isRebalanceError(err)) throw err;
+              log.warn(
+                { partition: p, offset: t.next, reason: String(err) },
+                "final commit refused by a rebalance",
+              );
+            }
           }
           await c.disconnect();
         }
@@ -328,4 +339,21 @@ async function readRange(
     await admin.disconnect();
   }
   return out;
+}
+
+/** Kafka's answers to a commit from a generation the group has left behind. */
+const REBALANCE_CODES = new Set([
+  22, // ILLEGAL_GENERATION
+  25, // UNKNOWN_MEMBER_ID
+  27, // REBALANCE_IN_PROGRESS
+]);
+
+/** Whether a kafkajs error (or the protocol error it wraps) says the group rebalanced. */
+export function isRebalanceError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "number" && REBALANCE_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
