@@ -161,9 +161,19 @@ const label = (t: RunTask) =>
 const showProgress = () => {
   if (tty) process.stderr.write(`\r${[...inFlight.values()].join(" | ")}\x1b[K`);
 };
+// Not a terminal (a log file, CI): a line per run each tenth of the way, so a long
+// translation is not a silent quarter of an hour.
+const lastTenth = new Map<number, number>();
 const onProgress = (t: RunTask, p: { done: number; events: number }) => {
   inFlight.set(t.id, `${t.entry.scenario} s${t.seed} ${Math.round(p.done * 100)}%`);
   showProgress();
+  const tenth = Math.floor(p.done * 10);
+  if (!tty && tenth > (lastTenth.get(t.id) ?? 0) && tenth < 10) {
+    lastTenth.set(t.id, tenth);
+    process.stderr.write(
+      `  ${label(t)}: ${tenth * 10}% (${p.events.toLocaleString("en")} events, ${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+    );
+  }
 };
 const onDone = (t: RunTask, record: RunRecord) => {
   inFlight.delete(t.id);

@@ -115,8 +115,10 @@ function timeIt(fn: () => unknown, ms = 400): number {
 function speed() {
   const gsm = jsonl("gsm8k", "train.jsonl").map((r) => modelAnswer(String(r.answer)));
   const payload = JSON.parse(capturedLiteLLMPayloads()[0] ?? "{}");
-  console.log("| answer | responseTrace µs | JSON.parse µs | translate µs | translate / JSON.parse |");
-  console.log("| ---: | ---: | ---: | ---: | ---: |");
+  console.log(
+    "| answer | responseTrace µs | JSON.parse µs | translate µs | translate / JSON.parse | translate, elicitation model, / JSON.parse |",
+  );
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const size of [1_024, 16_384, 102_400, 1_638_400]) {
     let answer = "";
     for (let i = 0; answer.length < size; i++) answer += `${gsm[i % gsm.length]}\n`;
@@ -133,9 +135,12 @@ function speed() {
     const trace = timeIt(() => responseTrace(answer));
     const parse = timeIt(() => JSON.parse(bytes.toString("utf8")));
     const translate = timeIt(() => toApiRequest(decodeStandardLoggingPayload(bytes)));
+    const withModel = timeIt(() =>
+      toApiRequest(decodeStandardLoggingPayload(bytes), undefined, { elicitation: "model" }),
+    );
     const kb = size >= 1_048_576 ? `${(size / 1_048_576).toFixed(1)} MB` : `${size / 1024} KB`;
     console.log(
-      `| ${kb} | ${trace.toFixed(1)} | ${parse.toFixed(1)} | ${translate.toFixed(1)} | ${(translate / parse).toFixed(2)} |`,
+      `| ${kb} | ${trace.toFixed(1)} | ${parse.toFixed(1)} | ${translate.toFixed(1)} | ${(translate / parse).toFixed(2)} | ${(withModel / parse).toFixed(2)} |`,
     );
   }
 }
