@@ -29,6 +29,8 @@ const absentBecause: Record<string, string> = {
   multi_asn_share: "no client ASN in the logs, or under 3 members seen twice with one",
   multi_prefix_share: "no client address in the logs, or under 3 members seen twice with one",
   shared_prefix_density: "no client address in the logs",
+  start_burst_share:
+    "the linker is still warming up (every account is new to it), or too few other newcomers to compare with",
 };
 
 /** The alert's note on signals its sources did not carry. */

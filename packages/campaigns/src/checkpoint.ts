@@ -14,6 +14,7 @@
 import type { AlertLifecycle, OpenAlertState } from "@distillguard/alerts";
 import type { Severity } from "@distillguard/contract";
 import { AccountState, type AccountTable } from "./accounts.ts";
+import type { Arrivals } from "./arrivals.ts";
 import type { LinkerConfig } from "./config.ts";
 import { type ContentKind, FingerprintState, type FingerprintTable } from "./fingerprints.ts";
 import type { Baselines } from "./grouping.ts";
@@ -26,12 +27,15 @@ export interface LinkerState {
   fingerprints: FingerprintTable;
   campaigns: Map<string, CampaignState>;
   alerts: AlertLifecycle;
+  arrivals: Arrivals;
 }
 
 /** The scalars of a linker's state (the parts above are filled in place). */
 export interface LinkerCounters {
   evictions: number;
   baselines: Baselines;
+  /** Event time of the linker's first request; NaN before any. */
+  startedMs: number;
 }
 
 type AccountRow = [
@@ -100,6 +104,13 @@ interface Checkpoint {
   admission: number[];
   campaigns: CampaignRow[] | CampaignRowV1[];
   alerts?: [string, OpenAlertState][];
+  /**
+   * Event time of the linker's first request (null: none yet). Absent in checkpoints from
+   * before start bursts: the restored linker warms up again from its next request.
+   */
+  started?: number | null;
+  /** Newcomers per minute of first-seen time; absent before start bursts (none). */
+  arrivals?: [number, number][];
 }
 
 export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8Array {
@@ -109,6 +120,8 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
     nextSlot: s.accounts.nextSlot,
     evictions: counters.evictions,
     baselines: counters.baselines,
+    started: Number.isNaN(counters.startedMs) ? null : counters.startedMs,
+    arrivals: s.arrivals.snapshot(),
     otherPrefixes: [],
     accounts: [...s.accounts.byId.values()].map((a) => [
       a.slot,
@@ -224,11 +237,13 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
       beforeFirstAlert: c.beforeFirstAlert,
     });
   }
+  s.arrivals.restore(st.arrivals ?? []);
   s.alerts.restore(st.v === 2 ? (st.alerts ?? []) : alertsOfV1(st.campaigns as CampaignRowV1[]));
   return {
     evictions: st.evictions,
     // Checkpoints from before a signal existed lack its baseline: the prior stands in until the next evaluation.
     baselines: { ...config.priors, ...st.baselines },
+    startedMs: st.started ?? Number.NaN,
   };
 }
 

@@ -49,6 +49,17 @@ export interface LinkerConfig {
    */
   agreeZ: number;
   madFloor: number;
+  /**
+   * Start bursts: accounts that first appear together. Members first seen at least `warmupMs`
+   * after the linker's first event are newcomers (before that, every account is new to a
+   * linker that just started, so the signal is absent); a group's burst is the most newcomers
+   * first seen within `windowMs` of each other, counted only when they are at least
+   * `minMembers` and come from at least `minNetworks` networks (a class or an office starting
+   * behind one NAT is not a burst of strangers). What counts is the excess over the members
+   * expected in the window had they arrived as all other newcomers did, which needs at least
+   * `minReference` other newcomers to be measured.
+   */
+  burst: { warmupMs: number; windowMs: number; minNetworks: number; minReference: number };
   /** Baselines used until enough groups exist to measure the population. */
   priors: {
     cotRate: Baseline;
@@ -56,6 +67,7 @@ export interface LinkerConfig {
     multiAsnShare: Baseline;
     multiPrefixShare: Baseline;
     sharedPrefixDensity: Baseline;
+    startBurstShare: Baseline;
   };
   /** A group's score is the mean of its strongest this-many present signals (clipped z). */
   scoreSignals: number;
@@ -80,6 +92,7 @@ export const defaultLinkerConfig: LinkerConfig = {
   minSignals: 2,
   agreeZ: 2,
   madFloor: 0.05,
+  burst: { warmupMs: 30 * 60_000, windowMs: 30 * 60_000, minNetworks: 3, minReference: 50 },
   priors: {
     cotRate: { median: 0.04, mad: 0.03 },
     // Ordinary groups: app templates and shared system prompts, whose answers rarely show
@@ -88,6 +101,8 @@ export const defaultLinkerConfig: LinkerConfig = {
     multiAsnShare: { median: 0.05, mad: 0.1 },
     multiPrefixShare: { median: 0.25, mad: 0.15 },
     sharedPrefixDensity: { median: 0, mad: 0.02 },
+    // Ordinary groups gather members one by one over days; few of them arrive together.
+    startBurstShare: { median: 0, mad: 0.1 },
   },
   scoreSignals: 3,
 };

@@ -4,6 +4,7 @@
 
 import type { Signal } from "@distillguard/contract";
 import type { AccountState } from "./accounts.ts";
+import type { Arrivals } from "./arrivals.ts";
 import type { LinkerConfig } from "./config.ts";
 import { type Baseline, baselineOf, robustZ, UnionFind } from "./stats.ts";
 
@@ -29,6 +30,32 @@ export interface GroupFeatures {
    * Content-free coordination evidence. null with no address in the logs.
    */
   sharedPrefixDensity: number | null;
+  /**
+   * Share of members in the group's start burst beyond what the other newcomers' arrivals
+   * predict: newcomers first seen within one window of each other, at least `minMembers` of
+   * them from at least `burst.minNetworks` networks, less the members expected in that window
+   * had they arrived when everyone else did (else 0). Content-free coordination: a script that
+   * opens its accounts together. null while the linker warms up (it cannot yet tell new
+   * accounts from old ones) or with too few other newcomers to compare with.
+   */
+  startBurstShare: number | null;
+  /** First-seen times bounding that burst (inclusive); NaN when there is none. */
+  burstFrom: number;
+  burstTo: number;
+}
+
+/**
+ * Where a group's start burst is looked for: newcomers are first seen at or after `sinceMs`;
+ * `arrivals` holds when every newcomer arrived, the reference a burst must stand out from;
+ * with fewer than `minReference` newcomers outside the group there is none (absent).
+ */
+export interface BurstScope {
+  sinceMs: number;
+  windowMs: number;
+  minMembers: number;
+  minNetworks: number;
+  minReference: number;
+  arrivals: Arrivals;
 }
 
 export type Baselines = Record<keyof LinkerConfig["priors"], Baseline>;
@@ -74,8 +101,10 @@ export function groupFeatures(
   traceRate: number | null,
   accounts: ReadonlyMap<number, AccountState>,
   prefixUse: Map<number, number>,
+  burst: BurstScope | null = null,
 ): GroupFeatures {
   let members = 0;
+  let newcomers = 0;
   let withAsn = 0;
   let withPrefix = 0;
   let multiAsn = 0;
@@ -88,6 +117,11 @@ export function groupFeatures(
     const a = accounts.get(slot);
     if (!a) continue;
     members++;
+    if (burst && a.first >= burst.sinceMs) {
+      reserveNewcomers(newcomers + 1);
+      firstSeen[newcomers] = a.first;
+      newcomerNetwork[newcomers++] = a.prefixCount > 0 ? a.prefix0 : Number.NaN;
+    }
     if (a.prefixCount > 0) addressed++;
     for (let i = 0; i < a.prefixCount; i++) {
       const p = a.prefix(i);
@@ -106,6 +140,25 @@ export function groupFeatures(
       if (a.rotatesPrefix()) multiPrefix++;
     }
   }
+  let startBurstShare: number | null = null;
+  let burstFrom = Number.NaN;
+  let burstTo = Number.NaN;
+  const others = burst ? burst.arrivals.total - newcomers : 0;
+  if (burst && others >= burst.minReference) {
+    startBurstShare = 0;
+    const w = densestWindow(newcomers, burst.windowMs, burst.arrivals, others);
+    if (w.count >= burst.minMembers && w.excess > 0) {
+      // Networks of the burst's members (their first one): strangers, not one office.
+      use.clear();
+      for (let i = w.lo; i <= w.hi; i++) use.set(newcomerNetwork[newcomerOrder[i] as number] as number, 1);
+      use.delete(Number.NaN);
+      if (use.size >= burst.minNetworks) {
+        startBurstShare = w.excess / members;
+        burstFrom = firstSeen[newcomerOrder[w.lo] as number] as number;
+        burstTo = firstSeen[newcomerOrder[w.hi] as number] as number;
+      }
+    }
+  }
   return {
     members,
     cotRate,
@@ -113,10 +166,60 @@ export function groupFeatures(
     multiAsnShare: withAsn >= MIN_SHARE_SAMPLE ? multiAsn / withAsn : null,
     multiPrefixShare: withPrefix >= MIN_SHARE_SAMPLE ? multiPrefix / withPrefix : null,
     sharedPrefixDensity: addressed > 0 ? sharedPrefixes / addressed : null,
+    startBurstShare,
+    burstFrom,
+    burstTo,
   };
 }
 
-/** What each signal is evidence of: what a group asks for, how its members rotate networks, a pool they share. */
+// Newcomers of the group being measured: first-seen time and first network (NaN: none),
+// and their order by time. Scratch, grown as needed: an evaluation allocates none per group.
+let firstSeen = new Float64Array(1024);
+let newcomerNetwork = new Float64Array(1024);
+let newcomerOrder = new Uint32Array(1024);
+
+/**
+ * The window of at most `windowMs` holding the most of the group's `n` newcomers beyond the
+ * number expected there had they arrived as the `others` (all newcomers outside the group)
+ * did: its count, that excess, and its positions `lo..hi` in `newcomerOrder`.
+ */
+function densestWindow(
+  n: number,
+  windowMs: number,
+  arrivals: Arrivals,
+  others: number,
+): { count: number; excess: number; lo: number; hi: number } {
+  const order = newcomerOrder.subarray(0, n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const t = firstSeen;
+  order.sort((x, y) => (t[x] as number) - (t[y] as number) || x - y);
+  let best = { count: 0, excess: 0, lo: 0, hi: -1 };
+  for (let lo = 0, hi = 0; hi < n; hi++) {
+    const to = t[order[hi] as number] as number;
+    while (to - (t[order[lo] as number] as number) > windowMs) lo++;
+    const count = hi - lo + 1;
+    const from = t[order[lo] as number] as number;
+    const otherArrivals = Math.max(0, arrivals.between(from, to) - count);
+    const excess = count - (n * otherArrivals) / others;
+    if (excess > best.excess) best = { count, excess, lo, hi };
+  }
+  return best;
+}
+
+/** Makes room for `n` newcomers in the scratch arrays. */
+function reserveNewcomers(n: number): void {
+  if (firstSeen.length >= n) return;
+  const size = Math.max(n, 2 * firstSeen.length);
+  const times = new Float64Array(size);
+  times.set(firstSeen);
+  const nets = new Float64Array(size);
+  nets.set(newcomerNetwork);
+  firstSeen = times;
+  newcomerNetwork = nets;
+  newcomerOrder = new Uint32Array(size);
+}
+
+/** What each signal is evidence of: what a group asks for, how its members rotate networks, a pool they share, accounts opened together. */
 const evidenceKind: Record<string, string> = {
   cot_rate: "content",
   // What the answers carry is evidence about content too: counted with cot_rate as one kind,
@@ -125,6 +228,7 @@ const evidenceKind: Record<string, string> = {
   multi_asn_share: "rotation",
   multi_prefix_share: "rotation",
   shared_prefix_density: "pool",
+  start_burst_share: "start",
 };
 
 /** The kinds of evidence (content, rotation, pool) whose signals reached `agreeZ` in `score`. */
@@ -138,29 +242,33 @@ export function agreeingKinds(score: GroupScore, agreeZ: number): Set<string> {
 }
 
 /**
- * Whether one member of a linking group shows, on its own, the network evidence the group was
- * linked on. A template is public: an eval harness running GSM8K in the textbook "Q: … A: Let's
- * think step by step." shares it with a campaign that uses the same format, and asks for the
- * same steps, so content cannot tell it apart. The network can: the campaign's accounts rotate
- * through a pool whose /24s they share; the harness sits on one cloud address of its own. So
- * when rotation or a shared pool is what made the group an actor, a member that neither
- * rotates nor shares a /24 with another member is not linked through it. A member seen too
- * little to tell (one addressed request) keeps the benefit of the doubt. `sharesPrefix` says
- * whether another member of the group uses a prefix.
+ * Whether one member of a linking group shows, on its own, the coordination evidence the group
+ * was linked on. A template is public: an eval harness running GSM8K in the textbook "Q: … A:
+ * Let's think step by step." shares it with a campaign that uses the same format, and asks for
+ * the same steps, so content cannot tell it apart. The network and the timing can: the
+ * campaign's accounts rotate through a pool whose /24s they share, or were opened together;
+ * the harness sits on one cloud address of its own and has run for weeks. So when rotation, a
+ * shared pool or a start burst is what made the group an actor, a member that shows none of
+ * those it was linked on is not linked through it. A member seen too little to tell (one
+ * addressed request) keeps the benefit of the doubt on the network kinds. `sharesPrefix` says
+ * whether another member of the group uses a prefix; `f` is the group's features (its burst).
  */
 export function memberShowsNetwork(
   a: AccountState,
   kinds: ReadonlySet<string>,
   sharesPrefix: (prefix: number) => boolean,
+  f?: Pick<GroupFeatures, "burstFrom" | "burstTo">,
 ): boolean {
   const rotation = kinds.has("rotation");
   const pool = kinds.has("pool");
-  if (!rotation && !pool) return true;
+  const start = kinds.has("start") && f !== undefined;
+  if (!rotation && !pool && !start) return true;
+  if (start && a.first >= f.burstFrom && a.first <= f.burstTo) return true;
   if (pool) {
     for (let i = 0; i < a.prefixCount; i++) if (sharesPrefix(a.prefix(i))) return true;
   }
   if (rotation && (a.rotatesPrefix() || a.rotatesAsn())) return true;
-  return a.addressed < 2 && a.asnSeen < 2;
+  return (rotation || pool) && a.addressed < 2 && a.asnSeen < 2;
 }
 
 /**
@@ -180,6 +288,7 @@ export function scoreGroup(f: GroupFeatures, base: Baselines, cfg: ScoringConfig
       value: f.sharedPrefixDensity,
       b: base.sharedPrefixDensity,
     },
+    { name: "start_burst_share", value: f.startBurstShare, b: base.startBurstShare },
   ];
   const absent = all.filter((p) => p.value === null).map((p) => p.name);
   const parts = all.flatMap((p) => {
@@ -250,6 +359,9 @@ export function populationBaselines(groups: readonly CandidateGroup[], cfg: Scor
       multiAsnShare: medianOf(list, (f) => f.multiAsnShare),
       multiPrefixShare: medianOf(list, (f) => f.multiPrefixShare),
       sharedPrefixDensity: medianOf(list, (f) => f.sharedPrefixDensity),
+      startBurstShare: medianOf(list, (f) => f.startBurstShare),
+      burstFrom: Number.NaN,
+      burstTo: Number.NaN,
     });
   }
   const priors = cfg.priors;
@@ -279,5 +391,6 @@ function baselinesOf(voices: readonly GroupFeatures[], cfg: ScoringConfig): Base
     multiAsnShare: sample((f) => f.multiAsnShare, priors.multiAsnShare),
     multiPrefixShare: sample((f) => f.multiPrefixShare, priors.multiPrefixShare),
     sharedPrefixDensity: sample((f) => f.sharedPrefixDensity, priors.sharedPrefixDensity),
+    startBurstShare: sample((f) => f.startBurstShare, priors.startBurstShare),
   };
 }

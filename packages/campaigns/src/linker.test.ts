@@ -244,6 +244,13 @@ function replay(l: CampaignLinker, steps: [LinkEvent[], number][]): Evaluation[]
 
 const brief = (a: Alert) => [a.state, a.alert_id, a.revision, a.opened_at_ms, a.severity];
 
+/**
+ * The merge scenarios open actor a's twelve accounts together an hour in: a start burst that
+ * would lift the "plain" actor over the alert score. They test the alert lifecycle, so the
+ * linker there never sees newcomers.
+ */
+const noBursts = { ...defaultLinkerConfig, burst: { ...defaultLinkerConfig.burst, warmupMs: Infinity } };
+
 describe("campaign alerts", () => {
   it("take their severities from the config", () => {
     const events = coordinated(12, 0, 4);
@@ -258,7 +265,7 @@ describe("campaign alerts", () => {
   });
 
   it("merge campaigns that grew together: the survivor keeps its opening and names the alert it absorbed", () => {
-    const out = replay(new CampaignLinker(), mergeSteps(false));
+    const out = replay(new CampaignLinker(noBursts), mergeSteps(false));
     const b = `campaign:${out[0]?.campaigns[0]?.campaign_id}:${H}`;
     const aId = out[1]?.campaigns.find((c) => c.member_count === 12)?.campaign_id;
     const a = `campaign:${aId}:${2 * H}`;
@@ -283,7 +290,7 @@ describe("campaign alerts", () => {
   });
 
   it("merge into a campaign without an alert: the survivor continues the absorbed alert, announced as open", () => {
-    const out = replay(new CampaignLinker(), mergeSteps(true));
+    const out = replay(new CampaignLinker(noBursts), mergeSteps(true));
     const b = `campaign:${out[0]?.campaigns[0]?.campaign_id}:${H}`;
     const aId = out[1]?.campaigns.find((c) => c.member_count === 12)?.campaign_id;
     expect(out[1]?.alerts).toEqual([]);
@@ -684,5 +691,158 @@ describe("IPv6 and dual-stack clients", () => {
     const v6 = -1 - 0x20010db8 * 65536;
     expect(again.accounts[0][8]).toEqual([v6, 5]);
     expect(again.accounts[0][11][2]).toBeNull();
+  });
+});
+
+/**
+ * k accounts opened one every 20 s from t0, each on one address of its own in a cloud network
+ * (a /24 each, ASN 16509), sending `per` requests on three shared templates every 5 min; one
+ * request in three asks for reasoning. What a capability sweep from one cloud looks like.
+ */
+function cohort(
+  name: string,
+  k: number,
+  t0: number,
+  per: number,
+  net = (a: number) => `3.${a}.7.20`,
+  gapMs = 20_000,
+): LinkEvent[] {
+  const out: LinkEvent[] = [];
+  for (let a = 0; a < k; a++) {
+    for (let i = 0; i < per; i++) {
+      out.push({
+        account_id: `${name}${a}`,
+        event_time_ms: t0 + a * gapMs + i * 300_000,
+        client_address: net(a),
+        client_asn: 16_509,
+        user_agent: "python-httpx/0.27.0",
+        tls_fingerprint: null,
+        prompt_template_hash: template(50 + (i % 3)),
+        system_prompt_hash: null,
+        cot_elicitation: i % 3 === 0 ? 0.9 : 0,
+        usage_output_tokens: 1_500,
+        usage_reasoning_tokens: null,
+      });
+    }
+  }
+  return out;
+}
+
+const M = 60_000;
+
+function run(l: CampaignLinker, events: LinkEvent[], at: number): Evaluation {
+  for (const e of [...events].sort((x, y) => x.event_time_ms - y.event_time_ms)) l.observe(e);
+  return l.evaluate(at);
+}
+
+/** `n` ordinary newcomers, one every `everyMs` from t0, each with an address and a prompt of its own. */
+function strangers(n: number, t0: number, everyMs: number, name = "new"): LinkEvent[] {
+  return Array.from(
+    { length: n },
+    (_, i): LinkEvent => ({
+      account_id: `${name}${i}`,
+      event_time_ms: t0 + i * everyMs,
+      client_address: `81.${i % 200}.${Math.floor(i / 200)}.3`,
+      client_asn: 3_320,
+      user_agent: "OpenAI/Python 1.82.0",
+      tls_fingerprint: null,
+      prompt_template_hash: template(10_000 + i),
+      system_prompt_hash: null,
+      cot_elicitation: 0,
+      usage_output_tokens: 300,
+      usage_reasoning_tokens: null,
+    }),
+  );
+}
+
+describe("start bursts", () => {
+  // Ordinary traffic the linker started into, so "first seen" means something after warm-up,
+  // and ordinary newcomers after it, one a minute: what a burst must stand out from.
+  const before = [...appUsers(20, 0, 2), ...strangers(600, 30 * M, M)];
+
+  it("link accounts opened together that share templates, though each sits on one address", () => {
+    const events = [...before, ...cohort("sweep", 15, 60 * M, 6)];
+    const at = 60 * M + 30 * M;
+    const r = run(new CampaignLinker(), events, at);
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.member_count).toBe(15);
+    const burst = r.campaigns[0]?.signals.find((s) => s.name === "start_burst_share");
+    // Fifteen of fifteen in five minutes, against ~5 other newcomers then of 600 in ten hours.
+    expect(burst?.value).toBeGreaterThan(0.95);
+    // Without the burst the group has one kind of evidence (what it asks for): nothing links.
+    expect(run(new CampaignLinker(noBursts), events, at).campaigns).toEqual([]);
+  });
+
+  it("are absent while the linker warms up, and alerts say so", () => {
+    const l = new CampaignLinker();
+    // The same accounts opening in the linker's first half hour: every account is new to it.
+    const r = run(l, cohort("sweep", 15, 0, 6), 29 * M);
+    expect(r.campaigns).toEqual([]);
+    const linked = run(new CampaignLinker(), coordinated(12, 0, 4), M);
+    expect(linked.alerts[0]?.summary).toContain("start_burst_share (the linker is still warming up");
+  });
+
+  it("do not link an office opening its accounts together behind one NAT", () => {
+    // A company onboards 15 people at once; they share its template and ask for steps, all
+    // from the office's one address: one network, so no burst of strangers.
+    const events = [...before, ...cohort("office", 15, 60 * M, 6, () => "198.51.100.7")];
+    expect(run(new CampaignLinker(), events, 90 * M).campaigns).toEqual([]);
+  });
+
+  it("do not link accounts that arrive one by one", () => {
+    // The same group, but its members arrive an hour apart over 15 hours.
+    const spread = Array.from({ length: 15 }, (_, a) =>
+      cohort(`user${a}x`, 1, 60 * M + a * 60 * M, 6, () => `3.${a}.7.20`),
+    ).flat();
+    expect(run(new CampaignLinker(), [...before, ...spread], 16 * 60 * M).campaigns).toEqual([]);
+  });
+
+  it("do not take a wave of arrivals for a burst: the hours after the linker starts", () => {
+    // Fifteen members of one group arrive in the same half hour as 400 other accounts making
+    // their first request to a linker that has just warmed up; 50 more arrive later.
+    const wave = [...strangers(400, 30 * M, 4_000, "wave"), ...strangers(50, 60 * M, 2 * M, "late")];
+    const group = cohort("crowd", 15, 30 * M, 6, undefined, 107_000);
+    const r = run(new CampaignLinker(), [...appUsers(20, 0, 2), ...wave, ...group], 3 * 60 * M);
+    expect(r.campaigns).toEqual([]);
+  });
+
+  it("do not pull an old account that shares the burst's template into its campaign", () => {
+    // An eval harness has used the sweep's first template (and asked for steps) since before
+    // the sweep began: it is no newcomer and sits on an address of its own.
+    const harness = Array.from(
+      { length: 12 },
+      (_, i): LinkEvent => ({
+        ...(cohort("harness", 1, 0, 1)[0] as LinkEvent),
+        event_time_ms: i * 10 * M,
+        client_address: "34.120.0.17",
+        cot_elicitation: 0.9,
+        prompt_template_hash: template(50),
+      }),
+    );
+    const r = run(new CampaignLinker(), [...before, ...harness, ...cohort("sweep", 15, 60 * M, 6)], 90 * M);
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.members).not.toContain("harness0");
+    expect(r.campaigns[0]?.member_count).toBe(15);
+  });
+
+  it("survive a checkpoint: the restored linker knows when it started", () => {
+    const events = [...before, ...cohort("sweep", 15, 60 * M, 6)];
+    const first = events.filter((e) => e.event_time_ms < 70 * M);
+    const rest = events.filter((e) => e.event_time_ms >= 70 * M);
+    const l = new CampaignLinker();
+    run(l, first, 70 * M);
+    const restored = CampaignLinker.deserialize(l.serialize());
+    expect(run(restored, rest, 90 * M)).toEqual(run(l, rest, 90 * M));
+    // A checkpoint from before start bursts has no start time: the restored linker warms up
+    // again from its next request instead of taking every account for a newcomer.
+    const old = JSON.parse(new TextDecoder().decode(l.serialize()));
+    delete old.started;
+    const fromOld = CampaignLinker.deserialize(new TextEncoder().encode(JSON.stringify(old)));
+    const r = run(
+      fromOld,
+      [...strangers(100, 90 * M, 1_000, "later"), ...cohort("late", 15, 95 * M, 3)],
+      100 * M,
+    );
+    expect(r.campaigns.flatMap((c) => c.signals).find((s) => s.name === "start_burst_share")).toBeUndefined();
   });
 });

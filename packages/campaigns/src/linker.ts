@@ -3,12 +3,14 @@ import type { Alert, CampaignUpdate, SharedFingerprint } from "@distillguard/con
 import { isNoPrompt } from "@distillguard/fingerprint";
 import { type AccountState, AccountTable } from "./accounts.ts";
 import { campaignAlerts, campaignSummary } from "./alerts.ts";
+import { Arrivals } from "./arrivals.ts";
 import { type LinkerState, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { defaultLinkerConfig, type LinkerConfig } from "./config.ts";
 import { type FingerprintState, FingerprintTable } from "./fingerprints.ts";
 import {
   agreeingKinds,
   type Baselines,
+  type BurstScope,
   type GroupFeatures,
   groupFeatures,
   memberShowsNetwork,
@@ -72,6 +74,13 @@ export class CampaignLinker {
   private lastGroupBaselines: Baselines;
   /** Scratch for `groupFeatures`: members per network (/24, /48) within one group. */
   private readonly prefixUse = new Map<number, number>();
+  /**
+   * Event time of the first request this linker saw (kept in checkpoints): accounts first seen
+   * within `burst.warmupMs` of it are not newcomers, they are the traffic it started into.
+   */
+  private startedMs = Number.NaN;
+  /** When newcomers (first seen after the warm-up) arrived: what a start burst is measured against. */
+  private readonly arrivals = new Arrivals();
 
   constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
     this.fingerprints = new FingerprintTable(config.admissionSlots, this.accounts.bySlot);
@@ -93,10 +102,12 @@ export class CampaignLinker {
   /** One request. Per event: no allocation unless the account or a fingerprint is new. */
   observe(e: LinkEvent): void {
     const t = e.event_time_ms;
+    if (!(t >= this.startedMs)) this.startedMs = t;
     let a = this.accounts.byId.get(e.account_id);
     if (!a) {
       if (this.accounts.size >= this.config.maxAccounts) this.evictOldest();
       a = this.accounts.add(e.account_id, t);
+      if (t >= this.startedMs + this.config.burst.warmupMs) this.arrivals.add(t);
     }
     a.requests++;
     a.last = Math.max(a.last, t);
@@ -128,6 +139,7 @@ export class CampaignLinker {
     const cfg = this.config;
     const bySlot = this.accounts.bySlot;
     this.expire(nowMs);
+    const burst = this.burstScope(nowMs);
 
     // 1. Score every content fingerprint shared by enough accounts, as a candidate group.
     const glue = Math.max(cfg.glueMinAccounts, cfg.glueShare * this.accounts.size);
@@ -142,6 +154,7 @@ export class CampaignLinker {
           fp.answered >= MIN_ANSWERED ? fp.traced / fp.answered : null,
           bySlot,
           this.prefixUse,
+          burst,
         ),
       });
     }
@@ -166,7 +179,7 @@ export class CampaignLinker {
       const fits: number[] = [];
       for (const slot of g.fp.accounts.keys()) {
         const a = bySlot.get(slot);
-        if (a && memberShowsNetwork(a, kinds, (p) => (use.get(p) ?? 0) >= 2)) fits.push(slot);
+        if (a && memberShowsNetwork(a, kinds, (p) => (use.get(p) ?? 0) >= 2, g.f)) fits.push(slot);
       }
       if (fits.length < cfg.minMembers) continue;
       linking.push(g.fp);
@@ -197,7 +210,7 @@ export class CampaignLinker {
         if (r) out.alerts.push(r);
       }
       seen.add(c.id);
-      this.report(c, members, linking, base, nowMs, out);
+      this.report(c, members, linking, base, nowMs, burst, out);
     }
     for (const c of this.campaigns.values()) {
       if (seen.has(c.id) || !this.alerts.isOpen(c.id)) continue;
@@ -215,6 +228,7 @@ export class CampaignLinker {
     linking: FingerprintState[],
     base: Baselines,
     nowMs: number,
+    burst: BurstScope | null,
     out: Evaluation,
   ): void {
     let requests = c.carried.requests;
@@ -249,6 +263,7 @@ export class CampaignLinker {
       answered >= MIN_ANSWERED ? traced / answered : null,
       this.accounts.bySlot,
       this.prefixUse,
+      burst,
     );
     const { score, signals, absent } = scoreGroup(f, base, this.config);
 
@@ -320,6 +335,22 @@ export class CampaignLinker {
     if (alert) out.alerts.push(alert);
   }
 
+  /** Where start bursts are looked for at `nowMs`; null while the linker warms up (absent). */
+  private burstScope(nowMs: number): BurstScope | null {
+    const { warmupMs, windowMs, minNetworks } = this.config.burst;
+    const sinceMs = this.startedMs + warmupMs;
+    if (!(nowMs >= sinceMs)) return null;
+    this.arrivals.prepare();
+    return {
+      sinceMs,
+      windowMs,
+      minMembers: this.config.minMembers,
+      minNetworks,
+      minReference: this.config.burst.minReference,
+      arrivals: this.arrivals,
+    };
+  }
+
   private evictOldest(): void {
     const oldest = this.accounts.oldest(Math.max(1, Math.floor(this.config.maxAccounts / 64)));
     for (const a of oldest) this.forget(a);
@@ -342,6 +373,7 @@ export class CampaignLinker {
     const cutoff = nowMs - this.config.horizonMs;
     for (const a of this.accounts.byId.values()) if (a.last < cutoff) this.forget(a);
     this.fingerprints.expire(cutoff);
+    this.arrivals.expire(cutoff);
   }
 
   private state(): LinkerState {
@@ -350,6 +382,7 @@ export class CampaignLinker {
       fingerprints: this.fingerprints,
       campaigns: this.campaigns,
       alerts: this.alerts,
+      arrivals: this.arrivals,
     };
   }
 
@@ -359,7 +392,11 @@ export class CampaignLinker {
    * never stopping (checkpoint.ts).
    */
   serialize(): Uint8Array {
-    return writeCheckpoint(this.state(), { evictions: this.evictions, baselines: this.lastGroupBaselines });
+    return writeCheckpoint(this.state(), {
+      evictions: this.evictions,
+      baselines: this.lastGroupBaselines,
+      startedMs: this.startedMs,
+    });
   }
 
   /** Reads checkpoints of this version and v1 (alert state kept per campaign). */
@@ -368,6 +405,7 @@ export class CampaignLinker {
     const counters = readCheckpoint(bytes, config, l.state());
     l.evictions = counters.evictions;
     l.lastGroupBaselines = counters.baselines;
+    l.startedMs = counters.startedMs;
     return l;
   }
 
