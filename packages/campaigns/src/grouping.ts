@@ -146,8 +146,8 @@ export function groupFeatures(
   const others = burst ? burst.arrivals.total - newcomers : 0;
   if (burst && others >= burst.minReference) {
     startBurstShare = 0;
-    const w = densestWindow(newcomers, burst.windowMs, burst.arrivals, others);
-    if (w.count >= burst.minMembers && w.excess > 0) {
+    const w = densestWindow(newcomers, burst.windowMs, burst.minMembers, burst.arrivals, others);
+    if (w.excess > 0) {
       // Networks of the burst's members (their first one): strangers, not one office.
       use.clear();
       for (let i = w.lo; i <= w.hi; i++) use.set(newcomerNetwork[newcomerOrder[i] as number] as number, 1);
@@ -179,13 +179,15 @@ let newcomerNetwork = new Float64Array(1024);
 let newcomerOrder = new Uint32Array(1024);
 
 /**
- * The window of at most `windowMs` holding the most of the group's `n` newcomers beyond the
- * number expected there had they arrived as the `others` (all newcomers outside the group)
- * did: its count, that excess, and its positions `lo..hi` in `newcomerOrder`.
+ * The window of at most `windowMs` holding at least `minCount` of the group's `n` newcomers
+ * and the most of them beyond the number expected there had they arrived as the `others` (all
+ * newcomers outside the group) did: its count, that excess, and its positions `lo..hi` in
+ * `newcomerOrder`. Excess 0: no such window.
  */
 function densestWindow(
   n: number,
   windowMs: number,
+  minCount: number,
   arrivals: Arrivals,
   others: number,
 ): { count: number; excess: number; lo: number; hi: number } {
@@ -198,6 +200,7 @@ function densestWindow(
     const to = t[order[hi] as number] as number;
     while (to - (t[order[lo] as number] as number) > windowMs) lo++;
     const count = hi - lo + 1;
+    if (count < minCount) continue;
     const from = t[order[lo] as number] as number;
     const otherArrivals = Math.max(0, arrivals.between(from, to) - count);
     const excess = count - (n * otherArrivals) / others;
