@@ -6,6 +6,8 @@ import {
   alertCodec,
   apiRequestCodec,
   ContractError,
+  LINK_HEADERS,
+  packObservations,
 } from "@distillguard/contract";
 import { CheckpointLayoutError, Detector, type DetectorConfig } from "@distillguard/detector";
 import {
@@ -16,8 +18,6 @@ import {
   type PartitionProcessor,
 } from "@distillguard/runtime";
 import type { Message } from "kafkajs";
-
-import { LINK_HEADERS, packObservations } from "./links.ts";
 
 export interface DetectorTask {
   detector: Detector;

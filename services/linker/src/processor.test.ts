@@ -1,5 +1,5 @@
 import { defaultLinkerConfig } from "@distillguard/campaigns";
-import { LINK_HEADERS } from "@distillguard/detector-service";
+import { LINK_HEADERS } from "@distillguard/contract";
 import { type Changelog, createLogger } from "@distillguard/runtime";
 import type { KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";

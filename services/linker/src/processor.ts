@@ -5,8 +5,9 @@ import {
   apiRequestCodec,
   ContractError,
   campaignUpdateCodec,
+  LINK_HEADERS,
+  unpackObservations,
 } from "@distillguard/contract";
-import { LINK_HEADERS, unpackObservations } from "@distillguard/detector-service";
 import {
   type BatchOutput,
   type Changelog,
