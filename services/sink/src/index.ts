@@ -1,4 +1,3 @@
-export { type ApiRequestSink, createApiRequestSink } from "./api-request-sink.ts";
 export {
   alreadyApplied,
   applyMigrations,
