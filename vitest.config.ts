@@ -31,11 +31,22 @@ export default defineConfig({
         },
       },
       {
+        // Pure but slow (minutes per seeded scenario): no servers, so they start at once rather
+        // than after the integration setup has started Kafka and ClickHouse.
+        test: {
+          name: "slow",
+          sequence: { groupOrder: 0 },
+          include: ["test/detection/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 900_000,
+        },
+      },
+      {
         test: {
           name: "integration",
           sequence: { groupOrder: 0 },
           include: ["test/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, "test/real-text/**"],
+          exclude: [...configDefaults.exclude, "test/real-text/**", "test/detection/**"],
           globalSetup: ["test/harness/global-setup.ts"],
           // One broker and one server on 2 cores: files run one at a time.
           fileParallelism: false,

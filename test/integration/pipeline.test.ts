@@ -11,7 +11,7 @@ import {
   readDeadLetter,
 } from "@distillguard/runtime";
 import { kafkaSink, loadAzureTrace, simulate } from "@distillguard/simulator";
-import { applyMigrations, createApiRequestSink } from "@distillguard/sink";
+import { applyMigrations, createResultSink } from "@distillguard/sink";
 import type { KafkaMessage } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { servers, testDatabase, testNames } from "../harness/context.ts";
@@ -82,10 +82,25 @@ describe("simulator → Kafka → sink → ClickHouse", async () => {
     await producer.disconnect();
     expect(out.sent()).toBe(run.events);
 
-    const sink = createApiRequestSink({ kafka, clickhouse: client, logger, topic, dlqTopic, groupId });
+    // Every raw request kept (rate 1): the sink's result topics exist but stay empty here.
+    const results = {
+      scoresTopic: `${topic}.scores`,
+      alertsTopic: `${topic}.alerts`,
+      campaignsTopic: `${topic}.campaigns`,
+    };
+    for (const t of Object.values(results)) await ensureTopic(kafka, t, { partitions: 1 });
+    const sink = createResultSink({
+      kafka,
+      clickhouse: client,
+      logger,
+      ...results,
+      requests: { topic, sampleRate: 1 },
+      dlqTopic,
+      groupId,
+    });
     await sink.start();
     try {
-      await waitFor(() => sink.stats().rows >= run.events && sink.stats().dlq >= 1);
+      await waitFor(() => sink.stats().rows.api_requests >= run.events && sink.stats().dlq >= 1);
     } finally {
       await sink.stop();
     }

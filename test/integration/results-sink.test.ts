@@ -16,13 +16,7 @@ import {
   ensureTopic,
   readDeadLetter,
 } from "@distillguard/runtime";
-import {
-  applyMigrations,
-  createApiRequestSink,
-  createResultSink,
-  type ResultSink,
-  sampled,
-} from "@distillguard/sink";
+import { applyMigrations, createResultSink, type ResultSink, sampled } from "@distillguard/sink";
 import type { Kafka, KafkaMessage, Message, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { servers, testDatabase, testNames } from "../harness/context.ts";
@@ -551,54 +545,6 @@ describe("result sink: scores, alerts, campaign updates and sampled requests →
     expect(stored.map((r) => r.request_id)).toEqual(
       requests.filter((_, i) => !bad.has(i)).map((r) => r.request_id),
     );
-  });
-
-  it("api-request sink: a refused row goes to the DLQ and the batch around it is stored and committed", async () => {
-    const t = await scenarioTopics(kafka, "requests-refused");
-    const p = "arefused";
-    const requests = Array.from({ length: 8 }, (_, i) => request(p, i));
-    // The raw-request sink checks no ranges: a negative latency (gateway clock skew) reached
-    // ClickHouse, which refused the batch, and kafkajs redelivered it forever.
-    const badAt = 5;
-    await producer.send({
-      topic: t.requests,
-      acks: -1,
-      messages: requests.map((r, i) => ({
-        ...requestMessage(i === badAt ? { ...r, latency_ms: -40 } : r),
-        partition: 0,
-      })),
-    });
-    const s = createApiRequestSink({
-      kafka,
-      clickhouse: client,
-      logger,
-      topic: t.requests,
-      dlqTopic: t.dlq,
-      groupId: t.groupId,
-    });
-    await s.start();
-    const dlq = await collect(kafka, t.dlq, `${t.groupId}-dlq-reader`);
-    try {
-      await waitFor("good rows stored", () => s.stats().rows === requests.length - 1);
-      await waitFor("refused record dead-lettered", () => dlq.got.length === 1);
-      await waitFor("everything committed", async () =>
-        (await offsets(kafka, t.groupId, [t.requests])).every((o) => o.committed === o.end),
-      );
-    } finally {
-      await dlq.stop();
-      await s.stop();
-    }
-    expect(s.stats()).toMatchObject({ rejected: 1, dlq: 1 });
-    const [d] = dlq.got.map(readDeadLetter);
-    expect(d).toMatchObject({
-      kind: "clickhouse-rejected",
-      sourceTopic: t.requests,
-      sourceOffset: String(badAt),
-    });
-    expect(d?.error).toMatch(/^ClickHouse rejected the row for api_requests: .*Code: \d+/);
-    expect(
-      await count(client, `SELECT count() AS n FROM api_requests FINAL WHERE kafka_topic = '${t.requests}'`),
-    ).toBe(requests.length - 1);
   });
 
   it.skipIf(inject("servicesMode") !== "local")(

@@ -8,4 +8,5 @@ export {
 } from "./codecs.ts";
 export { ContractError, type ContractErrorKind } from "./errors.ts";
 export type * from "./generated/types.ts";
+export { LINK_HEADERS, type LinkKind, packObservations, unpackObservations } from "./links.ts";
 export { allSchemaVersions, type SchemaVersion, type Subject, schemaVersion } from "./registry.ts";

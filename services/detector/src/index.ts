@@ -1,4 +1,3 @@
-export { LINK_HEADERS, type LinkKind, packObservations, unpackObservations } from "./links.ts";
 export { type DetectorTask, detectorProcessor } from "./processor.ts";
 export {
   createDetectorService,

@@ -6,6 +6,8 @@ import {
   alertCodec,
   apiRequestCodec,
   ContractError,
+  LINK_HEADERS,
+  packObservations,
 } from "@distillguard/contract";
 import { CheckpointLayoutError, Detector, type DetectorConfig } from "@distillguard/detector";
 import {
@@ -13,11 +15,9 @@ import {
   type Changelog,
   deadLetter,
   type Logger,
-  type PartitionProcessor,
+  type StatefulProcessor,
 } from "@distillguard/runtime";
 import type { Message } from "kafkajs";
-
-import { LINK_HEADERS, packObservations } from "./links.ts";
 
 export interface DetectorTask {
   detector: Detector;
@@ -52,7 +52,7 @@ const SERVICE = "detector";
  * are announced right after the record that moved them. So replaying from a checkpoint
  * re-emits byte-identical records.
  */
-export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProcessor<DetectorTask> {
+export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProcessor<DetectorTask> {
   const now = opts.now ?? Date.now;
   let snapshots = new Map<string, { bytes: Buffer; meta: Record<string, unknown> }>();
   const sources = new Map<string, number>();
@@ -111,7 +111,6 @@ export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProc
       const alerts: Message[] = [];
       const links: Message[] = [];
       const dead: Message[] = [];
-      const deadKinds: string[] = [];
       let late = 0;
       const partitions = String(sources.get(topic) ?? 0);
       const p = String(partition);
@@ -140,7 +139,6 @@ export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProc
           dead.push(
             deadLetter(m, { topic, partition, service: SERVICE }, { message: e.message, kind: e.kind }),
           );
-          deadKinds.push(e.kind);
           continue;
         }
         const t = r.event_time_ms;
@@ -180,7 +178,6 @@ export function detectorProcessor(opts: DetectorProcessorOptions): PartitionProc
           { topic: opts.topics.links, messages: links },
         ],
         dead,
-        deadKinds,
         late,
       };
     },

@@ -3,9 +3,11 @@ import {
   Changelog,
   createMetrics,
   createProducer,
+  emptyStats,
   ensureTopic,
   type Logger,
   type ProcessorRunner,
+  type RunnerStats,
   runProcessor,
 } from "@distillguard/runtime";
 import type { Kafka, Producer } from "kafkajs";
@@ -18,7 +20,7 @@ export const LINK_TICK_MS = 60_000;
 export interface DetectorService {
   start(): Promise<void>;
   stop(): Promise<void>;
-  stats(): ReturnType<ProcessorRunner["stats"]>;
+  stats(): RunnerStats;
 }
 
 /** Creates the topics the detector writes (the input belongs to the ingest). */
@@ -47,7 +49,7 @@ export function createDetectorService(
         logger,
         metrics: createMetrics("detector"),
         groupId: s.groupId,
-        topic: s.requestsTopic,
+        topics: [s.requestsTopic],
         dlqTopic: s.dlqTopic,
         onFatal: deps.onFatal,
         maxBytesPerPartition: s.fetchMaxBytes,
@@ -77,6 +79,6 @@ export function createDetectorService(
       await runner?.stop();
       await producer?.disconnect();
     },
-    stats: () => runner?.stats() ?? { records: 0, batches: 0, dead: 0, partitions: [], assigned: [] },
+    stats: () => runner?.stats() ?? emptyStats(),
   };
 }

@@ -197,6 +197,8 @@ export function workerTranslator(opts: WorkerTranslatorOptions): BatchTranslator
       const request = pack(values);
       let pending = Int32Array.from({ length: n }, (_, i) => i);
       while (pending.length > 0) {
+        // Closed between two workers: stop() waits for this batch, so no fresh worker starts.
+        if (closed) throw new TranslatorClosedError();
         const outcome = await run({ ...request, indices: pending }, onWait);
         if ("reply" in outcome) {
           unpack(outcome.reply, pending, results);

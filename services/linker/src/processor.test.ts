@@ -1,9 +1,11 @@
 import { defaultLinkerConfig } from "@distillguard/campaigns";
-import { LINK_HEADERS } from "@distillguard/detector-service";
+import { LINK_HEADERS } from "@distillguard/contract";
 import { type Changelog, createLogger } from "@distillguard/runtime";
 import type { KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { type LinkerTask, linkerProcessor } from "./processor.ts";
+
+const noHeartbeat = { heartbeat: async () => {} };
 
 const watermark = (source: number, ms: number, offset: number): KafkaMessage => ({
   key: null,
@@ -35,7 +37,8 @@ async function linker(sourceIdleMs: number) {
   let offset = 0;
   return {
     task: state as LinkerTask,
-    send: (source: number, ms: number) => p.process(state, "links", 0, [watermark(source, ms, offset++)]),
+    send: (source: number, ms: number) =>
+      p.process(state, "links", 0, [watermark(source, ms, offset++)], noHeartbeat),
     wait: (ms: number) => {
       wall += ms;
     },

@@ -5,14 +5,15 @@ import {
   apiRequestCodec,
   ContractError,
   campaignUpdateCodec,
+  LINK_HEADERS,
+  unpackObservations,
 } from "@distillguard/contract";
-import { LINK_HEADERS, unpackObservations } from "@distillguard/detector-service";
 import {
   type BatchOutput,
   type Changelog,
   deadLetter,
   type Logger,
-  type PartitionProcessor,
+  type StatefulProcessor,
 } from "@distillguard/runtime";
 import type { Message } from "kafkajs";
 import { combinedWatermark, idleSources } from "./watermarks.ts";
@@ -69,7 +70,7 @@ const SERVICE = "linker";
  * happen at fixed event times. A detector replaying after a crash re-sends observations it
  * sent before: their source offsets are at or below `maxSeen`, so they are dropped.
  */
-export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcessor<LinkerTask> {
+export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor<LinkerTask> {
   const now = opts.now ?? Date.now;
   const idleMs = opts.sourceIdleMs ?? 0;
   let snapshots = new Map<string, { bytes: Buffer; meta: Record<string, unknown> }>();
@@ -158,7 +159,6 @@ export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcesso
       const campaigns: Message[] = [];
       const alerts: Message[] = [];
       const dead: Message[] = [];
-      const deadKinds: string[] = [];
       const lateBefore = task.late;
       for (const m of messages) {
         const h = (k: string) => m.headers?.[k]?.toString();
@@ -181,7 +181,6 @@ export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcesso
           dead.push(
             deadLetter(m, { topic, partition, service: SERVICE }, { message: why, kind: "link-record" }),
           );
-          deadKinds.push("link-record");
           continue;
         }
         for (const o of packed) {
@@ -199,7 +198,6 @@ export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcesso
                 { message: `${e.message} (source offset ${o.offset})`, kind: e.kind },
               ),
             );
-            deadKinds.push(e.kind);
             continue;
           }
           if (task.appliedUntilMs !== null && event.event_time_ms < task.appliedUntilMs) {
@@ -222,7 +220,6 @@ export function linkerProcessor(opts: LinkerProcessorOptions): PartitionProcesso
           { topic: opts.topics.alerts, messages: alerts },
         ],
         dead,
-        deadKinds,
         late: task.late - lateBefore,
       };
     },

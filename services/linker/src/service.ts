@@ -3,9 +3,11 @@ import {
   Changelog,
   createMetrics,
   createProducer,
+  emptyStats,
   ensureTopic,
   type Logger,
   type ProcessorRunner,
+  type RunnerStats,
   runProcessor,
 } from "@distillguard/runtime";
 import type { Kafka, Producer } from "kafkajs";
@@ -15,7 +17,7 @@ import type { LinkerSettings } from "./settings.ts";
 export interface LinkerService {
   start(): Promise<void>;
   stop(): Promise<void>;
-  stats(): ReturnType<ProcessorRunner["stats"]>;
+  stats(): RunnerStats;
 }
 
 export async function ensureLinkerTopics(kafka: Kafka, s: LinkerSettings): Promise<void> {
@@ -42,7 +44,7 @@ export function createLinkerService(
         logger,
         metrics: createMetrics("linker"),
         groupId: s.groupId,
-        topic: s.linksTopic,
+        topics: [s.linksTopic],
         dlqTopic: s.dlqTopic,
         onFatal: deps.onFatal,
         processor: linkerProcessor({
@@ -61,6 +63,6 @@ export function createLinkerService(
       await runner?.stop();
       await producer?.disconnect();
     },
-    stats: () => runner?.stats() ?? { records: 0, batches: 0, dead: 0, partitions: [], assigned: [] },
+    stats: () => runner?.stats() ?? emptyStats(),
   };
 }

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import type { Kafka, Message, Producer } from "kafkajs";
 import type { Logger } from "pino";
 import { ensureTopic } from "./kafka.ts";
+import { readRanges } from "./reader.ts";
 
 /**
  * Snapshots of processor state in a compacted Kafka topic (the changelog), as Kafka Streams
@@ -72,9 +72,14 @@ export class Changelog {
   ): Promise<Map<string, { bytes: Buffer; meta: Record<string, unknown> }>> {
     const admin = this.kafka.admin();
     await admin.connect();
-    const ends = new Map<number, bigint>();
+    let ranges: { partition: number; from: string; to: string }[];
     try {
-      for (const o of await admin.fetchTopicOffsets(this.topic)) ends.set(o.partition, BigInt(o.high));
+      // From the log's start, not offset 0: a log emptied by retention has nothing to wait for.
+      ranges = (await admin.fetchTopicOffsets(this.topic)).map((o) => ({
+        partition: o.partition,
+        from: o.low,
+        to: o.high,
+      }));
     } finally {
       await admin.disconnect();
     }
@@ -83,45 +88,19 @@ export class Changelog {
       { epoch: number; chunks: number; bytes: number; meta: Record<string, unknown> }
     >();
     const chunks = new Map<string, Buffer>();
-    const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-    if (pending.size > 0) {
-      // A throwaway group: kafkajs consumers need one, and it must not share offsets with anyone.
-      const groupId = `dg-changelog-reader-${randomUUID()}`;
-      const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topic: this.topic, fromBeginning: true });
-        await new Promise<void>((resolve, reject) => {
-          consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-          consumer
-            .run({
-              eachBatch: async ({ batch }) => {
-                for (const m of batch.messages) {
-                  const key = m.key?.toString() ?? "";
-                  const hash = key.indexOf("#");
-                  const name = hash < 0 ? key : key.slice(0, hash);
-                  if (!wanted(name)) continue;
-                  if (hash < 0) {
-                    if (m.value) headers.set(key, JSON.parse(m.value.toString()));
-                    else headers.delete(key);
-                  } else if (m.value) chunks.set(key, m.value);
-                  else chunks.delete(key);
-                }
-                const end = ends.get(batch.partition) ?? 0n;
-                if (BigInt(batch.lastOffset()) + 1n >= end) pending.delete(batch.partition);
-                if (pending.size === 0) resolve();
-              },
-            })
-            .catch(reject);
-        });
-      } finally {
-        await consumer.disconnect();
-        const cleanup = this.kafka.admin();
-        await cleanup.connect();
-        await cleanup.deleteGroups([groupId]).catch(() => {});
-        await cleanup.disconnect();
+    await readRanges(this.kafka, this.topic, ranges, (_partition, messages) => {
+      for (const m of messages) {
+        const key = m.key?.toString() ?? "";
+        const hash = key.indexOf("#");
+        const name = hash < 0 ? key : key.slice(0, hash);
+        if (!wanted(name)) continue;
+        if (hash < 0) {
+          if (m.value) headers.set(key, JSON.parse(m.value.toString()));
+          else headers.delete(key);
+        } else if (m.value) chunks.set(key, m.value);
+        else chunks.delete(key);
       }
-    }
+    });
     const out = new Map<string, { bytes: Buffer; meta: Record<string, unknown> }>();
     for (const [name, h] of headers) {
       const parts: Buffer[] = [];

@@ -2,6 +2,7 @@
 export { Counter, Gauge, Registry } from "prom-client";
 export { Changelog } from "./changelog.ts";
 export { type ClickHouseClient, createClickHouse, ensureDatabase } from "./clickhouse.ts";
+export { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
 export {
   type ClickHouseConnection,
   type Connections,
@@ -25,11 +26,17 @@ export { createKafka, createProducer, ensureTopic, REPLAY_TOPIC_CONFIG } from ".
 export { createLogger, type LogFormat, type Logger } from "./logger.ts";
 export { createMetrics, defaultRegistry, type ServiceMetrics, serveMetrics } from "./metrics.ts";
 export {
+  type BatchContext,
   type BatchOutput,
+  emptyStats,
+  isRebalanceError,
   type PartitionProcessor,
   type ProcessorRunner,
+  type RunnerStats,
   runProcessor,
+  type StatefulProcessor,
 } from "./processor.ts";
+export { type ReadRange, readRanges } from "./reader.ts";
 export { runServiceMain, type Startable } from "./service-main.ts";
 export {
   type ClickHouseSettings,

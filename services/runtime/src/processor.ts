@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type {
   Consumer,
   EachBatchPayload,
@@ -9,58 +8,97 @@ import type {
   TopicMessages,
 } from "kafkajs";
 import type { Logger } from "pino";
+import { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
+import { DLQ_HEADERS, readDeadLetter } from "./dead-letter.ts";
 import { createProducer } from "./kafka.ts";
 import type { ServiceMetrics } from "./metrics.ts";
+import { readRanges } from "./reader.ts";
 
 /** What processing one batch of one partition produced. */
 export interface BatchOutput {
   /** Records to produce, per topic, in order. */
   outputs: TopicMessages[];
-  /** Dead letters (build them with `deadLetter`), and their reason kinds for the metrics. */
+  /** Dead letters (build them with `deadLetter`: the metrics read their kind from it). */
   dead: Message[];
-  deadKinds?: string[];
   /** Events the processor dropped as late. */
   late?: number;
+  /**
+   * For effects written outside Kafka (the sink's ClickHouse tables). Called once the batch's
+   * outputs and dead letters are acknowledged; returns the tags of the writes the batch's
+   * offsets must wait for, each released by `ProcessorRunner.acknowledge(tag)`. Called after
+   * the sends so that a failed send, which kafkajs redelivers, leaves nothing written twice.
+   */
+  deliver?: () => readonly string[];
+}
+
+export interface BatchContext {
+  /** Keeps the group membership alive through a long `process` (a worker translating). */
+  heartbeat(): Promise<void>;
 }
 
 /**
- * A partitioned stateful processor, in the shape of a Kafka Streams task: the runner owns the
- * consumer, the producer and the offsets; the processor owns one state per input partition.
+ * A partitioned processor, in the shape of a Kafka Streams task: the runner owns the consumer,
+ * the producer, the dead-letter queue and the offsets; the processor owns what a batch becomes.
  *
- * Exactly-once effect without transactions: a partition's state is restored from its last
- * checkpoint, which names the input offset it covers, and the runner seeks there. Processing is
+ * A stateful processor (one with `open`) keeps one state per input partition, with exactly-once
+ * effect without transactions: a partition's state is restored from its last checkpoint, which
+ * names the input offset it covers, and the runner replays from there. Processing is
  * deterministic, so the records re-produced while catching up are byte-identical to those
  * produced before a crash, and every consumer downstream keys on them idempotently.
+ *
+ * A processor without `open` keeps no state per partition (the ingest, the sink): each batch
+ * starts where the group's offset is, and its state argument is undefined.
  */
 export interface PartitionProcessor<S> {
   /**
-   * Called once after each rebalance, before the first `open` of the new assignment, with the
-   * partitions assigned: the place to read a changelog once for all of them.
+   * Called once per input topic after each rebalance, before the first `open` of the new
+   * assignment, with the topic's partitions assigned: the place to read a changelog once.
    */
   prepare?(topic: string, partitions: number[]): Promise<void>;
   /**
    * A partition was assigned. Returns its restored state and the offset to resume from
    * (the first offset the state does not cover), or null to start at the log's beginning.
    */
-  open(topic: string, partition: number): Promise<{ state: S; resumeAt: string | null }>;
-  process(state: S, topic: string, partition: number, messages: KafkaMessage[]): BatchOutput;
+  open?(topic: string, partition: number): Promise<{ state: S; resumeAt: string | null }>;
+  /**
+   * One batch, in offset order. Null: the batch was abandoned because `interrupt` was called;
+   * nothing is sent or committed, and a stateful processor must not have changed its state.
+   */
+  process(
+    state: S,
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    context: BatchContext,
+  ): BatchOutput | null | Promise<BatchOutput | null>;
   /**
    * After the batch's outputs were acknowledged: checkpoint if due. `nextOffset` is the first
-   * offset not yet processed. `force` on shutdown and revocation.
+   * offset not yet processed. `force` on shutdown.
    */
-  checkpoint(state: S, topic: string, partition: number, nextOffset: string, force: boolean): Promise<void>;
+  checkpoint?(state: S, topic: string, partition: number, nextOffset: string, force: boolean): Promise<void>;
   /** Bytes of state, for the metrics. */
   size?(state: S): number;
+  /** stop() began: give up work that may take long (a batch in flight may then return null). */
+  interrupt?(): Promise<void>;
+  /** stop(), after the last batch and before the final commit: write what is deferred. */
+  drain?(): Promise<void>;
 }
+
+/** A processor with state per partition: what the detector and the linker are. */
+export type StatefulProcessor<S> = PartitionProcessor<S> &
+  Required<Pick<PartitionProcessor<S>, "open" | "checkpoint">>;
 
 export interface ProcessorRunnerOptions<S> {
   kafka: Kafka;
   logger: Logger;
   metrics: ServiceMetrics;
   groupId: string;
-  topic: string;
+  /** Input topics: every partition of each is a task of its own. */
+  topics: readonly string[];
   dlqTopic: string;
   processor: PartitionProcessor<S>;
+  /** Where a group without committed offsets starts; default the beginning. */
+  fromBeginning?: boolean;
   /** The consumer crashed and kafkajs will not restart it: the process should exit. */
   onFatal?: (error: Error) => void;
   /** Long-poll wait; short so shutdown and rebalances are quick. */
@@ -70,59 +108,289 @@ export interface ProcessorRunnerOptions<S> {
   maxBytesPerPartition?: number;
 }
 
+export interface RunnerStats {
+  /** Records processed. */
+  records: number;
+  batches: number;
+  /** Records produced to the output topics (dead letters not included). */
+  produced: number;
+  /** Records sent to the DLQ. */
+  dead: number;
+  /** Offset commits the broker accepted. */
+  commits: number;
+  paused: boolean;
+  /** Partitions with open state, and the group's current assignment (over every input topic). */
+  partitions: number[];
+  assigned: number[];
+}
+
+/** What stats() says before start(). */
+export function emptyStats(): RunnerStats {
+  return {
+    records: 0,
+    batches: 0,
+    produced: 0,
+    dead: 0,
+    commits: 0,
+    paused: false,
+    partitions: [],
+    assigned: [],
+  };
+}
+
 export interface ProcessorRunner {
   start(): Promise<void>;
-  /** Finishes the batch in flight, checkpoints every open partition, commits, leaves the group. */
+  /**
+   * Interrupts the processor, finishes (or abandons) the batch in flight, drains, checkpoints
+   * every open partition, commits, leaves the group; safe to call twice.
+   */
   stop(): Promise<void>;
-  /** `partitions`: those with open state; `assigned`: the group's current assignment. */
-  stats(): { records: number; batches: number; dead: number; partitions: number[]; assigned: number[] };
+  stats(): RunnerStats;
+  /** Writes tagged `tag` (see BatchOutput.deliver) are stored. */
+  acknowledge(tag: string): void;
+  /** Commits every partition whose stored prefix moved; one commit at a time. */
+  commit(): Promise<void>;
+  /** Stops fetching while any reason holds (kafkajs keeps heartbeating, so the group stays). */
+  pause(reason: string): void;
+  resume(reason: string): void;
+  /** Sends dead letters found after their batch (rows ClickHouse refused), acks=all. */
+  sendDeadLetters(messages: Message[]): Promise<void>;
 }
+
+interface Task<S> {
+  state: S;
+  /** First offset the state does not cover; null for a processor without state. */
+  next: string | null;
+}
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunner {
   const { processor, metrics } = opts;
-  const log = opts.logger.child({ component: "processor", topic: opts.topic, groupId: opts.groupId });
-  const tasks = new Map<number, { state: S; next: string }>();
-  /** Partitions in the current assignment; tasks for others are dropped on rebalance. */
-  let assigned = new Set<number>();
-  const totals = { records: 0, batches: 0, dead: 0 };
+  const topics = [...new Set(opts.topics)];
+  if (topics.length === 0) throw new Error("runProcessor: no input topic");
+  const log = opts.logger.child({ component: "processor", topics, groupId: opts.groupId });
+  const tasks = new Map<string, Task<S>>();
+  /** Partitions in the current assignment, per topic; tasks for others are dropped on rebalance. */
+  let assigned = new Map<string, Set<number>>();
+  /** Topics whose `prepare` ran since the last rebalance. */
+  const prepared = new Set<string>();
+  const ledger = new CommitLedger();
+  const highWatermarks = new Map<string, { topic: string; partition: number; hw: bigint }>();
+  /** Arrival times of batches stored but not yet committed, for the batch latency histogram. */
+  const storedArrivals: number[] = [];
+  const pauseReasons = new Set<string>();
+  const totals = { records: 0, batches: 0, produced: 0, dead: 0, commits: 0 };
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let stopping: Promise<void> | undefined;
   /** Set by stop(): batches arriving after it are left for the next owner. */
   let closing = false;
   let inFlight: Promise<void> = Promise.resolve();
+  let committing: Promise<void> = Promise.resolve();
 
-  let prepared = false;
+  const owns = (topic: string, partition: number) => assigned.get(topic)?.has(partition) ?? false;
+  const allTopics = () => topics.map((topic) => ({ topic }));
 
   /**
    * Opens a partition at its first batch after assignment. Lazily: a partition whose committed
    * offset is already at the end needs no state until new input arrives, and its outputs up to
    * there were acknowledged before that commit.
    */
-  async function openTask(partition: number): Promise<{ state: S; next: string }> {
-    if (!prepared) {
+  async function openTask(topic: string, partition: number): Promise<Task<S>> {
+    if (!prepared.has(topic)) {
       await processor.prepare?.(
-        opts.topic,
-        [...assigned].sort((a, b) => a - b),
+        topic,
+        [...(assigned.get(topic) ?? [])].sort((a, b) => a - b),
       );
-      prepared = true;
+      prepared.add(topic);
     }
-    const { state, resumeAt } = await processor.open(opts.topic, partition);
+    if (!processor.open) {
+      const task: Task<S> = { state: undefined as S, next: null };
+      tasks.set(key(topic, partition), task);
+      return task;
+    }
+    const { state, resumeAt } = await processor.open(topic, partition);
     let at = resumeAt;
     if (at === null) {
       const admin = opts.kafka.admin();
       await admin.connect();
       try {
-        const o = (await admin.fetchTopicOffsets(opts.topic)).find((x) => x.partition === partition);
+        const o = (await admin.fetchTopicOffsets(topic)).find((x) => x.partition === partition);
         at = o?.low ?? "0";
       } finally {
         await admin.disconnect();
       }
     }
     const task = { state, next: at };
-    tasks.set(partition, task);
-    log.info({ partition, resumeAt: at, restored: resumeAt !== null }, "partition opened");
+    tasks.set(key(topic, partition), task);
+    log.info({ topic, partition, resumeAt: at, restored: resumeAt !== null }, "partition opened");
     return task;
+  }
+
+  function setPaused(reason: string, on: boolean) {
+    const was = pauseReasons.size > 0;
+    if (on) pauseReasons.add(reason);
+    else pauseReasons.delete(reason);
+    const now = pauseReasons.size > 0;
+    if (was === now || !consumer) return;
+    try {
+      if (now) consumer.pause(allTopics());
+      else if (!closing) consumer.resume(allTopics());
+    } catch (e) {
+      log.warn({ err: e instanceof Error ? e.message : String(e) }, "could not pause or resume the consumer");
+    }
+    log.info({ reasons: [...pauseReasons] }, now ? "consumption paused" : "consumption resumed");
+  }
+
+  /**
+   * Commits what the ledger allows, one commit at a time. While running, a refused commit is
+   * logged and the next one carries its offsets; the final one (`final`) tolerates only a
+   * rebalance, after which the partitions' next owners resume from their checkpoints.
+   */
+  function commit(final = false): Promise<void> {
+    const run = committing
+      .catch(() => {})
+      .then(async () => {
+        const offsets = ledger.committable();
+        if (offsets.length === 0 || !consumer) return;
+        try {
+          await consumer.commitOffsets(offsets.map((o) => ({ ...o })));
+        } catch (err) {
+          if (final && !isRebalanceError(err)) throw err;
+          log.warn(
+            { offsets: offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`), reason: String(err) },
+            final ? "final commit refused by a rebalance" : "commit failed; the next one carries its offsets",
+          );
+          return;
+        }
+        ledger.committed(offsets);
+        totals.commits += 1;
+        const now = Date.now();
+        for (const at of storedArrivals.splice(0)) metrics.batch((now - at) / 1000);
+        reportLag(offsets);
+      });
+    committing = run;
+    return run;
+  }
+
+  function reportLag(offsets: readonly OffsetToCommit[]) {
+    for (const o of offsets) {
+      const seen = highWatermarks.get(key(o.topic, o.partition));
+      if (seen) metrics.lag(o.topic, o.partition, Number(seen.hw - BigInt(o.offset)));
+    }
+  }
+
+  function countDead(dead: readonly Message[]): Record<string, number> {
+    const kinds: Record<string, number> = {};
+    for (const m of dead) {
+      const k = m.headers?.[DLQ_HEADERS.kind]?.toString() ?? "unknown";
+      kinds[k] = (kinds[k] ?? 0) + 1;
+    }
+    for (const [k, n] of Object.entries(kinds)) metrics.deadLettered(k, n);
+    totals.dead += dead.length;
+    return kinds;
+  }
+
+  async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+    if (closing) return;
+    const arrivedAt = Date.now();
+    const { topic, partition: p } = batch;
+    if (!isRunning() || isStale() || !owns(topic, p)) return;
+    const first = batch.messages[0];
+    if (!first) return;
+    // Past trailing transaction markers and aborted records of the same fetch too: they
+    // produce nothing, and committing before them would leave them as lag.
+    const last = batch.lastOffset();
+    const k = key(topic, p);
+    const context: BatchContext = { heartbeat: () => heartbeat() };
+    const task = tasks.get(k) ?? (await openTask(topic, p));
+    let fresh = batch.messages;
+    if (task.next !== null) {
+      // The state covers everything before task.next. If the group's offset ran ahead of it
+      // (a crash after a commit, before the next checkpoint), the records in between rebuild
+      // the state only: their outputs were acknowledged before that commit. They are read
+      // apart rather than by seeking this consumer, whose position stays the group's.
+      if (BigInt(first.offset) > BigInt(task.next)) {
+        const gap: KafkaMessage[] = [];
+        await readRanges(opts.kafka, topic, [{ partition: p, from: task.next, to: first.offset }], (_, ms) =>
+          gap.push(...ms),
+        );
+        log.info(
+          { topic, partition: p, from: task.next, to: first.offset, records: gap.length },
+          "replaying to the group offset",
+        );
+        if (gap.length > 0 && (await processor.process(task.state, topic, p, gap, context)) === null) {
+          tasks.delete(k);
+          return;
+        }
+        task.next = first.offset;
+      }
+      const next = BigInt(task.next);
+      // Records the state already covers (a checkpoint ahead of the group's offset) are not
+      // processed again, but still resolved and committed below.
+      fresh = batch.messages.filter((m) => BigInt(m.offset) >= next);
+    }
+    let out: BatchOutput | null = null;
+    if (fresh.length > 0) {
+      out = await processor.process(task.state, topic, p, fresh, context);
+      // Abandoned on stop: left uncommitted for the partition's next owner.
+      if (out === null) return;
+      if (!isRunning() || isStale() || tasks.get(k) !== task) {
+        // The partition moved on while `process` ran: its state holds outputs never sent, so it
+        // is dropped and rebuilt from the checkpoint if the partition comes back.
+        tasks.delete(k);
+        return;
+      }
+      const topicMessages = out.outputs.filter((t) => t.messages.length > 0);
+      // Dead letters first: if a later send fails, the redelivered batch sends both again, and
+      // a duplicate dead letter is harmless where a lost one is not.
+      if (out.dead.length > 0) topicMessages.unshift({ topic: opts.dlqTopic, messages: out.dead });
+      if (topicMessages.length > 0) {
+        if (!producer) throw new Error("processor producer is not connected");
+        await sendInOrder(producer, topicMessages);
+      }
+      for (const t of topicMessages) {
+        metrics.produced(t.topic, t.messages.length);
+        if (t.topic !== opts.dlqTopic) totals.produced += t.messages.length;
+      }
+      if (out.dead.length > 0) {
+        const firstDead = readDeadLetter(out.dead[0] as Message);
+        log.warn(
+          {
+            topic,
+            partition: p,
+            count: out.dead.length,
+            kinds: countDead(out.dead),
+            first: { offset: firstDead.sourceOffset, error: firstDead.error },
+          },
+          "records sent to DLQ",
+        );
+      }
+      if (out.late) metrics.late(out.late);
+    }
+    // Tracked as soon as the tags exist, before any await: a tag acknowledged before its batch
+    // is tracked would hold the partition's commits back for good.
+    const tags = out?.deliver?.() ?? [];
+    if (ledger.track(topic, p, first.offset, last, tags, arrivedAt)) storedArrivals.push(arrivedAt);
+    highWatermarks.set(k, { topic, partition: p, hw: BigInt(batch.highWatermark) });
+    if (task.next !== null) {
+      task.next = (BigInt(last) + 1n).toString();
+      await processor.checkpoint?.(task.state, topic, p, task.next, false);
+    }
+    resolveOffset(last);
+    if (fresh.length > 0) {
+      totals.records += fresh.length;
+      totals.batches++;
+      metrics.consumed(topic, fresh.length);
+    }
+    if (processor.size) {
+      let bytes = 0;
+      for (const t of tasks.values()) bytes += processor.size(t.state);
+      metrics.state(bytes);
+    }
+    await commit();
+    await heartbeat();
   }
 
   return {
@@ -141,21 +409,62 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
       });
       consumer = c;
       c.on(c.events.GROUP_JOIN, ({ payload }) => {
-        const mine = new Set(payload.memberAssignment[opts.topic] ?? []);
-        // Revoked partitions are dropped without a checkpoint: their new owner restores the
-        // last one and replays, which reproduces the same outputs.
-        for (const p of [...tasks.keys()]) if (!mine.has(p)) tasks.delete(p);
+        const mine = new Map<string, Set<number>>();
+        for (const t of topics) mine.set(t, new Set(payload.memberAssignment[t] ?? []));
         assigned = mine;
-        const sorted = [...mine].sort((a, b) => a - b);
-        prepared = false;
-        log.info({ partitions: sorted }, "partitions assigned");
+        // Revoked partitions are dropped without a checkpoint: their new owner restores the
+        // last one and replays, which reproduces the same outputs. Their deferred writes may
+        // still complete (a harmless duplicate of the new owner's) but commit nothing.
+        for (const [k, _] of tasks) {
+          const [t, p] = k.split("\u0000") as [string, string];
+          if (!owns(t, Number(p))) tasks.delete(k);
+        }
+        ledger.retain(owns);
+        prepared.clear();
+        // A new generation starts unpaused: keep holding back while a reason still holds.
+        if (pauseReasons.size > 0) c.pause(allTopics());
+        log.info(
+          { partitions: Object.fromEntries([...mine].map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)])) },
+          "partitions assigned",
+        );
+      });
+      // A fetch holding only transaction markers or aborted records never reaches eachBatch
+      // (kafkajs resolves it itself); without this its offsets would stay uncommitted and show
+      // as lag forever, and a stateful task would replay the empty gap on its next batch.
+      c.on(c.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.batchSize !== 0 || payload.firstOffset === null || closing) return;
+        if (!owns(payload.topic, payload.partition)) return;
+        const task = tasks.get(key(payload.topic, payload.partition));
+        const after = BigInt(payload.lastOffset) + 1n;
+        if (task && task.next !== null) {
+          const next = BigInt(task.next);
+          if (next >= BigInt(payload.firstOffset) && next < after) task.next = after.toString();
+        }
+        if (
+          ledger.track(
+            payload.topic,
+            payload.partition,
+            payload.firstOffset,
+            payload.lastOffset,
+            [],
+            Date.now(),
+          )
+        )
+          void commit();
       });
       c.on(c.events.CRASH, ({ payload }) => {
         log.error({ err: payload.error, restart: payload.restart }, "consumer crashed");
         if (!payload.restart) opts.onFatal?.(payload.error);
       });
       await c.connect();
-      await c.subscribe({ topic: opts.topic, fromBeginning: true });
+      for (const topic of topics) {
+        try {
+          await c.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+        } catch (cause) {
+          const why = cause instanceof Error ? cause.message : String(cause);
+          throw new Error(`cannot subscribe to ${topic}: ${why} (does the topic exist?)`, { cause });
+        }
+      }
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -166,78 +475,29 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
         },
       });
       log.info("processor started");
-
-      async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
-        if (closing) return;
-        const started = performance.now();
-        const p = batch.partition;
-        if (!isRunning() || isStale() || !assigned.has(p)) return;
-        const task = tasks.get(p) ?? (await openTask(p));
-        const first = batch.messages[0];
-        if (!first) return;
-        // The state covers everything before task.next. If the group's offset ran ahead of it
-        // (a crash after a commit, before the next checkpoint), the records in between rebuild
-        // the state only: their outputs were acknowledged before that commit. They are read
-        // apart rather than by seeking this consumer, whose position stays the group's.
-        if (BigInt(first.offset) > BigInt(task.next)) {
-          const gap = await readRange(opts.kafka, opts.topic, p, task.next, first.offset);
-          log.info(
-            { partition: p, from: task.next, to: first.offset, records: gap.length },
-            "replaying to the group offset",
-          );
-          processor.process(task.state, opts.topic, p, gap);
-          task.next = first.offset;
-        }
-        const next = BigInt(task.next);
-        const fresh = batch.messages.filter((m) => BigInt(m.offset) >= next);
-        if (fresh.length === 0) return;
-        const out = processor.process(task.state, opts.topic, p, fresh);
-        const topicMessages = out.outputs.filter((t) => t.messages.length > 0);
-        if (out.dead.length > 0) topicMessages.unshift({ topic: opts.dlqTopic, messages: out.dead });
-        if (topicMessages.length > 0 && producer) await sendInOrder(producer, topicMessages);
-        const last = batch.messages[batch.messages.length - 1]?.offset ?? first.offset;
-        task.next = (BigInt(last) + 1n).toString();
-        await processor.checkpoint(task.state, opts.topic, p, task.next, false);
-        resolveOffset(last);
-        await c.commitOffsets([{ topic: opts.topic, partition: p, offset: task.next }]);
-        await heartbeat();
-        totals.records += fresh.length;
-        totals.batches++;
-        totals.dead += out.dead.length;
-        metrics.consumed(opts.topic, fresh.length);
-        for (const t of topicMessages) metrics.produced(t.topic, t.messages.length);
-        for (const k of out.deadKinds ?? []) metrics.deadLettered(k, 1);
-        if (out.late) metrics.late(out.late);
-        metrics.lag(opts.topic, p, Number(batch.offsetLag()));
-        if (processor.size) {
-          let bytes = 0;
-          for (const t of tasks.values()) bytes += processor.size(t.state);
-          metrics.state(bytes);
-        }
-        metrics.batch((performance.now() - started) / 1000);
-      }
     },
+
     stop() {
       stopping ??= (async () => {
+        closing = true;
         const c = consumer;
         if (c) {
-          closing = true;
-          await inFlight;
-          for (const [p, t] of tasks) {
-            await processor.checkpoint(t.state, opts.topic, p, t.next, true);
-            try {
-              await c.commitOffsets([{ topic: opts.topic, partition: p, offset: t.next }]);
-            } catch (err) {
-              // Another member joining or leaving at the same moment moved the group on: the
-              // commit is refused, and nothing is lost, since the checkpoint just written names
-              // the offset and the partition's next owner resumes from it.
-              if (!isRebalanceError(err)) throw err;
-              log.warn(
-                { partition: p, offset: t.next, reason: String(err) },
-                "final commit refused by a rebalance",
-              );
-            }
+          try {
+            c.pause(allTopics());
+          } catch {
+            // Not running yet: nothing to pause.
           }
+        }
+        await processor.interrupt?.();
+        await inFlight;
+        if (c) {
+          await processor.drain?.();
+          for (const [k, t] of tasks) {
+            if (t.next === null || !processor.checkpoint) continue;
+            const [topic, p] = k.split("\u0000") as [string, string];
+            await processor.checkpoint(t.state, topic, Number(p), t.next, true);
+          }
+          await commit(true);
           await c.disconnect();
         }
         await producer?.disconnect();
@@ -245,11 +505,33 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
       })();
       return stopping;
     },
-    stats: () => ({
-      ...totals,
-      partitions: [...tasks.keys()].sort((a, b) => a - b),
-      assigned: [...assigned].sort((a, b) => a - b),
-    }),
+
+    stats: () => {
+      const parts = (ps: Iterable<number>) => [...ps].sort((a, b) => a - b);
+      return {
+        ...totals,
+        paused: pauseReasons.size > 0,
+        partitions: parts([...tasks.keys()].map((k) => Number(k.split("\u0000")[1]))),
+        assigned: parts([...assigned.values()].flatMap((ps) => [...ps])),
+      };
+    },
+
+    acknowledge(tag) {
+      storedArrivals.push(...ledger.acknowledge(tag));
+    },
+
+    commit: () => commit(),
+
+    pause: (reason) => setPaused(reason, true),
+    resume: (reason) => setPaused(reason, false),
+
+    async sendDeadLetters(messages) {
+      if (messages.length === 0) return;
+      if (!producer) throw new Error("processor producer is not connected");
+      await producer.send({ topic: opts.dlqTopic, acks: -1, messages });
+      metrics.produced(opts.dlqTopic, messages.length);
+      countDead(messages);
+    },
   };
 }
 
@@ -285,60 +567,6 @@ async function sendInOrder(producer: Producer, topicMessages: TopicMessages[]): 
 function sizeOf(v: Message["value"] | Message["key"]): number {
   if (v === null || v === undefined) return 0;
   return typeof v === "string" ? Buffer.byteLength(v) : v.length;
-}
-
-/**
- * Records [from, to) of one partition, read by a throwaway consumer (seeking a fresh consumer
- * before its first fetch is kafkajs's documented use of seek).
- */
-async function readRange(
-  kafka: Kafka,
-  topic: string,
-  partition: number,
-  from: string,
-  to: string,
-): Promise<KafkaMessage[]> {
-  const end = BigInt(to);
-  if (BigInt(from) >= end) return [];
-  const out: KafkaMessage[] = [];
-  const groupId = `dg-range-reader-${randomUUID()}`;
-  const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  await reader.connect();
-  try {
-    await reader.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`reading ${topic}/${partition} [${from}, ${to}) took over 120 s`)),
-        120_000,
-      );
-      reader.on(reader.events.CRASH, ({ payload }) => reject(payload.error));
-      reader
-        .run({
-          eachBatch: async ({ batch }) => {
-            if (batch.partition !== partition) return;
-            for (const m of batch.messages) {
-              const o = BigInt(m.offset);
-              if (o >= BigInt(from) && o < end) out.push(m);
-            }
-            if (BigInt(batch.lastOffset()) + 1n >= end) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .then(() => {
-          reader.seek({ topic, partition, offset: from });
-        })
-        .catch(reject);
-    });
-  } finally {
-    await reader.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => {});
-    await admin.disconnect();
-  }
-  return out;
 }
 
 /** Kafka's answers to a commit from a generation the group has left behind. */

@@ -1,5 +1,3 @@
-export { type ApiRequestSink, createApiRequestSink } from "./api-request-sink.ts";
-export { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
 export {
   alreadyApplied,
   applyMigrations,

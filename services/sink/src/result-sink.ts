@@ -4,17 +4,18 @@ import { ContractError } from "@distillguard/contract";
 import {
   type ClickHouseClient,
   createMetrics,
-  createProducer,
   deadLetter,
+  emptyStats,
   type Logger,
+  type PartitionProcessor,
+  type ProcessorRunner,
+  runProcessor,
   type ServiceMetrics,
 } from "@distillguard/runtime";
-import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from "kafkajs";
-import { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
+import type { Kafka, Message } from "kafkajs";
 import {
   clickhouseErrorCode,
   insertSplittingRejects,
-  REJECTED_KIND,
   type RowOrigin,
   rejectedDeadLetters,
   rowOrigin,
@@ -144,33 +145,20 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
       new TableBuffer<RowOrigin>(t, t === RESULT_TABLES.alerts ? alertLimits : limits),
     ]),
   );
-  const ledger = new CommitLedger();
-  const highWatermarks = new Map<string, { topic: string; partition: number; hw: bigint }>();
   const rowsStored = Object.fromEntries(Object.values(RESULT_TABLES).map((t) => [t, 0])) as Record<
     ResultTable,
     number
   >;
-  const totals = {
-    records: 0,
-    sampledOut: 0,
-    dlq: 0,
-    rejectedRows: 0,
-    inserts: 0,
-    insertRetries: 0,
-    commits: 0,
-  };
-  const pauseReasons = new Set<PauseReason>();
-  const inFlightBatches = new Set<Promise<void>>();
-  const storedArrivals: number[] = [];
+  const totals = { sampledOut: 0, rejectedRows: 0, inserts: 0, insertRetries: 0 };
   const abort = new AbortController();
   let inFlight: Chunk<RowOrigin> | null = null;
-  let consumer: Consumer | undefined;
-  let producer: Producer | undefined;
+  let runner: ProcessorRunner | undefined;
   let capabilities: ServerCapabilities | null = null;
   let useTokens = false;
   let timer: NodeJS.Timeout | undefined;
   let pumping: Promise<void> | null = null;
-  let committing: Promise<void> = Promise.resolve();
+  /** Inserts are being retried: stop() does not wait for ClickHouse then, the rows replay. */
+  let clickhouseFailing = false;
   let closing = false;
   let failed: Error | null = null;
   let stopping: Promise<void> | undefined;
@@ -188,101 +176,94 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
   }
 
   function setPaused(reason: PauseReason, on: boolean) {
-    const was = pauseReasons.size > 0;
-    if (on) pauseReasons.add(reason);
-    else pauseReasons.delete(reason);
-    const now = pauseReasons.size > 0;
-    if (was === now || !consumer) return;
-    const topics = [...kinds.keys()].map((topic) => ({ topic }));
-    try {
-      if (now) consumer.pause(topics);
-      else if (!closing) consumer.resume(topics);
-    } catch (e) {
-      log.warn({ err: e instanceof Error ? e.message : String(e) }, "could not pause or resume the consumer");
-    }
-    log.info({ reasons: [...pauseReasons] }, now ? "consumption paused" : "consumption resumed");
+    if (on) runner?.pause(reason);
+    else runner?.resume(reason);
   }
 
-  async function handleBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload) {
-    // Records fetched after stop() began are left uncommitted for the next owner.
-    if (closing || batch.isEmpty()) return;
-    const arrivedAt = Date.now();
-    const kind = kinds.get(batch.topic);
-    if (!kind) throw new Error(`result sink received records of unsubscribed topic ${batch.topic}`);
-    const byTable = new Map<ResultTable, { lines: string[]; origins: RowOrigin[] }>();
-    const dead: Message[] = [];
-    const deadKinds: Record<string, number> = {};
-    const origin = { topic: batch.topic, partition: batch.partition, service: SERVICE };
-    let sampledOut = 0;
-    for (const m of batch.messages) {
-      let rows: TableRow[];
-      try {
-        rows = toTableRows(
-          kind,
-          m.value ?? Buffer.alloc(0),
-          { topic: batch.topic, partition: batch.partition, offset: m.offset },
-          sampleRate,
-        );
-      } catch (e) {
-        if (!(e instanceof ContractError || e instanceof UnstorableRecordError)) throw e;
-        dead.push(deadLetter(m, origin, { message: e.message, kind: e.kind }));
-        deadKinds[e.kind] = (deadKinds[e.kind] ?? 0) + 1;
-        continue;
-      }
-      if (rows.length === 0) {
-        sampledOut += 1;
-        continue;
-      }
-      const from = rowOrigin(batch.topic, batch.partition, m);
-      for (const { table, row } of rows) {
-        let rowsOf = byTable.get(table);
-        if (!rowsOf) {
-          rowsOf = { lines: [], origins: [] };
-          byTable.set(table, rowsOf);
+  /**
+   * The consume side, on the shared loop: a batch becomes dead letters for what cannot be
+   * stored, and rows buffered per table once those are acknowledged; its offsets wait for the
+   * buffers' inserts (BatchOutput.deliver, the runner's CommitLedger).
+   */
+  const processor: PartitionProcessor<undefined> = {
+    process(_state, topic, partition, messages) {
+      const arrivedAt = Date.now();
+      const kind = kinds.get(topic);
+      if (!kind) throw new Error(`result sink received records of unsubscribed topic ${topic}`);
+      const byTable = new Map<ResultTable, { lines: string[]; origins: RowOrigin[] }>();
+      const dead: Message[] = [];
+      const origin = { topic, partition, service: SERVICE };
+      let sampledOut = 0;
+      for (const m of messages) {
+        let rows: TableRow[];
+        try {
+          rows = toTableRows(
+            kind,
+            m.value ?? Buffer.alloc(0),
+            { topic, partition, offset: m.offset },
+            sampleRate,
+          );
+        } catch (e) {
+          if (!(e instanceof ContractError || e instanceof UnstorableRecordError)) throw e;
+          dead.push(deadLetter(m, origin, { message: e.message, kind: e.kind }));
+          continue;
         }
-        rowsOf.lines.push(JSON.stringify(row));
-        rowsOf.origins.push(from);
+        if (rows.length === 0) {
+          sampledOut += 1;
+          continue;
+        }
+        const from = rowOrigin(topic, partition, m);
+        for (const { table, row } of rows) {
+          let rowsOf = byTable.get(table);
+          if (!rowsOf) {
+            rowsOf = { lines: [], origins: [] };
+            byTable.set(table, rowsOf);
+          }
+          rowsOf.lines.push(JSON.stringify(row));
+          rowsOf.origins.push(from);
+        }
       }
-    }
-    // Dead letters before buffering: if the send fails, kafkajs redelivers the batch and nothing
-    // of it is buffered twice.
-    if (dead.length > 0) {
-      if (!producer) throw new Error("result sink producer is not connected");
-      await producer.send({ topic: opts.dlqTopic, acks: -1, messages: dead });
-      for (const [k, n] of Object.entries(deadKinds)) metrics.deadLettered(k, n);
-      metrics.produced(opts.dlqTopic, dead.length);
-      log.warn(
-        { topic: batch.topic, partition: batch.partition, count: dead.length, kinds: deadKinds },
-        "records sent to DLQ",
-      );
-    }
-    const first = batch.firstOffset() ?? batch.messages[0]?.offset ?? batch.lastOffset();
-    const last = batch.lastOffset();
-    const range = { topic: batch.topic, partition: batch.partition, first, last };
-    const tags: string[] = [];
-    for (const [table, { lines, origins }] of byTable) {
-      const buffer = buffers.get(table);
-      if (!buffer) continue;
-      tags.push(buffer.tag);
-      buffer.add(lines, range, arrivedAt, origins);
-    }
-    ledger.track(batch.topic, batch.partition, first, last, tags, arrivedAt);
-    resolveOffset(last);
-    highWatermarks.set(`${batch.topic}\u0000${batch.partition}`, {
-      topic: batch.topic,
-      partition: batch.partition,
-      hw: BigInt(batch.highWatermark),
-    });
-    totals.records += batch.messages.length;
-    totals.dlq += dead.length;
-    totals.sampledOut += sampledOut;
-    metrics.consumed(batch.topic, batch.messages.length);
-    const bytes = bufferedBytes();
-    metrics.state(bytes);
-    if (bytes >= maxBufferedBytes) setPaused("memory", true);
-    kick();
-    await heartbeat();
-  }
+      const first = messages[0]?.offset ?? "0";
+      const last = messages[messages.length - 1]?.offset ?? first;
+      return {
+        outputs: [],
+        dead,
+        // After the dead letters are acknowledged: a failed send redelivers the batch, and
+        // nothing of it is buffered twice.
+        deliver() {
+          const range = { topic, partition, first, last };
+          const tags: string[] = [];
+          for (const [table, { lines, origins }] of byTable) {
+            const buffer = buffers.get(table);
+            if (!buffer) continue;
+            tags.push(buffer.tag);
+            buffer.add(lines, range, arrivedAt, origins);
+          }
+          totals.sampledOut += sampledOut;
+          const bytes = bufferedBytes();
+          metrics.state(bytes);
+          if (bytes >= maxBufferedBytes) setPaused("memory", true);
+          // The runner tracks these tags before anything can be stored: an insert acknowledges
+          // only after I/O, and this returns synchronously.
+          kick();
+          return tags;
+        },
+      };
+    },
+
+    async drain() {
+      // ClickHouse already failing: do not hold the shutdown for it, the rows replay instead.
+      if (clickhouseFailing) abort.abort();
+      const deadline = setTimeout(() => abort.abort(), stopTimeoutMs);
+      try {
+        await pumping?.catch(() => {});
+        kick(true);
+        await pumping?.catch(() => {});
+      } finally {
+        clearTimeout(deadline);
+      }
+    },
+  };
 
   /** Starts the flush loop if a buffer is due and none runs. */
   function kick(drain = false) {
@@ -308,7 +289,7 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
         if (!(await store(chunk, reason ?? "drain"))) return;
         if (bufferedBytes() < maxBufferedBytes / 2) setPaused("memory", false);
       }
-      await commit();
+      await runner?.commit();
     }
     metrics.state(bufferedBytes());
   }
@@ -337,6 +318,7 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
           signal: abort.signal,
           onRetry(attempt, delayMs, error) {
             retried = true;
+            clickhouseFailing = true;
             totals.insertRetries += 1;
             // Pausing stops the fetches (kafkajs keeps heartbeating), so the group keeps its
             // partitions through an outage instead of rebalancing them to members equally stuck.
@@ -369,10 +351,11 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
     }
     if (retried) {
       log.info({ table: chunk.table }, "ClickHouse insert succeeded after retries");
+      clickhouseFailing = false;
       setPaused("clickhouse", false);
     }
     rowsStored[chunk.table as ResultTable] += chunk.lines.length - split.rejected.length;
-    storedArrivals.push(...ledger.acknowledge(chunk.tag));
+    runner?.acknowledge(chunk.tag);
     log.debug(
       { table: chunk.table, rows: chunk.lines.length, bytes: chunk.bytes, reason, ms: Date.now() - started },
       "rows stored",
@@ -388,8 +371,8 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
     const { messages, sources } = rejectedDeadLetters(chunk.table, chunk.origins, split.rejected, SERVICE);
     const outcome = await retryUntilStored(
       async () => {
-        if (!producer) throw new Error("result sink producer is not connected");
-        await producer.send({ topic: opts.dlqTopic, acks: -1, messages });
+        if (!runner) throw new Error("result sink is not started");
+        await runner.sendDeadLetters(messages);
       },
       {
         policy: backoff,
@@ -404,9 +387,6 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
     );
     if (!outcome.stored) return false;
     totals.rejectedRows += split.rejected.length;
-    totals.dlq += messages.length;
-    metrics.deadLettered(REJECTED_KIND, messages.length);
-    metrics.produced(opts.dlqTopic, messages.length);
     // Codes and coordinates only: the server's message quotes the row and stays in the DLQ.
     log.warn(
       {
@@ -433,37 +413,6 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
     await finished(result.stream);
   }
 
-  /** Commits every partition whose stored prefix moved; one commit at a time. */
-  function commit(): Promise<void> {
-    committing = committing.then(async () => {
-      const offsets = ledger.committable();
-      if (offsets.length === 0 || !consumer) return;
-      try {
-        await consumer.commitOffsets(offsets.map((o) => ({ ...o })));
-      } catch (e) {
-        // A rebalance in progress or a lost coordinator: the next commit carries the offsets.
-        log.warn(
-          { err: e instanceof Error ? e.message : String(e), partitions: offsets.length },
-          "commit failed",
-        );
-        return;
-      }
-      ledger.committed(offsets);
-      totals.commits += 1;
-      const now = Date.now();
-      for (const at of storedArrivals.splice(0)) metrics.batch((now - at) / 1000);
-      reportLag(offsets);
-    });
-    return committing;
-  }
-
-  function reportLag(offsets: readonly OffsetToCommit[]) {
-    for (const o of offsets) {
-      const seen = highWatermarks.get(`${o.topic}\u0000${o.partition}`);
-      if (seen) metrics.lag(o.topic, o.partition, Number(seen.hw - BigInt(o.offset)));
-    }
-  }
-
   /** An insert threw a bug: stop consuming (nothing more is committed) and let the owner exit. */
   function fail(e: unknown) {
     failed = e instanceof Error ? e : new Error(String(e));
@@ -476,7 +425,7 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
     if (closing) return;
     kick();
     // Batches that were all dead letters or sampled out are committable without any insert.
-    if (!pumping) void commit();
+    if (!pumping) void runner?.commit();
   }
 
   return {
@@ -494,57 +443,21 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
           log,
         );
       }
-      producer = createProducer(opts.kafka);
-      await producer.connect();
-      // A short long-poll: stop() waits for the fetch in flight (see api-request-sink.ts).
-      consumer = opts.kafka.consumer({
+      runner = runProcessor({
+        kafka: opts.kafka,
+        logger: opts.logger,
+        metrics,
         groupId: opts.groupId,
-        allowAutoTopicCreation: false,
+        topics: [...kinds.keys()],
+        dlqTopic: opts.dlqTopic,
+        processor,
+        fromBeginning: opts.fromBeginning ?? true,
+        // A short long-poll: stop() waits for the fetch in flight, and 5 s (kafkajs's default)
+        // makes every shutdown and rebalance that much slower for no throughput gain.
         maxWaitTimeInMs: 500,
+        ...(opts.onFatal ? { onFatal: opts.onFatal } : {}),
       });
-      const c = consumer;
-      c.on(c.events.CRASH, ({ payload }) => {
-        log.error({ err: payload.error, restart: payload.restart }, "consumer crashed");
-        if (!payload.restart) opts.onFatal?.(payload.error);
-      });
-      c.on(c.events.GROUP_JOIN, ({ payload }) => {
-        const assigned = payload.memberAssignment;
-        ledger.retain((topic, partition) => assigned[topic]?.includes(partition) ?? false);
-        // A new generation starts unpaused: keep holding back while ClickHouse is still down.
-        if (pauseReasons.size > 0) c.pause([...kinds.keys()].map((topic) => ({ topic })));
-      });
-      // A fetch holding only transaction markers or aborted records never reaches eachBatch;
-      // without this its offsets would stay uncommitted and show as lag forever.
-      c.on(c.events.END_BATCH_PROCESS, ({ payload }) => {
-        if (payload.batchSize === 0 && payload.firstOffset !== null && !closing) {
-          ledger.track(
-            payload.topic,
-            payload.partition,
-            payload.firstOffset,
-            payload.lastOffset,
-            [],
-            Date.now(),
-          );
-        }
-      });
-      await c.connect();
-      for (const topic of kinds.keys()) {
-        try {
-          await c.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
-        } catch (cause) {
-          const why = cause instanceof Error ? cause.message : String(cause);
-          throw new Error(`cannot subscribe to ${topic}: ${why} (does the topic exist?)`, { cause });
-        }
-      }
-      await c.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: (payload) => {
-          const p = handleBatch(payload);
-          inFlightBatches.add(p);
-          return p.finally(() => inFlightBatches.delete(p));
-        },
-      });
+      await runner.start();
       timer = setInterval(tick, Math.max(10, Math.min(250, Math.floor(alertLimits.maxDelayMs / 4))));
       timer.unref();
       log.info(
@@ -564,38 +477,29 @@ export function createResultSink(opts: ResultSinkOptions): ResultSink {
       stopping ??= (async () => {
         closing = true;
         if (timer) clearInterval(timer);
-        if (consumer) {
-          try {
-            consumer.pause([...kinds.keys()].map((topic) => ({ topic })));
-          } catch {
-            // Not running yet: nothing to pause.
-          }
-        }
-        await Promise.allSettled([...inFlightBatches]);
-        // ClickHouse already failing: do not hold the shutdown for it, the rows replay instead.
-        if (pauseReasons.has("clickhouse")) abort.abort();
-        const deadline = setTimeout(() => abort.abort(), stopTimeoutMs);
-        try {
-          await pumping?.catch(() => {});
-          kick(true);
-          await pumping?.catch(() => {});
-          await commit();
-        } finally {
-          clearTimeout(deadline);
-        }
-        await consumer?.disconnect();
-        await producer?.disconnect();
+        // The runner pauses, finishes the batch in flight, drains the buffers (drain above),
+        // commits what ClickHouse acknowledged and leaves the group.
+        await runner?.stop();
         log.info({ ...totals, rows: rowsStored, pendingRows: pendingRows() }, "result sink stopped");
       })();
       return stopping;
     },
 
-    stats: () => ({
-      ...totals,
-      rows: { ...rowsStored },
-      pendingRows: pendingRows(),
-      paused: pauseReasons.size > 0,
-    }),
+    stats: () => {
+      const r = runner?.stats() ?? emptyStats();
+      return {
+        records: r.records,
+        rows: { ...rowsStored },
+        sampledOut: totals.sampledOut,
+        dlq: r.dead,
+        rejectedRows: totals.rejectedRows,
+        inserts: totals.inserts,
+        insertRetries: totals.insertRetries,
+        pendingRows: pendingRows(),
+        paused: r.paused,
+        commits: r.commits,
+      };
+    },
 
     server: () => capabilities,
   };

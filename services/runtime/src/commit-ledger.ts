@@ -9,7 +9,7 @@ interface Segment {
   readonly state: PartitionState;
   readonly first: bigint;
   readonly last: bigint;
-  /** Buffer generations (tags) still to be acknowledged by ClickHouse. */
+  /** Tags (the sink: buffer generations) still to be acknowledged. */
   waiting: number;
   readonly arrivedAt: number;
 }
@@ -27,10 +27,12 @@ interface PartitionState {
 }
 
 /**
- * Which offsets may be committed, given that a fetched batch's rows are spread over table
- * buffers that are flushed independently. Each batch is a segment [first, last] waiting for
- * the buffer generations its rows went into; a partition may commit up to the lowest first
- * offset of a segment still waiting, and never past the end of what was stored.
+ * Which offsets may be committed, given that a fetched batch's effects may be written after
+ * the batch itself: the sink spreads a batch's rows over table buffers that ClickHouse
+ * acknowledges independently. Each batch is a segment [first, last] waiting for the tags
+ * (buffer generations) its writes went into, none for a batch whose outputs were all sent to
+ * Kafka with it; a partition may commit up to the lowest first offset of a segment still
+ * waiting, and never past the end of what was stored.
  *
  * This holds whatever order batches arrive in: kafkajs fetches each partition contiguously from
  * the committed offset, and after a rebalance it may deliver offsets again from there, so every
@@ -41,8 +43,9 @@ export class CommitLedger {
   private readonly byTag = new Map<string, Set<Segment>>();
 
   /**
-   * Records a fetched batch of `topic`/`partition` covering offsets first..last whose rows went
-   * into the buffer generations `tags` (none: every record was dead-lettered or sampled out).
+   * Records a fetched batch of `topic`/`partition` covering offsets first..last whose writes
+   * went into `tags` (none: nothing waits, e.g. every record was dead-lettered or its outputs
+   * were sent with the batch). True when the batch is stored already.
    */
   track(
     topic: string,
@@ -51,7 +54,7 @@ export class CommitLedger {
     last: string,
     tags: readonly string[],
     arrivedAt: number,
-  ): void {
+  ): boolean {
     const state = this.stateOf(topic, partition, BigInt(first));
     const segment: Segment = {
       state,
@@ -70,11 +73,11 @@ export class CommitLedger {
       waiting.add(segment);
       segment.waiting += 1;
     }
-    if (segment.waiting === 0) this.complete(segment);
+    return segment.waiting === 0 && this.complete(segment);
   }
 
   /**
-   * The rows tagged `tag` are stored. Returns the arrival times of the batches that are now
+   * The writes tagged `tag` are stored. Returns the arrival times of the batches that are now
    * fully stored (for the batch latency histogram).
    */
   acknowledge(tag: string): number[] {

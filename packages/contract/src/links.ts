@@ -1,5 +1,6 @@
 /**
- * The links topic, between the detector service and the campaign linker (docs/events.md).
+ * The links topic, between the detector service and the campaign linker (docs/events.md). Kept
+ * here with the other wire formats so that neither service imports the other.
  * Observations travel packed: one record per batch run of a source partition holds the
  * ApiRequest bytes of many requests with their source offsets, so the Kafka client's
  * per-record work (partitioning, encoding, checksums) is paid once per run, not per request.
