@@ -57,9 +57,10 @@ export interface LinkerConfig {
    * `minMembers` and come from at least `minNetworks` networks (a class or an office starting
    * behind one NAT is not a burst of strangers). What counts is the excess over the members
    * expected in the window had they arrived as all other newcomers did, which needs at least
-   * `minReference` other newcomers to be measured.
+   * `minReference` other newcomers to be measured, and a chance (Chernoff bound) of at most
+   * `maxChance` that the other newcomers' timing would put that many of the group's there.
    */
-  burst: { warmupMs: number; windowMs: number; minNetworks: number; minReference: number };
+  burst: { warmupMs: number; windowMs: number; minNetworks: number; minReference: number; maxChance: number };
   /** Baselines used until enough groups exist to measure the population. */
   priors: {
     cotRate: Baseline;
@@ -92,7 +93,9 @@ export const defaultLinkerConfig: LinkerConfig = {
   minSignals: 2,
   agreeZ: 2,
   madFloor: 0.05,
-  burst: { warmupMs: 30 * 60_000, windowMs: 30 * 60_000, minNetworks: 3, minReference: 50 },
+  // maxChance: ~1,000 groups looked at 288 times a day; 1e-6 keeps chance bursts to about one
+  // a few days.
+  burst: { warmupMs: 30 * 60_000, windowMs: 30 * 60_000, minNetworks: 3, minReference: 50, maxChance: 1e-6 },
   priors: {
     cotRate: { median: 0.04, mad: 0.03 },
     // Ordinary groups: app templates and shared system prompts, whose answers rarely show

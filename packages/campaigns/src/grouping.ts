@@ -55,6 +55,8 @@ export interface BurstScope {
   minMembers: number;
   minNetworks: number;
   minReference: number;
+  /** Largest chance (a Chernoff bound) at which a burst still counts. */
+  maxChance: number;
   arrivals: Arrivals;
 }
 
@@ -147,7 +149,7 @@ export function groupFeatures(
   if (burst && others >= burst.minReference) {
     startBurstShare = 0;
     const w = densestWindow(newcomers, burst.windowMs, burst.minMembers, burst.arrivals, others);
-    if (w.excess > 0) {
+    if (w.excess > 0 && burstChance(w.count, newcomers, w.otherArrivals, others) <= burst.maxChance) {
       // Networks of the burst's members (their first one): strangers, not one office.
       use.clear();
       for (let i = w.lo; i <= w.hi; i++) use.set(newcomerNetwork[newcomerOrder[i] as number] as number, 1);
@@ -190,12 +192,12 @@ function densestWindow(
   minCount: number,
   arrivals: Arrivals,
   others: number,
-): { count: number; excess: number; lo: number; hi: number } {
+): { count: number; excess: number; otherArrivals: number; lo: number; hi: number } {
   const order = newcomerOrder.subarray(0, n);
   for (let i = 0; i < n; i++) order[i] = i;
   const t = firstSeen;
   order.sort((x, y) => (t[x] as number) - (t[y] as number) || x - y);
-  let best = { count: 0, excess: 0, lo: 0, hi: -1 };
+  let best = { count: 0, excess: 0, otherArrivals: 0, lo: 0, hi: -1 };
   for (let lo = 0, hi = 0; hi < n; hi++) {
     const to = t[order[hi] as number] as number;
     while (to - (t[order[lo] as number] as number) > windowMs) lo++;
@@ -204,9 +206,25 @@ function densestWindow(
     const from = t[order[lo] as number] as number;
     const otherArrivals = Math.max(0, arrivals.between(from, to) - count);
     const excess = count - (n * otherArrivals) / others;
-    if (excess > best.excess) best = { count, excess, lo, hi };
+    if (excess > best.excess) best = { count, excess, otherArrivals, lo, hi };
   }
   return best;
+}
+
+/**
+ * An upper bound on the chance that `count` or more of a group's `n` newcomers fall in a
+ * window by chance, had each arrived as the `others` did (`inWindow` of them in it): Chernoff,
+ * exp(−n·KL(count/n ‖ q)). Thousands of groups are looked at every few minutes, so five of
+ * seven members of an agent's users starting their workday in one half hour (chance ~0.08,
+ * test seed 103) is no burst; thirty accounts of a sweep in three minutes (~e^-190) is.
+ */
+export function burstChance(count: number, n: number, inWindow: number, others: number): number {
+  // Half an arrival where none was seen: no window is certain to be empty.
+  const q = Math.min(1, Math.max(inWindow, 0.5) / others);
+  const a = count / n;
+  if (a <= q) return 1;
+  const kl = a * Math.log(a / q) + (a < 1 ? (1 - a) * Math.log((1 - a) / (1 - q)) : 0);
+  return Math.exp(-n * kl);
 }
 
 /** Makes room for `n` newcomers in the scratch arrays. */

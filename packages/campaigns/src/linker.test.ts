@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { Alert } from "@distillguard/contract";
 import { describe, expect, it } from "vitest";
+import { burstChance } from "./grouping.ts";
 import { CampaignLinker, defaultLinkerConfig, type Evaluation, type LinkEvent } from "./linker.ts";
+import { matchComponent } from "./matching.ts";
 import { baselineOf, robustZ, UnionFind } from "./stats.ts";
 
 const template = (n: number) => {
@@ -806,6 +808,21 @@ describe("start bursts", () => {
     expect(r.campaigns).toEqual([]);
   });
 
+  it("do not take an agent's users starting their workday together for a burst", () => {
+    // Five of seven users of one template first seen in the same half hour, as 30 of 100 other
+    // newcomers are: the chance of that is ~0.08 (burstChance), not a script.
+    const others = [...strangers(30, 60 * M, M, "morning"), ...strangers(70, 120 * M, 4 * M, "later")];
+    const group = [
+      ...cohort("agent", 5, 60 * M, 6, undefined, 5 * M),
+      ...cohort("agentlate", 2, 200 * M, 6, (a) => `5.${a}.9.1`, 40 * M),
+    ];
+    const r = run(new CampaignLinker(), [...appUsers(20, 0, 2), ...others, ...group], 4 * 60 * M);
+    expect(r.campaigns).toEqual([]);
+    expect(burstChance(5, 7, 30, 100)).toBeGreaterThan(0.01);
+    // A sweep: 30 accounts in three minutes while 2 of 500 others arrived.
+    expect(burstChance(30, 30, 2, 500)).toBeLessThan(1e-60);
+  });
+
   it("do not pull an old account that shares the burst's template into its campaign", () => {
     // An eval harness has used the sweep's first template (and asked for steps) since before
     // the sweep began: it is no newcomer and sits on an address of its own.
@@ -844,5 +861,15 @@ describe("start bursts", () => {
       100 * M,
     );
     expect(r.campaigns.flatMap((c) => c.signals).find((s) => s.name === "start_burst_share")).toBeUndefined();
+  });
+});
+
+describe("campaign ids", () => {
+  it("stay unique when two new components share an anchor at one evaluation", () => {
+    const campaigns = new Map();
+    const a = matchComponent(campaigns, new Set([1, 2, 3, 4, 5]), 1_000, new Map(), () => "0");
+    const b = matchComponent(campaigns, new Set([6, 7, 8, 9, 10]), 1_000, new Map(), () => "0");
+    expect(a.campaign.id).not.toBe(b.campaign.id);
+    expect(campaigns.size).toBe(2);
   });
 });

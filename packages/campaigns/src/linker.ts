@@ -48,9 +48,16 @@ export interface Evaluation {
 /** Answers a group needs before its trace rate is evidence: a few could all be one student's. */
 const MIN_ANSWERED = 5;
 
-/** The hex of the first linking fingerprint one of `members` uses: a new campaign's name. */
+/**
+ * The hex of the first linking fingerprint one of `members` uses: a new campaign's name. Any
+ * member, not the fingerprint's first account: that one may have been left out of the group
+ * (memberShowsNetwork), and "0" named every such campaign alike.
+ */
 function anchorOf(linking: readonly FingerprintState[], members: Set<number>): string {
-  return linking.find((fp) => members.has(fp.accounts.keys().next().value ?? -1))?.hex ?? "0";
+  for (const fp of linking) {
+    for (const slot of fp.accounts.keys()) if (members.has(slot)) return fp.hex;
+  }
+  return "0";
 }
 
 /**
@@ -347,6 +354,7 @@ export class CampaignLinker {
       minMembers: this.config.minMembers,
       minNetworks,
       minReference: this.config.burst.minReference,
+      maxChance: this.config.burst.maxChance,
       arrivals: this.arrivals,
     };
   }

@@ -62,8 +62,13 @@ export function matchComponent(
     }
     return { campaign: best, absorbed };
   }
+  // Two components new at one evaluation can share an anchor: the id must still be theirs alone,
+  // or the second overwrites the first and inherits its alert.
+  const base = `cmp_${anchor()}_${nowMs.toString(36)}`;
+  let id = base;
+  for (let n = 2; campaigns.has(id); n++) id = `${base}_${n}`;
   const c: CampaignState = {
-    id: `cmp_${anchor()}_${nowMs.toString(36)}`,
+    id,
     members,
     carried: { requests: 0, output: 0, reasoning: 0 },
     beforeFirstAlert: null,
