@@ -11,6 +11,8 @@ export interface RunGroup {
   scenario: string;
   seeds: readonly number[];
   duration: string;
+  /** Ordinary traffic before the campaigns started (`--warmup`). */
+  warmup?: string;
   accounts: number;
   events: number;
   wall_ms: number;
@@ -114,7 +116,7 @@ export function runsTable(groups: readonly RunGroup[]): string {
     groups.map((g) => [
       g.scenario,
       g.seeds.join(", "),
-      g.duration,
+      g.warmup ? `${g.warmup} warm-up + ${g.duration}` : g.duration,
       g.accounts.toLocaleString("en"),
       Math.round(g.events / Math.max(1, g.seeds.length)).toLocaleString("en"),
       `${(g.wall_ms / 1000).toFixed(0)} s`,

@@ -38,6 +38,8 @@ const USAGE = `npm run bench:quality [-- options]
   --docs                         also write docs/detection-quality.md between its markers
   --pipeline                     run the detector through Kafka instead of in process
   --proxy-pool ipv4|ipv6|dual    the hydra's proxy pool address family
+  --warmup 6h                    ordinary traffic before campaigns start (a detector already
+                                 running, as in production); default none (cold start)
 `;
 const argv = process.argv.slice(2);
 if (argv.includes("--help") || argv.includes("-h")) {
@@ -60,6 +62,7 @@ const { values } = parseArgs({
     text: { type: "string", default: "synthetic" },
     elicitation: { type: "string", default: "keywords" },
     "proxy-pool": { type: "string", default: "ipv4" },
+    warmup: { type: "string" },
   },
 });
 const fail = (message: string): never => {
@@ -77,6 +80,13 @@ if (!["keywords", "model", "either"].includes(values.elicitation))
 const proxyPool = values["proxy-pool"] as ProxyPool;
 if (!proxyPools.includes(proxyPool))
   fail(`--proxy-pool must be one of ${proxyPools.join(", ")}, not '${values["proxy-pool"]}'`);
+if (values.warmup !== undefined) {
+  try {
+    parseDuration(values.warmup);
+  } catch (e) {
+    fail(`--warmup: ${(e as Error).message}`);
+  }
+}
 const threads = Number(values.threads);
 if (!Number.isInteger(threads) || threads < 1)
   fail(`--threads must be a positive integer, not '${values.threads}'`);
@@ -97,9 +107,11 @@ if (unknown.length > 0) {
 const suite: Suite = {
   ...base,
   evaluateEvery: values["evaluate-every"] ?? base.evaluateEvery,
-  entries: (only ? base.entries.filter((e) => only.includes(e.scenario)) : base.entries).map((e) =>
-    proxyPool === "ipv4" ? e : { ...e, proxyPool },
-  ),
+  entries: (only ? base.entries.filter((e) => only.includes(e.scenario)) : base.entries).map((e) => ({
+    ...e,
+    ...(proxyPool === "ipv4" ? {} : { proxyPool }),
+    ...(values.warmup ? { warmup: values.warmup } : {}),
+  })),
 };
 const command = `npm run bench:quality${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`;
 const backend = values.pipeline
@@ -157,7 +169,7 @@ const tty = process.stderr.isTTY === true;
 const inFlight = new Map<number, string>();
 let finished = 0;
 const label = (t: RunTask) =>
-  `${t.entry.scenario} seed ${t.seed} · ${t.entry.duration} · ${t.entry.accounts.toLocaleString("en")} accounts`;
+  `${t.entry.scenario} seed ${t.seed} · ${t.entry.warmup ? `${t.entry.warmup} warm-up + ` : ""}${t.entry.duration} · ${t.entry.accounts.toLocaleString("en")} accounts`;
 const showProgress = () => {
   if (tty) process.stderr.write(`\r${[...inFlight.values()].join(" | ")}\x1b[K`);
 };

@@ -46,6 +46,11 @@ export interface SuiteEntry {
   accounts: number;
   /** Address family of the campaigns' proxy pools (`--proxy-pool`; default ipv4). */
   proxyPool?: ProxyPool;
+  /**
+   * Ordinary traffic before the campaigns start (`--warmup`): the detector has run for a while,
+   * as in production, instead of starting with the campaign. Added to `duration`.
+   */
+  warmup?: string;
 }
 
 export interface Suite {
@@ -149,11 +154,12 @@ export function scenarioOptions(entry: SuiteEntry, seed: number): ScenarioOption
     scenario: entry.scenario,
     seed,
     startMs: suiteStartMs,
-    durationMs: parseDuration(entry.duration),
+    durationMs: parseDuration(entry.duration) + (entry.warmup ? parseDuration(entry.warmup) : 0),
     accounts: entry.accounts,
     releaseAt: 0.25,
     campaignScale: 1,
     ...(entry.proxyPool && entry.proxyPool !== "ipv4" ? { proxyPool: entry.proxyPool } : {}),
+    ...(entry.warmup ? { warmupMs: parseDuration(entry.warmup) } : {}),
   };
 }
 

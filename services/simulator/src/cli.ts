@@ -39,6 +39,11 @@ const program = new Command("dg-sim")
     "address family of the hydra's proxy pool: ipv4, ipv6 (residential /64s, datacenter /48s handing out a fresh /64 per request) or dual (both)",
     "ipv4",
   )
+  .option(
+    "--warmup <d>",
+    "ordinary traffic only for this long before campaigns start (a detector already running), e.g. 6h; campaign timing and --release-at count from its end",
+    "0",
+  )
   .addOption(
     new Option(
       "--mode <mode>",

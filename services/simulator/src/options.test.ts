@@ -25,6 +25,22 @@ describe("options", () => {
       /--scenario 'nope'[\s\S]*--seed[\s\S]*--duration[\s\S]*--start[\s\S]*--accounts[\s\S]*--release-at[\s\S]*--campaign-scale/,
     );
   });
+
+  it("reads a warm-up shorter than the run, and names a bad one", () => {
+    const o = {
+      scenario: "hydra",
+      seed: "1",
+      duration: "18h",
+      start: "2026-03-02T00:00:00Z",
+      accounts: "10",
+      releaseAt: "0.25",
+      campaignScale: "1",
+    };
+    expect(toScenarioOptions({ ...o, warmup: "6h" }).warmupMs).toBe(21_600_000);
+    expect(toScenarioOptions({ ...o, warmup: "0" })).not.toHaveProperty("warmupMs");
+    expect(() => toScenarioOptions({ ...o, warmup: "18h" })).toThrow(/--warmup '18h' must be shorter/);
+    expect(() => toScenarioOptions({ ...o, warmup: "soon" })).toThrow(/--warmup: 'soon' is not a duration/);
+  });
 });
 
 describe("calibration trace", () => {

@@ -21,6 +21,8 @@ export interface CliOptions {
   campaignScale: string;
   /** Address families of the campaigns' proxy pools (default ipv4). */
   proxyPool?: string;
+  /** Ordinary traffic before campaigns start, e.g. "6h" (default none). */
+  warmup?: string;
 }
 
 /** Validates CLI input into ScenarioOptions, naming every bad option at once. */
@@ -58,6 +60,16 @@ export function toScenarioOptions(o: CliOptions): ScenarioOptions {
   const proxyPool = (o.proxyPool ?? "ipv4") as ProxyPool;
   if (!proxyPools.includes(proxyPool))
     errors.push(`--proxy-pool '${o.proxyPool}' must be one of ${proxyPools.join(", ")}`);
+  let warmupMs = 0;
+  if (o.warmup !== undefined && o.warmup !== "0") {
+    try {
+      warmupMs = parseDuration(o.warmup);
+      if (durationMs > 0 && warmupMs >= durationMs)
+        errors.push(`--warmup '${o.warmup}' must be shorter than --duration '${o.duration}'`);
+    } catch (e) {
+      errors.push(`--warmup: ${(e as Error).message}`);
+    }
+  }
   if (errors.length > 0) throw new Error(errors.join("\n"));
   return {
     scenario: o.scenario,
@@ -68,6 +80,7 @@ export function toScenarioOptions(o: CliOptions): ScenarioOptions {
     releaseAt,
     campaignScale,
     ...(proxyPool === "ipv4" ? {} : { proxyPool }),
+    ...(warmupMs > 0 ? { warmupMs } : {}),
   };
 }
 

@@ -83,6 +83,12 @@ export interface ScenarioOptions {
   campaignScale: number;
   /** Address family of the hydra's proxy pool (default ipv4). */
   proxyPool?: ProxyPool;
+  /**
+   * Ordinary traffic only, before campaigns start and `releaseAt` counts (default 0): a
+   * detector that has run for a while, as in production, rather than one started with the
+   * campaign. Campaign timing is relative to the window after it.
+   */
+  warmupMs?: number;
 }
 
 export interface Built {
@@ -94,11 +100,20 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
   const preset = scenarios[o.scenario];
   if (!preset)
     throw new Error(`unknown scenario '${o.scenario}'; known: ${Object.keys(scenarios).join(", ")}`);
+  const warmupMs = o.warmupMs ?? 0;
+  if (!(warmupMs >= 0 && warmupMs < o.durationMs)) {
+    throw new Error(
+      `warm-up ${warmupMs} ms must be at least 0 and shorter than the duration (${o.durationMs} ms)`,
+    );
+  }
+  // Campaigns and the release live in the window after the warm-up.
+  const campaignStartMs = o.startMs + warmupMs;
+  const campaignSpanMs = o.durationMs - warmupMs;
   const world = new World(
     o.seed,
     o.startMs,
     o.startMs + o.durationMs,
-    o.startMs + o.durationMs * o.releaseAt,
+    campaignStartMs + campaignSpanMs * o.releaseAt,
     calibration,
   );
   const sources: Source[] = [];
@@ -469,7 +484,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
           extractionProfile,
           {
             perDay,
-            startMs: world.startMs + world.durationMs * 0.1 * r.next(),
+            startMs: campaignStartMs + campaignSpanMs * 0.1 * r.next(),
             endMs: world.endMs,
             jitter: 0.5,
             families: cotFamilies(5),
@@ -513,7 +528,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
               ...proxyPool6(networks.datacenterProxy, 20, 10, true, r),
             ]),
       ];
-      const startMs = world.startMs + world.durationMs * 0.05;
+      const startMs = campaignStartMs + campaignSpanMs * 0.05;
       // Live accounts ≈ half of n; 12 requests/day each, 36 at the full post-release ramp, keeps
       // every account below the benign median (40/day).
       sources.push(
@@ -561,7 +576,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
           {
             // The reseller itself sends 45k/day; extraction adds share / (1 − share) of that.
             perDay: ((45_000 * share) / (1 - share)) * scale,
-            startMs: world.startMs + world.durationMs * 0.1,
+            startMs: campaignStartMs + campaignSpanMs * 0.1,
             endMs: world.endMs,
             jitter: 0.9,
             families: cotFamilies(4),
@@ -595,7 +610,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
             extractionProfile,
             {
               perDay: 60 * scale,
-              startMs: world.startMs + world.durationMs * 0.05 * k,
+              startMs: campaignStartMs + campaignSpanMs * 0.05 * k,
               endMs: world.endMs,
               jitter: 0.95,
               families,
@@ -632,7 +647,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
             { ...extractionProfile, tools: [3, 12], outScale: 2, reasoningRate: 0.4 },
             {
               perDay: 300 * scale,
-              startMs: world.startMs + world.durationMs * 0.2,
+              startMs: campaignStartMs + campaignSpanMs * 0.2,
               endMs: world.endMs,
               jitter: 0.3,
               families,

@@ -188,6 +188,60 @@ describe("gateway mode", () => {
   });
 });
 
+describe("warm-up", () => {
+  it("runs ordinary traffic only before campaigns, which keep their timing after it", async () => {
+    const hour = 3_600_000;
+    const run = async (o: ScenarioOptions) => {
+      const times = new Map<string, number[]>();
+      const sim = await simulate(
+        o,
+        calibration,
+        [
+          {
+            write: (d) => {
+              const t = times.get(d.record.account_id) ?? [];
+              t.push(d.record.event_time_ms);
+              times.set(d.record.account_id, t);
+            },
+            close: () => {},
+          },
+        ],
+        { mode: "fingerprint" },
+      );
+      return { times, labels: sim.labels };
+    };
+    const cold = await run({ ...base, scenario: "hydra", accounts: 500, durationMs: 2 * hour });
+    const warm = await run({
+      ...base,
+      scenario: "hydra",
+      accounts: 500,
+      durationMs: 3 * hour,
+      warmupMs: hour,
+    });
+    const [c, w] = [cold.labels.campaigns[0], warm.labels.campaigns[0]];
+    if (!c || !w) throw new Error("no hydra in the labels");
+    // The same campaign, an hour later: the warm-up shifts it and changes nothing else of it.
+    expect(w.account_ids).toEqual(c.account_ids);
+    expect((w.first_event_ms ?? 0) - (c.first_event_ms ?? 0)).toBe(hour);
+    expect(c.first_event_ms).not.toBeNull();
+    expect(warm.labels.window.release_at_ms - cold.labels.window.release_at_ms).toBe(hour);
+    const campaign = new Set(w.account_ids);
+    let ordinaryDuringWarmup = 0;
+    for (const [account, ts] of warm.times) {
+      const early = ts.filter((t) => t < base.startMs + hour).length;
+      if (campaign.has(account)) expect(early).toBe(0);
+      else ordinaryDuringWarmup += early;
+    }
+    expect(ordinaryDuringWarmup).toBeGreaterThan(1_000);
+  });
+
+  it("refuses a warm-up as long as the run", async () => {
+    await expect(
+      simulate({ ...base, warmupMs: base.durationMs }, calibration, [], { mode: "fingerprint" }),
+    ).rejects.toThrow(/shorter than the duration/);
+  });
+});
+
 describe("client addresses", () => {
   const collect = async (o: ScenarioOptions) => {
     const out: { account: string; address: string }[] = [];
