@@ -182,17 +182,22 @@ export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProce
       };
     },
 
-    async checkpoint(task, topic, partition, nextOffset, force) {
+    async checkpoint(task, topic, partition, nextOffset, force, via) {
       // On a wall-clock cadence: a checkpoint's content is the state at an input offset, so when
       // it is taken changes how much a restart replays, never what the replay produces.
       const due = now() - task.checkpointedAt >= opts.checkpointEveryMs;
       if (!force && !due) return;
       const bytes = task.detector.serialize();
-      await opts.changelog.write(name(topic, partition), bytes, {
-        nextOffset,
-        nextEvalMs: task.nextEvalMs,
-        lastTickMs: Number.isFinite(task.lastTickMs) ? task.lastTickMs : null,
-      });
+      await opts.changelog.write(
+        name(topic, partition),
+        bytes,
+        {
+          nextOffset,
+          nextEvalMs: task.nextEvalMs,
+          lastTickMs: Number.isFinite(task.lastTickMs) ? task.lastTickMs : null,
+        },
+        via,
+      );
       task.checkpointedAt = now();
       opts.logger.debug({ partition, nextOffset, bytes: bytes.length }, "checkpoint written");
     },

@@ -52,6 +52,9 @@ export function createDetectorService(
         topics: [s.requestsTopic],
         dlqTopic: s.dlqTopic,
         onFatal: deps.onFatal,
+        // Outputs, checkpoint and offsets of a batch in one transaction: a member that wakes
+        // after losing its partitions can neither publish results nor overwrite checkpoints.
+        exactlyOnce: true,
         maxBytesPerPartition: s.fetchMaxBytes,
         processor: detectorProcessor({
           config: { ...defaultDetectorConfig, link: false },

@@ -224,13 +224,13 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
       };
     },
 
-    async checkpoint(task, topic, partition, nextOffset, force) {
+    async checkpoint(task, topic, partition, nextOffset, force, via) {
       // On a wall-clock cadence: a checkpoint's content is the state at an input offset, so when
       // it is taken changes how much a restart replays, never what the replay produces.
       const due = now() - task.checkpointedAt >= opts.checkpointEveryMs;
       if (!force && !due) return;
       const bytes = snapshot(task);
-      await opts.changelog.write(name(topic, partition), bytes, { nextOffset });
+      await opts.changelog.write(name(topic, partition), bytes, { nextOffset }, via);
       task.checkpointedAt = now();
       opts.logger.debug(
         { nextOffset, bytes: bytes.length, buffered: task.buffer.length },

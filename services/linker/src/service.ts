@@ -47,6 +47,9 @@ export function createLinkerService(
         topics: [s.linksTopic],
         dlqTopic: s.dlqTopic,
         onFatal: deps.onFatal,
+        // Outputs, checkpoint and offsets of a batch in one transaction: a member that wakes
+        // after losing its partitions can neither publish results nor overwrite checkpoints.
+        exactlyOnce: true,
         processor: linkerProcessor({
           config: defaultLinkerConfig,
           changelog: new Changelog(deps.kafka, s.changelogTopic, producer),

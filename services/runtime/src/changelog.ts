@@ -2,6 +2,7 @@ import type { Kafka, Message, Producer } from "kafkajs";
 import type { Logger } from "pino";
 import { ensureTopic } from "./kafka.ts";
 import { readRanges } from "./reader.ts";
+import type { Sender } from "./transactions.ts";
 
 /**
  * Snapshots of processor state in a compacted Kafka topic (the changelog), as Kafka Streams
@@ -10,8 +11,11 @@ import { readRanges } from "./reader.ts";
  * with tombstones. A crash between chunks and header leaves the old header pointing at intact
  * old chunks, so a reader always assembles a complete snapshot.
  *
- * Limits: one writer per name is assumed (a zombie owner after a rebalance is not fenced), and
- * a snapshot is whole state, so its size and write time grow with the state.
+ * One writer per name is assumed. Writes through a transaction (`via`, the runner's
+ * `exactlyOnce`) hold that after a rebalance: a zombie owner's are aborted, never read (readers
+ * are read_committed), and its epochs, counted from what it last read, cannot collide with its
+ * successor's. Without it a zombie is not fenced. A snapshot is whole state, so its size and
+ * write time grow with the state.
  */
 export class Changelog {
   private readonly epochs = new Map<string, { epoch: number; chunks: number }>();
@@ -30,8 +34,12 @@ export class Changelog {
     });
   }
 
-  /** Writes `bytes` as the latest snapshot of `name`, with `meta` (JSON) beside it. */
-  async write(name: string, bytes: Uint8Array, meta: Record<string, unknown>): Promise<void> {
+  /**
+   * Writes `bytes` as the latest snapshot of `name`, with `meta` (JSON) beside it; through `via`
+   * (a transaction) instead of the changelog's producer when given.
+   */
+  async write(name: string, bytes: Uint8Array, meta: Record<string, unknown>, via?: Sender): Promise<void> {
+    const producer = via ?? this.producer;
     const prev = this.epochs.get(name);
     const epoch = (prev?.epoch ?? 0) + 1;
     const chunks = Math.max(1, Math.ceil(bytes.length / this.chunkBytes));
@@ -45,9 +53,9 @@ export class Changelog {
     }
     // One chunk per request: the broker limits a partition's record batch (1 MiB by default),
     // not each record.
-    for (const m of messages) await this.producer.send({ topic: this.topic, acks: -1, messages: [m] });
+    for (const m of messages) await producer.send({ topic: this.topic, acks: -1, messages: [m] });
     const header = { epoch, chunks, bytes: bytes.length, meta };
-    await this.producer.send({
+    await producer.send({
       topic: this.topic,
       acks: -1,
       messages: [{ key: name, value: JSON.stringify(header) }],
@@ -58,7 +66,7 @@ export class Changelog {
         key: `${name}#${prev.epoch}#${i}`,
         value: null,
       }));
-      await this.producer.send({ topic: this.topic, acks: -1, messages: tombstones });
+      await producer.send({ topic: this.topic, acks: -1, messages: tombstones });
     }
   }
 

@@ -48,3 +48,4 @@ export {
   topicName,
   topicSettings,
 } from "./settings.ts";
+export { isFencedError, type Sender, transactionalId } from "./transactions.ts";

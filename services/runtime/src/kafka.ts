@@ -18,11 +18,20 @@ const levelNames: Record<number, "error" | "warn" | "info" | "debug"> = {
   [KafkaLogLevel.DEBUG]: "debug",
 };
 
+/**
+ * Said of every idempotent producer with bounded retries, so of each transactional producer the
+ * loop claims (services/runtime/src/transactions.ts): there a send that gives up fails its
+ * transaction, which is aborted, so no sequence gap can outlive it.
+ */
+const IDEMPOTENT_RETRIES_WARNING =
+  "Limiting retries for the idempotent producer may invalidate EoS guarantees";
+
 /** kafkajs logs through pino so one process has one log format. */
 function pinoLogCreator(logger: Logger): logCreator {
   return () =>
     ({ level, log }) => {
       const { message, timestamp: _ts, logger: _l, ...extra } = log;
+      if (message === IDEMPOTENT_RETRIES_WARNING) return;
       logger[levelNames[level] ?? "info"]({ kafkajs: log.namespace ?? undefined, ...extra }, message);
     };
 }

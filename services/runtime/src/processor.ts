@@ -6,6 +6,7 @@ import type {
   Message,
   Producer,
   TopicMessages,
+  Transaction,
 } from "kafkajs";
 import type { Logger } from "pino";
 import { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
@@ -13,6 +14,7 @@ import { DLQ_HEADERS, readDeadLetter } from "./dead-letter.ts";
 import { createProducer } from "./kafka.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 import { readRanges } from "./reader.ts";
+import { isFencedError, PartitionProducers, type Sender } from "./transactions.ts";
 
 /** What processing one batch of one partition produced. */
 export interface BatchOutput {
@@ -40,11 +42,12 @@ export interface BatchContext {
  * A partitioned processor, in the shape of a Kafka Streams task: the runner owns the consumer,
  * the producer, the dead-letter queue and the offsets; the processor owns what a batch becomes.
  *
- * A stateful processor (one with `open`) keeps one state per input partition, with exactly-once
- * effect without transactions: a partition's state is restored from its last checkpoint, which
- * names the input offset it covers, and the runner replays from there. Processing is
- * deterministic, so the records re-produced while catching up are byte-identical to those
- * produced before a crash, and every consumer downstream keys on them idempotently.
+ * A stateful processor (one with `open`) keeps one state per input partition: it is restored
+ * from its last checkpoint, which names the input offset it covers, and the runner replays from
+ * there. Processing is deterministic, so the records re-produced while catching up are
+ * byte-identical to those produced before a crash, and every consumer downstream keys on them
+ * idempotently. With `exactlyOnce` each batch's outputs, checkpoint and offsets are one Kafka
+ * transaction, which also fences a member that wakes after losing its partitions.
  *
  * A processor without `open` keeps no state per partition (the ingest, the sink): each batch
  * starts where the group's offset is, and its state argument is undefined.
@@ -73,9 +76,17 @@ export interface PartitionProcessor<S> {
   ): BatchOutput | null | Promise<BatchOutput | null>;
   /**
    * After the batch's outputs were acknowledged: checkpoint if due. `nextOffset` is the first
-   * offset not yet processed. `force` on shutdown.
+   * offset not yet processed. `force` on shutdown. `via`, with `exactlyOnce`: the partition's
+   * open transaction, which the checkpoint must be written through to commit with the batch.
    */
-  checkpoint?(state: S, topic: string, partition: number, nextOffset: string, force: boolean): Promise<void>;
+  checkpoint?(
+    state: S,
+    topic: string,
+    partition: number,
+    nextOffset: string,
+    force: boolean,
+    via?: Sender,
+  ): Promise<void>;
   /** Bytes of state, for the metrics. */
   size?(state: S): number;
   /** stop() began: give up work that may take long (a batch in flight may then return null). */
@@ -106,6 +117,15 @@ export interface ProcessorRunnerOptions<S> {
   sessionTimeoutMs?: number;
   /** Largest fetch per partition: bounds a batch's size, hence its latency and memory. */
   maxBytesPerPartition?: number;
+  /**
+   * One Kafka transaction per batch, through a transactional producer per input partition:
+   * outputs, dead letters, the checkpoint (`via`) and the offsets commit or abort together, and
+   * a member that wakes after its successor claimed its partitions writes nothing. Consumers
+   * downstream must read committed records only (kafkajs's default). Not with `deliver`.
+   */
+  exactlyOnce?: boolean;
+  /** The broker aborts a transaction left open this long (a member stopped mid-batch). */
+  transactionTimeoutMs?: number;
 }
 
 export interface RunnerStats {
@@ -188,6 +208,22 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
   let closing = false;
   let inFlight: Promise<void> = Promise.resolve();
   let committing: Promise<void> = Promise.resolve();
+  /** With exactlyOnce: each owned partition's transactional producer. */
+  const eos = opts.exactlyOnce
+    ? new PartitionProducers(opts.kafka, opts.groupId, log, opts.transactionTimeoutMs ?? 60_000)
+    : undefined;
+  /** Partitions whose producer was fenced in this generation: a newer member owns them. */
+  const fenced = new Set<string>();
+
+  /** Runs after the batch in flight and before the next: one transaction per producer at a time. */
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = inFlight.then(fn);
+    inFlight = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
 
   const owns = (topic: string, partition: number) => assigned.get(topic)?.has(partition) ?? false;
   const allTopics = () => topics.map((topic) => ({ topic }));
@@ -199,10 +235,17 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
    */
   async function openTask(topic: string, partition: number): Promise<Task<S>> {
     if (!prepared.has(topic)) {
-      await processor.prepare?.(
-        topic,
-        [...(assigned.get(topic) ?? [])].sort((a, b) => a - b),
-      );
+      const partitions = [...(assigned.get(topic) ?? [])].sort((a, b) => a - b);
+      // Fenced before anything is read: an older owner's open transaction is aborted first,
+      // so the changelog read holds every checkpoint that will ever commit for these partitions.
+      if (eos) {
+        await eos.claim(
+          partitions
+            .filter((q) => !eos.get(topic, q) && !fenced.has(key(topic, q)))
+            .map((q) => ({ topic, partition: q })),
+        );
+      }
+      await processor.prepare?.(topic, partitions);
       prepared.add(topic);
     }
     if (!processor.open) {
@@ -243,12 +286,83 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
     log.info({ reasons: [...pauseReasons] }, now ? "consumption paused" : "consumption resumed");
   }
 
+  /** The broker took these offsets. */
+  function committedNow(offsets: readonly OffsetToCommit[]) {
+    ledger.committed(offsets);
+    totals.commits += 1;
+    const now = Date.now();
+    for (const at of storedArrivals.splice(0)) metrics.batch((now - at) / 1000);
+    reportLag(offsets);
+  }
+
+  /**
+   * One transaction of `topic`/`p` (exactlyOnce): what `body` sends, then the partition's
+   * committable offset. If the producer was fenced, a newer member owns the partition: the task
+   * is dropped and the error thrown tells kafkajs to rejoin the group (it has a rebalance's
+   * type). Any other failure aborts and drops the task, to be restored from the changelog.
+   */
+  async function transact(topic: string, p: number, body?: (tx: Transaction) => Promise<void>) {
+    if (!eos) throw new Error("transact: the runner is not exactlyOnce");
+    const k = key(topic, p);
+    if (fenced.has(k)) throw fencedError(topic, p);
+    if (!eos.get(topic, p)) await eos.claim([{ topic, partition: p }]);
+    const producer = eos.get(topic, p) as Producer;
+    const offsets = ledger.committable().filter((o) => o.topic === topic && o.partition === p);
+    let tx: Transaction | undefined;
+    try {
+      tx = await producer.transaction();
+      await body?.(tx);
+      if (offsets.length > 0) {
+        await tx.sendOffsets({
+          consumerGroupId: opts.groupId,
+          topics: [{ topic, partitions: offsets.map((o) => ({ partition: p, offset: o.offset })) }],
+        });
+      }
+      await tx.commit();
+    } catch (err) {
+      tasks.delete(k);
+      // Stored past the committed offset, as far as the ledger knew, but never committed.
+      ledger.retain((t, q) => t !== topic || q !== p);
+      if (isFencedError(err)) {
+        fenced.add(k);
+        await eos.drop(topic, p);
+        log.warn(
+          { topic, partition: p, reason: String(err) },
+          "producer fenced: a newer member owns the partition; this member's batch is aborted",
+        );
+        throw fencedError(topic, p, err);
+      }
+      if (tx?.isActive()) await tx.abort().catch(() => {});
+      await eos.drop(topic, p);
+      prepared.delete(topic);
+      throw err;
+    }
+    if (offsets.length > 0) committedNow(offsets);
+  }
+
   /**
    * Commits what the ledger allows, one commit at a time. While running, a refused commit is
    * logged and the next one carries its offsets; the final one (`final`) tolerates only a
    * rebalance, after which the partitions' next owners resume from their checkpoints.
    */
   function commit(final = false): Promise<void> {
+    if (eos) {
+      // Offsets of batches that had no records (transaction markers), in a transaction each.
+      return exclusive(async () => {
+        for (const o of ledger.committable()) {
+          if (!owns(o.topic, o.partition) || fenced.has(key(o.topic, o.partition))) continue;
+          try {
+            await transact(o.topic, o.partition);
+          } catch (err) {
+            if (final && !isRebalanceError(err)) throw err;
+            log.warn(
+              { topic: o.topic, partition: o.partition, reason: String(err) },
+              "offsets commit failed",
+            );
+          }
+        }
+      });
+    }
     const run = committing
       .catch(() => {})
       .then(async () => {
@@ -264,11 +378,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
           );
           return;
         }
-        ledger.committed(offsets);
-        totals.commits += 1;
-        const now = Date.now();
-        for (const at of storedArrivals.splice(0)) metrics.batch((now - at) / 1000);
-        reportLag(offsets);
+        committedNow(offsets);
       });
     committing = run;
     return run;
@@ -296,7 +406,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
     if (closing) return;
     const arrivedAt = Date.now();
     const { topic, partition: p } = batch;
-    if (!isRunning() || isStale() || !owns(topic, p)) return;
+    if (!isRunning() || isStale() || !owns(topic, p) || fenced.has(key(topic, p))) return;
     const first = batch.messages[0];
     if (!first) return;
     // Past trailing transaction markers and aborted records of the same fetch too: they
@@ -332,6 +442,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
       fresh = batch.messages.filter((m) => BigInt(m.offset) >= next);
     }
     let out: BatchOutput | null = null;
+    let topicMessages: TopicMessages[] = [];
     if (fresh.length > 0) {
       out = await processor.process(task.state, topic, p, fresh, context);
       // Abandoned on stop: left uncommitted for the partition's next owner.
@@ -342,14 +453,27 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
         tasks.delete(k);
         return;
       }
-      const topicMessages = out.outputs.filter((t) => t.messages.length > 0);
+      topicMessages = out.outputs.filter((t) => t.messages.length > 0);
       // Dead letters first: if a later send fails, the redelivered batch sends both again, and
       // a duplicate dead letter is harmless where a lost one is not.
       if (out.dead.length > 0) topicMessages.unshift({ topic: opts.dlqTopic, messages: out.dead });
-      if (topicMessages.length > 0) {
+      if (!eos && topicMessages.length > 0) {
         if (!producer) throw new Error("processor producer is not connected");
         await sendInOrder(producer, topicMessages);
       }
+    }
+    const next = task.next === null ? null : (BigInt(last) + 1n).toString();
+    highWatermarks.set(k, { topic, partition: p, hw: BigInt(batch.highWatermark) });
+    if (eos) {
+      if (out?.deliver) throw new Error("exactlyOnce: writes outside Kafka cannot join its transaction");
+      if (ledger.track(topic, p, first.offset, last, [], arrivedAt)) storedArrivals.push(arrivedAt);
+      const sends = topicMessages;
+      await transact(topic, p, async (tx) => {
+        if (sends.length > 0) await sendInOrder(tx, sends);
+        if (next !== null) await processor.checkpoint?.(task.state, topic, p, next, false, tx);
+      });
+    }
+    if (out) {
       for (const t of topicMessages) {
         metrics.produced(t.topic, t.messages.length);
         if (t.topic !== opts.dlqTopic) totals.produced += t.messages.length;
@@ -369,14 +493,15 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
       }
       if (out.late) metrics.late(out.late);
     }
-    // Tracked as soon as the tags exist, before any await: a tag acknowledged before its batch
-    // is tracked would hold the partition's commits back for good.
-    const tags = out?.deliver?.() ?? [];
-    if (ledger.track(topic, p, first.offset, last, tags, arrivedAt)) storedArrivals.push(arrivedAt);
-    highWatermarks.set(k, { topic, partition: p, hw: BigInt(batch.highWatermark) });
-    if (task.next !== null) {
-      task.next = (BigInt(last) + 1n).toString();
-      await processor.checkpoint?.(task.state, topic, p, task.next, false);
+    if (!eos) {
+      // Tracked as soon as the tags exist, before any await: a tag acknowledged before its batch
+      // is tracked would hold the partition's commits back for good.
+      const tags = out?.deliver?.() ?? [];
+      if (ledger.track(topic, p, first.offset, last, tags, arrivedAt)) storedArrivals.push(arrivedAt);
+    }
+    if (next !== null) {
+      task.next = next;
+      if (!eos) await processor.checkpoint?.(task.state, topic, p, next, false);
     }
     resolveOffset(last);
     if (fresh.length > 0) {
@@ -389,7 +514,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
       for (const t of tasks.values()) bytes += processor.size(t.state);
       metrics.state(bytes);
     }
-    await commit();
+    if (!eos) await commit();
     await heartbeat();
   }
 
@@ -421,6 +546,22 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
         }
         ledger.retain(owns);
         prepared.clear();
+        if (eos) {
+          // Every generation starts from what was committed: a member that was a zombie holds
+          // stale tasks and fenced producers, and cannot tell. Claiming the producers now, before
+          // any batch, fences the partitions' previous owners at once.
+          tasks.clear();
+          fenced.clear();
+          const claims = [...mine].flatMap(([topic, ps]) =>
+            [...ps].map((partition) => ({ topic, partition })),
+          );
+          exclusive(async () => {
+            await eos.dropAll();
+            await eos.claim(claims);
+          }).catch((err) =>
+            log.warn({ reason: String(err) }, "claiming the partitions failed; retried at their first batch"),
+          );
+        }
         // A new generation starts unpaused: keep holding back while a reason still holds.
         if (pauseReasons.size > 0) c.pause(allTopics());
         log.info(
@@ -468,11 +609,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: (payload) => {
-          const run = inFlight.then(() => handleBatch(payload));
-          inFlight = run.catch(() => {});
-          return run;
-        },
+        eachBatch: (payload) => exclusive(() => handleBatch(payload)),
       });
       log.info("processor started");
     },
@@ -492,14 +629,31 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
         await inFlight;
         if (c) {
           await processor.drain?.();
-          for (const [k, t] of tasks) {
-            if (t.next === null || !processor.checkpoint) continue;
+          for (const [k, t] of [...tasks]) {
             const [topic, p] = k.split("\u0000") as [string, string];
-            await processor.checkpoint(t.state, topic, Number(p), t.next, true);
+            const next = t.next;
+            if (eos) {
+              if (!owns(topic, Number(p)) || fenced.has(k)) continue;
+              try {
+                await transact(topic, Number(p), async (tx) => {
+                  if (next !== null) await processor.checkpoint?.(t.state, topic, Number(p), next, true, tx);
+                });
+              } catch (err) {
+                if (!isRebalanceError(err)) throw err;
+                log.warn(
+                  { topic, partition: Number(p) },
+                  "final checkpoint refused: a newer member owns the partition",
+                );
+              }
+              continue;
+            }
+            if (next === null || !processor.checkpoint) continue;
+            await processor.checkpoint(t.state, topic, Number(p), next, true);
           }
           await commit(true);
           await c.disconnect();
         }
+        await eos?.dropAll();
         await producer?.disconnect();
         log.info(totals, "processor stopped");
       })();
@@ -539,7 +693,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
 const REQUEST_BYTES = 512 * 1024;
 
 /** Sends in order, split so that no request's record batch outgrows the broker's limit. */
-async function sendInOrder(producer: Producer, topicMessages: TopicMessages[]): Promise<void> {
+async function sendInOrder(producer: Sender, topicMessages: TopicMessages[]): Promise<void> {
   let chunk: TopicMessages[] = [];
   let bytes = 0;
   const flush = async () => {
@@ -575,6 +729,17 @@ const REBALANCE_CODES = new Set([
   25, // UNKNOWN_MEMBER_ID
   27, // REBALANCE_IN_PROGRESS
 ]);
+
+/**
+ * A fenced producer, as kafkajs's runner understands it: a rebalance's type, so it rejoins the
+ * group at once, which the member must (its generation is over, or its transaction timed out).
+ */
+function fencedError(topic: string, partition: number, cause?: unknown): Error {
+  return Object.assign(new Error(`${topic}/${partition}: producer fenced by a newer owner`, { cause }), {
+    type: "ILLEGAL_GENERATION",
+    code: 22,
+  });
+}
 
 /** Whether a kafkajs error (or the protocol error it wraps) says the group rebalanced. */
 export function isRebalanceError(err: unknown): boolean {

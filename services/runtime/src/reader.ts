@@ -52,22 +52,33 @@ export async function readRanges(
         clearTimeout(timer);
         reject(payload.error);
       });
+      const reached = (partition: number, lastOffset: string) => {
+        const range = wanted.get(partition);
+        if (!range) return;
+        watch();
+        if (BigInt(lastOffset) + 1n >= range.to) wanted.delete(partition);
+        if (wanted.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      // A fetch of only transaction markers or aborted records (a transactional writer's tail)
+      // never reaches eachBatch: without this a range ending in one would wait for stallMs.
+      reader.on(reader.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.batchSize === 0 && payload.topic === topic)
+          reached(payload.partition, payload.lastOffset);
+      });
       reader
         .run({
           eachBatch: async ({ batch }) => {
             const range = wanted.get(batch.partition);
             if (!range) return;
-            watch();
             const inside = batch.messages.filter((m) => {
               const o = BigInt(m.offset);
               return (range.from === null || o >= range.from) && o < range.to;
             });
             if (inside.length > 0) each(batch.partition, inside);
-            if (BigInt(batch.lastOffset()) + 1n >= range.to) wanted.delete(batch.partition);
-            if (wanted.size === 0) {
-              clearTimeout(timer);
-              resolve();
-            }
+            reached(batch.partition, batch.lastOffset());
           },
         })
         .then(() => {
