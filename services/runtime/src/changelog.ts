@@ -245,8 +245,7 @@ export class Changelog {
           if (m.value) headers.set(key, JSON.parse(m.value.toString()));
           else headers.delete(key);
         } else if (key.startsWith("k#", hash + 1)) {
-          let mine = records.get(name);
-          if (!mine) records.set(name, (mine = new Map()));
+          const mine = getOrAdd(records, name);
           if (m.value) mine.set(key, m.value);
           else mine.delete(key);
         } else if (m.value) chunks.set(key, m.value);
@@ -297,12 +296,8 @@ export class Changelog {
             late.push(b.key);
             continue;
           }
-          let t = tables.get(r.table);
-          if (!t) tables.set(r.table, (t = new Map()));
-          t.set(r.key, b.value.subarray(9));
-          let c = st.tables.get(r.table);
-          if (!c) st.tables.set(r.table, (c = new Map()));
-          c.set(r.key, r.half);
+          getOrAdd(tables, r.table).set(r.key, b.value.subarray(9));
+          getOrAdd(st.tables, r.table).set(r.key, r.half);
         }
       }
       // Removal markers last: each may hide an older value of its key until that is gone.
@@ -376,6 +371,15 @@ interface KeyedState {
 
 const PUT = 1;
 const REMOVED = 2;
+
+function getOrAdd<K, V>(m: Map<string, Map<K, V>>, key: string): Map<K, V> {
+  let v = m.get(key);
+  if (!v) {
+    v = new Map();
+    m.set(key, v);
+  }
+  return v;
+}
 
 function recordKey(name: string, table: string, half: number, key: string): string {
   return `${name}#k#${table}#${half}#${key}`;
