@@ -6,7 +6,13 @@ import {
   type LinkerConfig,
 } from "@distillguard/campaigns";
 import type { AccountScore, Alert, CampaignUpdate } from "@distillguard/contract";
-import { compileLayout, type StoreHooks, WindowStore } from "@distillguard/windows";
+import {
+  type ChangeMark,
+  compileLayout,
+  type Key,
+  type StoreHooks,
+  WindowStore,
+} from "@distillguard/windows";
 import { accountSpec } from "./account-spec.ts";
 import { type EntityEvent, EntityFeatures, type EntityKind } from "./entities.ts";
 import { AccountFeatures, type FeatureEvent, signalIndex, signalNames } from "./features.ts";
@@ -91,6 +97,11 @@ export class Detector {
    */
   private readySlots = new Int32Array(64);
   private readyCount = 0;
+  /**
+   * Evaluations so far: an incremental checkpoint tags each account's touched flag with it, so
+   * the flags an evaluation clears need no rewrite of every account it cleared them for.
+   */
+  private touchEpoch = 0;
   lateEvents = 0;
 
   constructor(
@@ -196,6 +207,7 @@ export class Detector {
       if (this.features.signalsOfSlot(slot, nowMs, v) && this.scorer.scorable(v)) vectors.set(account, v);
     }
     this.touchedCount = 0;
+    this.touchEpoch++;
     // Expire after reading: an account idle past the timeout is not among the touched.
     store.expire(nowMs);
     this.entities?.expire(nowMs);
@@ -271,35 +283,35 @@ export class Detector {
    * Sections: u32 length + bytes each; the first is a JSON header.
    */
   serialize(): Uint8Array {
+    // Only slots whose account still lives there: a slot's bookkeeping outlives an expired or
+    // evicted key until the slot is reused, and evaluations skip such slots anyway.
     const slots: [number, string, number, number][] = [];
     for (let slot = 0; slot < this.slotKey.length; slot++) {
-      const key = this.slotKey[slot];
-      if (key !== undefined)
-        slots.push([slot, key, this.slotRequests[slot] as number, this.touchedFlag[slot] as number]);
+      if (this.liveAccount(slot) !== undefined)
+        slots.push([
+          slot,
+          this.slotKey[slot] as string,
+          this.slotRequests[slot] as number,
+          this.touchedFlag[slot] as number,
+        ]);
     }
     const header = {
       v: 1,
       lateEvents: this.lateEvents,
       newModels: [...this.features.newModels],
-      touched: [...this.touchedSlots.subarray(0, this.touchedCount)],
+      touched: [...this.touchedSlots.subarray(0, this.touchedCount)].filter(
+        (s) => this.liveAccount(s) !== undefined,
+      ),
+      touchEpoch: this.touchEpoch,
       slots,
       alerts: this.accountAlerts.snapshot(),
     };
-    const sections = [
+    return joinSections([
       new TextEncoder().encode(JSON.stringify(header)),
       this.features.store.serialize(),
       this.entities ? this.entities.store.serialize() : new Uint8Array(0),
       this.linker.serialize(),
-    ];
-    const out = new Uint8Array(sections.reduce((n, s) => n + 4 + s.length, 0));
-    const view = new DataView(out.buffer);
-    let pos = 0;
-    for (const s of sections) {
-      view.setUint32(pos, s.length);
-      out.set(s, pos + 4);
-      pos += 4 + s.length;
-    }
-    return out;
+    ]);
   }
 
   static deserialize(
@@ -307,16 +319,39 @@ export class Detector {
     config: DetectorConfig = defaultDetectorConfig,
     hooks: StoreHooks = {},
   ): Detector {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const sections: Uint8Array[] = [];
-    for (let pos = 0; pos < bytes.length; ) {
-      const n = view.getUint32(pos);
-      sections.push(bytes.subarray(pos + 4, pos + 4 + n));
-      pos += 4 + n;
+    const [h, accounts, entities, linker] = parseSections(bytes);
+    const d = Detector.assemble(
+      h,
+      (accountHooks) => WindowStore.deserialize(accounts, accountHooks),
+      entities.length > 0 ? WindowStore.deserialize(entities) : null,
+      linker,
+      config,
+      hooks,
+    );
+    // The window store renumbers slots when it restores: carry the bookkeeping over by key.
+    const moved = new Map<number, number>();
+    for (const [old, key, requests, flag] of h.slots as [number, string, number, number][]) {
+      const slot = d.features.store.slotOf(key);
+      if (slot === undefined) continue;
+      moved.set(old, slot);
+      d.keep(slot, key, requests, flag);
     }
-    const [head, accounts, entities, linker] = sections;
-    if (!head || !accounts || !entities || !linker) throw new Error("truncated detector checkpoint");
-    const h = JSON.parse(new TextDecoder().decode(head));
+    for (const old of h.touched as number[]) {
+      const slot = moved.get(old);
+      if (slot !== undefined) d.touchedSlots[d.touchedCount++] = slot;
+    }
+    return d;
+  }
+
+  /** A detector from checkpoint parts: the JSON header, the account store (built with the detector's hooks), the rest. */
+  private static assemble(
+    h: HeaderJson,
+    accountStore: (hooks: StoreHooks) => WindowStore,
+    entities: WindowStore | null,
+    linker: Uint8Array,
+    config: DetectorConfig,
+    hooks: StoreHooks,
+  ): Detector {
     if (h.v !== 1) throw new Error(`unsupported detector checkpoint version ${h.v}`);
     // The restored store counts late events into the detector created just after it.
     const holder: { d?: Detector } = {};
@@ -327,7 +362,7 @@ export class Detector {
         hooks.onLate?.(key, t, late);
       },
     };
-    const restored = WindowStore.deserialize(accounts, accountHooks);
+    const restored = accountStore(accountHooks);
     const want = compileLayout(accountSpec);
     const have = restored.layout;
     const fields = (l: typeof want) => JSON.stringify([l.valueInputs, l.hashInputs, l.outputs]);
@@ -339,37 +374,135 @@ export class Detector {
     }
     const d = new Detector(config, hooks, {
       accounts: restored,
-      entities: entities.length > 0 ? WindowStore.deserialize(entities) : null,
+      entities,
       linker: CampaignLinker.deserialize(linker, linkerConfigOf(config)),
     });
     holder.d = d;
     d.lateEvents = h.lateEvents;
-    for (const m of h.newModels as string[]) d.features.newModels.add(m);
-    // The window store renumbers slots when it restores: carry the bookkeeping over by key.
-    const newSlot = new Map<string, number>();
-    const store = d.features.store;
-    for (let slot = 0, live = 0; live < store.size; slot++) {
-      const key = store.keyOf(slot);
-      if (key === undefined) continue;
-      newSlot.set(String(key), slot);
-      live++;
-    }
-    const moved = new Map<number, number>();
-    for (const [old, key, requests, flag] of h.slots as [number, string, number, number][]) {
-      const slot = newSlot.get(key);
-      if (slot === undefined) continue;
-      moved.set(old, slot);
-      if (slot >= d.touchedFlag.length) d.grow(slot);
-      d.slotKey[slot] = key;
-      d.slotRequests[slot] = requests;
-      d.touchedFlag[slot] = flag;
-    }
-    for (const old of h.touched as number[]) {
-      const slot = moved.get(old);
-      if (slot !== undefined) d.touchedSlots[d.touchedCount++] = slot;
-    }
+    d.touchEpoch = h.touchEpoch ?? 0;
+    for (const m of h.newModels) d.features.newModels.add(m);
     d.accountAlerts.restore(h.alerts);
     return d;
+  }
+
+  /** Sets a restored account's bookkeeping. */
+  private keep(slot: number, key: string, requests: number, flag: number): void {
+    if (slot >= this.touchedFlag.length) this.grow(slot);
+    this.slotKey[slot] = key;
+    this.slotRequests[slot] = requests;
+    this.touchedFlag[slot] = flag;
+  }
+
+  /** The account living in `slot` if the bookkeeping there is its own. */
+  private liveAccount(slot: number): string | undefined {
+    const key = this.slotKey[slot];
+    return key !== undefined && this.features.store.keyOf(slot) === key ? key : undefined;
+  }
+
+  /**
+   * An incremental checkpoint: what changed since `since` (null: everything). `head` is the
+   * small part rewritten each time (counters, open alerts, the linker, the stores' specs);
+   * `accounts` and `entities` give one record per window key changed since, and the keys
+   * removed since. Applied over the records of earlier calls (latest per key, removed keys
+   * dropped), `fromChanges` rebuilds the detector `deserialize(serialize())` gives, byte for
+   * byte. Call `persisted(mark)` once the records are durable and pass `mark` next time.
+   */
+  changes(since: DetectorMark | null): DetectorChanges {
+    const store = this.features.store;
+    const a = store.changesSince(since?.accounts ?? null);
+    if (!since) store.trackRemovals();
+    const ordinal = new Map<number, number>();
+    for (let i = 0; i < this.touchedCount; i++) ordinal.set(this.touchedSlots[i] as number, i);
+    const accounts: [string, Uint8Array][] = [];
+    for (const slot of a.changed) {
+      const key = this.liveAccount(slot);
+      if (key === undefined) throw new Error(`account window slot ${slot} has no bookkeeping`);
+      const rec = store.blockOf(slot, ACCOUNT_TRAILER);
+      const view = new DataView(rec.buffer, rec.byteLength - ACCOUNT_TRAILER);
+      view.setFloat64(0, this.slotRequests[slot] as number, true);
+      view.setFloat64(8, this.touchEpoch, true);
+      view.setFloat64(16, this.touchedFlag[slot] === 1 ? (ordinal.get(slot) ?? -1) : -1, true);
+      accounts.push([key, rec]);
+    }
+    const es = this.entities?.store ?? null;
+    const e = es?.changesSince(since?.entities ?? null) ?? null;
+    if (es && !since) es.trackRemovals();
+    const entities: [string, Uint8Array][] = [];
+    for (const slot of e?.changed ?? [])
+      entities.push([entityKey(es?.keyOf(slot)), es?.blockOf(slot) as Uint8Array]);
+    const header: HeaderJson = {
+      v: 1,
+      lateEvents: this.lateEvents,
+      newModels: [...this.features.newModels],
+      touchEpoch: this.touchEpoch,
+      alerts: this.accountAlerts.snapshot(),
+    };
+    return {
+      mark: { accounts: a.mark, entities: e?.mark ?? null },
+      head: joinSections([
+        new TextEncoder().encode(JSON.stringify(header)),
+        store.serializeHead(),
+        es ? es.serializeHead() : new Uint8Array(0),
+        this.linker.serialize(),
+      ]),
+      accounts: { puts: accounts, removed: a.removed.map((k) => String(k)) },
+      entities: { puts: entities, removed: (e?.removed ?? []).map(entityKey) },
+    };
+  }
+
+  /** The changes up to `mark` are durable: the stores forget the removals they journaled for them. */
+  persisted(mark: DetectorMark): void {
+    this.features.store.forgetRemovals(mark.accounts);
+    if (mark.entities) this.entities?.store.forgetRemovals(mark.entities);
+  }
+
+  /**
+   * Rebuilds a detector from the last `head` of `changes` and the latest record of every key
+   * still live (what a compacted changelog holds). Returns the mark to continue `changes` from.
+   */
+  static fromChanges(
+    head: Uint8Array,
+    accounts: Iterable<readonly [string, Uint8Array]>,
+    entities: Iterable<readonly [string, Uint8Array]>,
+    config: DetectorConfig = defaultDetectorConfig,
+    hooks: StoreHooks = {},
+  ): { detector: Detector; mark: DetectorMark } {
+    const [h, accountHead, entityHead, linker] = parseSections(head);
+    const rows = [...accounts];
+    const d = Detector.assemble(
+      h,
+      (accountHooks) =>
+        WindowStore.assemble(
+          accountHead,
+          rows.map(([k, rec]) => [k, rec.subarray(0, rec.length - ACCOUNT_TRAILER)] as const),
+          accountHooks,
+        ),
+      entityHead.length > 0
+        ? WindowStore.assemble(
+            entityHead,
+            [...entities].map(([k, b]) => [Number(k), b] as const),
+          )
+        : null,
+      linker,
+      config,
+      hooks,
+    );
+    const store = d.features.store;
+    const touched: [number, number][] = [];
+    for (const [key, rec] of rows) {
+      const slot = store.slotOf(key) as number;
+      const view = new DataView(rec.buffer, rec.byteOffset + rec.length - ACCOUNT_TRAILER, ACCOUNT_TRAILER);
+      const ordinal = view.getFloat64(16, true);
+      const flag = ordinal >= 0 && view.getFloat64(8, true) === d.touchEpoch ? 1 : 0;
+      d.keep(slot, key, view.getFloat64(0, true), flag);
+      if (flag === 1) touched.push([ordinal, slot]);
+    }
+    touched.sort((x, y) => x[0] - y[0]);
+    for (const [, slot] of touched) d.touchedSlots[d.touchedCount++] = slot;
+    return {
+      detector: d,
+      mark: { accounts: store.markNow(), entities: d.entities?.store.markNow() ?? null },
+    };
   }
 
   /** Signals of one account now, by name (for tests, tools and explanations); NaN: absent from its logs. */
@@ -377,6 +510,70 @@ export class Detector {
     if (!this.features.signals(account, nowMs, this.vector)) return null;
     return Object.fromEntries(signalNames.map((n, i) => [n, this.vector[i] ?? 0]));
   }
+}
+
+/** Where `changes` left off: each window store's mark (see `WindowStore.changesSince`). */
+export interface DetectorMark {
+  accounts: ChangeMark;
+  entities: ChangeMark | null;
+}
+
+/** One window store's changed keys: records to put (latest wins) and keys to delete. */
+export interface KeyedChanges {
+  puts: [string, Uint8Array][];
+  removed: string[];
+}
+
+export interface DetectorChanges {
+  mark: DetectorMark;
+  head: Uint8Array;
+  accounts: KeyedChanges;
+  entities: KeyedChanges;
+}
+
+interface HeaderJson {
+  v: number;
+  lateEvents: number;
+  newModels: string[];
+  touchEpoch?: number;
+  alerts: Parameters<AlertLifecycle["restore"]>[0];
+  touched?: number[];
+  slots?: [number, string, number, number][];
+}
+
+/** Per account record after its window block: requests since the key arrived, touch epoch, touch ordinal (−1: untouched). */
+const ACCOUNT_TRAILER = 24;
+
+/** Entity keys are integers below 2^53 (kind and hash): their decimal form round-trips. */
+function entityKey(k: Key | undefined): string {
+  if (typeof k !== "number") throw new Error(`entity window key ${String(k)} is not a number`);
+  return String(k);
+}
+
+/** Sections: u32 length (big-endian) + bytes each. */
+function joinSections(sections: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(sections.reduce((n, s) => n + 4 + s.length, 0));
+  const view = new DataView(out.buffer);
+  let pos = 0;
+  for (const s of sections) {
+    view.setUint32(pos, s.length);
+    out.set(s, pos + 4);
+    pos += 4 + s.length;
+  }
+  return out;
+}
+
+function parseSections(bytes: Uint8Array): [HeaderJson, Uint8Array, Uint8Array, Uint8Array] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const sections: Uint8Array[] = [];
+  for (let pos = 0; pos < bytes.length; ) {
+    const n = view.getUint32(pos);
+    sections.push(bytes.subarray(pos + 4, pos + 4 + n));
+    pos += 4 + n;
+  }
+  const [head, accounts, entities, linker] = sections;
+  if (!head || !accounts || !entities || !linker) throw new Error("truncated detector checkpoint");
+  return [JSON.parse(new TextDecoder().decode(head)) as HeaderJson, accounts, entities, linker];
 }
 
 /** Without linking the linker stays empty: no 12 MB admission table per detector instance. */

@@ -2,10 +2,13 @@ export { accountSpec } from "./account-spec.ts";
 export {
   CheckpointLayoutError,
   Detector,
+  type DetectorChanges,
   type DetectorConfig,
   type DetectorEvent,
+  type DetectorMark,
   type DetectorOutput,
   defaultDetectorConfig,
+  type KeyedChanges,
 } from "./detector.ts";
 export {
   type EntityEvent,

@@ -14,6 +14,7 @@ export {
   type WindowSpec,
 } from "./spec.ts";
 export {
+  type ChangeMark,
   createWindowStore,
   type EvictReason,
   gapStats,

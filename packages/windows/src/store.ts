@@ -103,6 +103,9 @@ export class WindowStore {
   private evictions = 0;
   private expired = 0;
   private maxEventMs = Number.NEGATIVE_INFINITY;
+  /** Keys removed since `trackRemovals`, oldest first; `removedBase` counts those forgotten. */
+  private removedLog: Key[] | null = null;
+  private removedBase = 0;
 
   // Per-event scratch (no allocation on the hot path).
   private readonly mixed: Uint32Array;
@@ -295,6 +298,11 @@ export class WindowStore {
    * expires or is evicted, so pair it with `keyOf`.
    */
   lastSlot = -1;
+
+  /** The slot a live key lives in. */
+  slotOf(key: Key): number | undefined {
+    return this.map.get(key);
+  }
 
   /** The key living in `slot`, or undefined for a free slot. */
   keyOf(slot: number): Key | undefined {
@@ -674,6 +682,7 @@ export class WindowStore {
     this.keys[slot] = undefined;
     this.free[this.freeTop++] = slot;
     this.live--;
+    this.removedLog?.push(key);
     if (reason) this.hooks.onEvict?.(key, reason, last);
   }
 
@@ -687,6 +696,120 @@ export class WindowStore {
     this.capacity = cap;
   }
 
+  // ---- changes since a mark (incremental checkpoints) -----------------------------------
+
+  /**
+   * Starts journaling removed keys (expiry, eviction, `delete`) for `changesSince`. Off by
+   * default: a store nobody checkpoints incrementally would keep every removed key.
+   */
+  trackRemovals(): void {
+    this.removedLog ??= [];
+  }
+
+  /**
+   * What changed since `since` (null: since the start, i.e. everything). A block changes only
+   * in `update`, which stamps it with the next recency clock, so the changed keys are the live
+   * ones stamped after `since.clock`, least recently updated first; `removed` lists the keys
+   * removed since then and not live now (needs `trackRemovals` before `since` was taken). Pass
+   * the returned mark to the next call once these changes are durable, and to `forgetRemovals`.
+   */
+  changesSince(since: ChangeMark | null): { mark: ChangeMark; changed: number[]; removed: Key[] } {
+    const mark: ChangeMark = {
+      clock: this.clock,
+      removals: this.removedBase + (this.removedLog?.length ?? 0),
+    };
+    const after = since?.clock ?? Number.NEGATIVE_INFINITY;
+    const changed: number[] = [];
+    const stamps = new Float64Array(this.highWater);
+    for (let s = 0; s < this.highWater; s++) {
+      if (this.keys[s] === undefined) continue;
+      const base = this.at(s);
+      const stamp = this.mem.f64[(base >>> 3) + 1] ?? 0;
+      if (stamp <= after) continue;
+      changed.push(s);
+      stamps[s] = stamp;
+    }
+    changed.sort((a, b) => (stamps[a] as number) - (stamps[b] as number));
+    const removed: Key[] = [];
+    if (since && this.removedLog) {
+      if (since.removals < this.removedBase)
+        throw new RangeError("removals before this mark were already forgotten");
+      const seen = new Set<Key>();
+      for (let i = since.removals - this.removedBase; i < this.removedLog.length; i++) {
+        const k = this.removedLog[i] as Key;
+        if (!this.map.has(k) && !seen.has(k)) {
+          seen.add(k);
+          removed.push(k);
+        }
+      }
+    }
+    return { mark, changed, removed };
+  }
+
+  /** Drops the journaled removals up to `mark` (they are durable). */
+  forgetRemovals(mark: ChangeMark): void {
+    if (!this.removedLog) return;
+    const n = Math.min(this.removedLog.length, Math.max(0, mark.removals - this.removedBase));
+    this.removedLog.splice(0, n);
+    this.removedBase += n;
+  }
+
+  /**
+   * A copy of a live slot's block (what `serialize` stores for its key), followed by `extra`
+   * zero bytes for the caller's own per-key data.
+   */
+  blockOf(slot: number, extra = 0): Uint8Array {
+    if (this.keys[slot] === undefined) throw new RangeError(`slot ${slot} holds no key`);
+    const base = this.at(slot);
+    const out = new Uint8Array(this.block + extra);
+    out.set(this.mem.u8.subarray(base, base + this.block));
+    return out;
+  }
+
+  /** The mark of now (`changesSince` of it is empty), and removals journaled from here on. */
+  markNow(): ChangeMark {
+    this.trackRemovals();
+    return { clock: this.clock, removals: this.removedBase + (this.removedLog?.length ?? 0) };
+  }
+
+  /** The recency stamp of a block from `blockOf`/`serialize`: restores order keys by it. */
+  static stampOf(block: Uint8Array): number {
+    return new DataView(block.buffer, block.byteOffset, block.byteLength).getFloat64(8, littleEndian);
+  }
+
+  /** `serialize()` without the keys: spec and counters, the part an incremental checkpoint rewrites each time. */
+  serializeHead(): Uint8Array {
+    return this.serializeSlots([]);
+  }
+
+  /**
+   * Rebuilds a store from `serializeHead()` and every live key's block: the same store, byte
+   * for byte, as `deserialize(serialize())` of the store they were taken from (keys are placed
+   * least recently updated first, by the stamps in their blocks, as `serialize` orders them).
+   */
+  static assemble(
+    head: Uint8Array,
+    entries: Iterable<readonly [Key, Uint8Array]>,
+    hooks: StoreHooks = {},
+  ): WindowStore {
+    const { store, statsAt, st } = WindowStore.openHead(head, hooks);
+    const list = [...entries];
+    const stamps = list.map(([, b]) => WindowStore.stampOf(b));
+    const order = list.map((_, i) => i).sort((a, b) => (stamps[a] as number) - (stamps[b] as number));
+    const n = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(statsAt + 56, true);
+    if (n !== 0) throw new RangeError("assemble takes a head without keys (serializeHead)");
+    for (const i of order) {
+      const [k, block] = list[i] as readonly [Key, Uint8Array];
+      if (block.length !== store.block)
+        throw new RangeError(`block of ${block.length} bytes, this layout needs ${store.block}`);
+      if (store.map.has(k)) throw new RangeError(`key ${String(k)} given twice`);
+      const base = store.at(store.intern(k));
+      store.mem.u8.set(block, base);
+    }
+    store.restoreStats(st);
+    return store;
+  }
+
   // ---- checkpoints ----------------------------------------------------------------------
 
   /**
@@ -695,12 +818,16 @@ export class WindowStore {
    * on the observable state: equal stores serialise equal.
    */
   serialize(): Uint8Array {
+    return this.serializeSlots(this.liveSlots());
+  }
+
+  private serializeSlots(live: number[]): Uint8Array {
     const enc = new TextEncoder();
     const specBytes = enc.encode(JSON.stringify(this.layout.spec));
     const keyBytes: Uint8Array[] = [];
     const slots: number[] = [];
     let keysLen = 0;
-    for (const s of this.liveSlots()) {
+    for (const s of live) {
       const k = this.keys[s] as Key;
       const kb = typeof k === "number" ? numberKey(k) : stringKey(enc.encode(k));
       keyBytes.push(kb);
@@ -746,20 +873,10 @@ export class WindowStore {
 
   /** Rebuilds a store from `serialize()` bytes (its spec travels with it). */
   static deserialize(bytes: Uint8Array, hooks: StoreHooks = {}): WindowStore {
+    const { store, statsAt, st } = WindowStore.openHead(bytes, hooks);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < 4; i++)
-      if (bytes[i] !== MAGIC[i]) throw new RangeError("not a window store checkpoint");
-    if (bytes[4] !== FORMAT) throw new RangeError(`unknown checkpoint format ${bytes[4]}`);
-    if ((bytes[5] === 1) !== littleEndian)
-      throw new RangeError("checkpoint was written with the other byte order");
-    const specLen = dv.getUint32(8, true);
-    const spec = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + specLen))) as WindowSpec;
-    const statsAt = align8(12 + specLen);
     const n = dv.getUint32(statsAt + 56, true);
-    const block = dv.getUint32(statsAt + 60, true);
-    const store = new WindowStore(spec, hooks);
-    if (block !== store.block)
-      throw new RangeError(`checkpoint block is ${block} bytes, this layout needs ${store.block}`);
+    const block = store.block;
     const dec = new TextDecoder();
     let p = statsAt + STATS_BYTES;
     const keys: Key[] = [];
@@ -778,18 +895,49 @@ export class WindowStore {
       const base = store.at(store.intern(k));
       store.mem.u8.set(bytes.subarray(blocksAt + i * block, blocksAt + (i + 1) * block), base);
     });
-    const st = [0, 1, 2, 3, 4, 5, 6].map((i) => dv.getFloat64(statsAt + 8 * i, true));
-    [
-      store.maxEventMs,
-      store.accepted,
-      store.lateEvents,
-      store.maxLateByMs,
-      store.evictions,
-      store.expired,
-      store.clock,
-    ] = st as [number, number, number, number, number, number, number];
+    store.restoreStats(st);
     return store;
   }
+
+  /** Checks and reads the part of a checkpoint before the keys: an empty store of its spec, and its counters. */
+  private static openHead(
+    bytes: Uint8Array,
+    hooks: StoreHooks,
+  ): { store: WindowStore; statsAt: number; st: number[] } {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < 4; i++)
+      if (bytes[i] !== MAGIC[i]) throw new RangeError("not a window store checkpoint");
+    if (bytes[4] !== FORMAT) throw new RangeError(`unknown checkpoint format ${bytes[4]}`);
+    if ((bytes[5] === 1) !== littleEndian)
+      throw new RangeError("checkpoint was written with the other byte order");
+    const specLen = dv.getUint32(8, true);
+    const spec = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + specLen))) as WindowSpec;
+    const statsAt = align8(12 + specLen);
+    const block = dv.getUint32(statsAt + 60, true);
+    const store = new WindowStore(spec, hooks);
+    if (block !== store.block)
+      throw new RangeError(`checkpoint block is ${block} bytes, this layout needs ${store.block}`);
+    const st = [0, 1, 2, 3, 4, 5, 6].map((i) => dv.getFloat64(statsAt + 8 * i, true));
+    return { store, statsAt, st };
+  }
+
+  private restoreStats(st: number[]): void {
+    [
+      this.maxEventMs,
+      this.accepted,
+      this.lateEvents,
+      this.maxLateByMs,
+      this.evictions,
+      this.expired,
+      this.clock,
+    ] = st as [number, number, number, number, number, number, number];
+  }
+}
+
+/** A point in a store's history, from `changesSince`: its recency clock and removal count then. */
+export interface ChangeMark {
+  clock: number;
+  removals: number;
 }
 
 const MAGIC = new Uint8Array([0x44, 0x47, 0x57, 0x53]); // "DGWS"

@@ -9,12 +9,18 @@ import {
   LINK_HEADERS,
   packObservations,
 } from "@distillguard/contract";
-import { CheckpointLayoutError, Detector, type DetectorConfig } from "@distillguard/detector";
+import {
+  CheckpointLayoutError,
+  Detector,
+  type DetectorConfig,
+  type DetectorMark,
+} from "@distillguard/detector";
 import {
   type BatchOutput,
   type Changelog,
   deadLetter,
   type Logger,
+  type Snapshot,
   type StatefulProcessor,
 } from "@distillguard/runtime";
 import type { Message } from "kafkajs";
@@ -27,6 +33,8 @@ export interface DetectorTask {
   lastTickMs: number;
   /** Wall clock of the last checkpoint (the shell's clock; the detector never reads one). */
   checkpointedAt: number;
+  /** Where the last durable checkpoint left the detector's changes; null: the next one is full. */
+  mark: DetectorMark | null;
 }
 
 export interface DetectorProcessorOptions {
@@ -45,6 +53,9 @@ export interface DetectorProcessorOptions {
 }
 
 const SERVICE = "detector";
+/** Changelog tables of the detector's window stores. */
+const ACCOUNTS = "a";
+const ENTITIES = "e";
 
 /**
  * One Detector per input partition. Everything it emits is a function of the partition's
@@ -54,7 +65,7 @@ const SERVICE = "detector";
  */
 export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProcessor<DetectorTask> {
   const now = opts.now ?? Date.now;
-  let snapshots = new Map<string, { bytes: Buffer; meta: Record<string, unknown> }>();
+  let snapshots = new Map<string, Snapshot>();
   const sources = new Map<string, number>();
   const name = (topic: string, partition: number) => `detector/${topic}/${partition}`;
 
@@ -69,9 +80,22 @@ export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProce
       let snap = snapshots.get(name(topic, partition));
       snapshots.delete(name(topic, partition));
       let detector: Detector | null = null;
+      let mark: DetectorMark | null = null;
       if (snap) {
         try {
-          detector = Detector.deserialize(snap.bytes, opts.config);
+          if (snap.tables) {
+            const r = Detector.fromChanges(
+              snap.bytes,
+              snap.tables.get(ACCOUNTS) ?? [],
+              snap.tables.get(ENTITIES) ?? [],
+              opts.config,
+            );
+            detector = r.detector;
+            mark = r.mark;
+          } else {
+            // A whole snapshot (written before incremental checkpoints): the next one is full.
+            detector = Detector.deserialize(snap.bytes, opts.config);
+          }
         } catch (err) {
           if (!(err instanceof CheckpointLayoutError)) throw err;
           // An upgrade changed what the windows hold: rebuild them from the input's retention
@@ -90,6 +114,7 @@ export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProce
             nextEvalMs: null,
             lastTickMs: Number.NEGATIVE_INFINITY,
             checkpointedAt: now(),
+            mark: null,
           },
           resumeAt: null,
         };
@@ -101,6 +126,7 @@ export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProce
           nextEvalMs: m.nextEvalMs,
           lastTickMs: m.lastTickMs ?? Number.NEGATIVE_INFINITY,
           checkpointedAt: now(),
+          mark,
         },
         resumeAt: m.nextOffset,
       };
@@ -187,19 +213,34 @@ export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProce
       // it is taken changes how much a restart replays, never what the replay produces.
       const due = now() - task.checkpointedAt >= opts.checkpointEveryMs;
       if (!force && !due) return;
-      const bytes = task.detector.serialize();
-      await opts.changelog.write(
+      // Only what changed since the last checkpoint: its size follows the traffic between
+      // checkpoints, not the number of accounts held.
+      const full = task.mark === null;
+      const c = task.detector.changes(task.mark);
+      const written = await opts.changelog.writeChanges(
         name(topic, partition),
-        bytes,
         {
-          nextOffset,
-          nextEvalMs: task.nextEvalMs,
-          lastTickMs: Number.isFinite(task.lastTickMs) ? task.lastTickMs : null,
+          head: c.head,
+          meta: {
+            nextOffset,
+            nextEvalMs: task.nextEvalMs,
+            lastTickMs: Number.isFinite(task.lastTickMs) ? task.lastTickMs : null,
+          },
+          full,
+          tables: [
+            { name: ACCOUNTS, puts: c.accounts.puts, removed: c.accounts.removed },
+            { name: ENTITIES, puts: c.entities.puts, removed: c.entities.removed },
+          ],
         },
         via,
       );
+      task.detector.persisted(c.mark);
+      task.mark = c.mark;
       task.checkpointedAt = now();
-      opts.logger.debug({ partition, nextOffset, bytes: bytes.length }, "checkpoint written");
+      opts.logger.debug(
+        { partition, nextOffset, full, records: written.records, bytes: written.bytes },
+        "checkpoint written",
+      );
     },
 
     size(task) {

@@ -1,6 +1,6 @@
 // For services' own metric families on the same registry (prom-client is runtime's dependency).
 export { Counter, Gauge, Registry } from "prom-client";
-export { Changelog } from "./changelog.ts";
+export { Changelog, type KeyedWrite, type Snapshot } from "./changelog.ts";
 export { type ClickHouseClient, createClickHouse, ensureDatabase } from "./clickhouse.ts";
 export { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
 export {
