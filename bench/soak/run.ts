@@ -1,8 +1,9 @@
 // Overload and soak (issue 17, item 7): the detector, linker and result sink as three processes,
-// fed a seeded simulator stream first as fast as this process can produce it (the calibration:
-// what the detector takes per second is the sustainable rate), then, once drained, at `--factor`
-// times that rate for `--duration` of wall time. Samples each stage's consumer lag and each
-// process's memory, then times the catch-up and accounts for every input request. See README.md.
+// fed a seeded simulator stream by this process at rising paced rates until the detector no
+// longer keeps up (the last rate it did is the sustainable one), then, once drained, at
+// `--factor` times that rate for `--duration` of wall time. Samples each stage's consumer lag
+// and each process's memory, then times the catch-up and accounts for every input request.
+// See README.md.
 //   node --import tsx bench/soak/run.ts [--duration 10m | --quick] [--factor 2] [--rate N] [--docs DIR]
 
 import { spawn } from "node:child_process";
@@ -34,7 +35,8 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: "string", default: "10m" },
     quick: { type: "boolean", default: false },
-    calibrate: { type: "string", default: "60s" },
+    step: { type: "string", default: "15s" },
+    "ramp-start": { type: "string", default: "2000" },
     factor: { type: "string", default: "2" },
     rate: { type: "string", default: "" },
     accounts: { type: "string", default: "20000" },
@@ -48,7 +50,8 @@ const { values: args } = parseArgs({
 // take, and the overload is what this bench is about.
 const pin = !args["no-pin"] && cpus().length >= 2;
 const overloadMs = args.quick ? 60_000 : parseDuration(args.duration);
-const calibrateMs = args.quick ? 20_000 : parseDuration(args.calibrate);
+const stepMs = args.quick ? 8_000 : parseDuration(args.step);
+const rampStart = Number(args["ramp-start"]);
 const factor = Number(args.factor);
 const fixedRate = args.rate ? Number(args.rate) : null;
 if (!(factor > 0)) throw new Error(`--factor must be positive, got ${args.factor}`);
@@ -140,6 +143,8 @@ interface Sample {
   produced: number;
   lag: Record<string, number>;
   memory: Record<Service, { rss: number; heapUsed: number }>;
+  /** What each service reports as its state (dg_state_bytes), to tell held state from garbage. */
+  stateBytes: Record<Service, number>;
 }
 type Phase = "calibrate" | "drain" | "overload" | "catch-up";
 const samples: Sample[] = [];
@@ -164,6 +169,9 @@ const sampler = (async () => {
         "sink: raw requests": await lagOf(groups.sink, [topics.requests]),
       },
       memory: Object.fromEntries(children.map((c) => [c.name, memoryOf(c.memoryFile)])) as Sample["memory"],
+      stateBytes: Object.fromEntries(
+        await Promise.all(services.map(async (s) => [s, await metricOf(s, "dg_state_bytes")] as const)),
+      ) as Sample["stateBytes"],
     };
     samples.push(sample);
     if (sample.seconds - lastProgress.seconds >= progressMs / 1000) {
@@ -172,7 +180,7 @@ const sampler = (async () => {
       const l = sample.lag;
       const m = sample.memory;
       console.log(
-        `[${sample.seconds.toFixed(0).padStart(5)} s] ${phase.padEnd(9)} produced ${fmt(produced)} (${fmt(offered)}/s); lag detector ${fmt(l.detector ?? 0)}, linker ${fmt(l.linker ?? 0)}, sink ${fmt(l["sink: results"] ?? 0)} + ${fmt(l["sink: raw requests"] ?? 0)} raw; RSS/heap MiB ${services.map((s) => `${s} ${mib(m[s].rss).toFixed(0)}/${mib(m[s].heapUsed).toFixed(0)}`).join(", ")}`,
+        `[${sample.seconds.toFixed(0).padStart(5)} s] ${phase.padEnd(9)} produced ${fmt(produced)} (${fmt(offered)}/s); lag detector ${fmt(l.detector ?? 0)}, linker ${fmt(l.linker ?? 0)}, sink ${fmt(l["sink: results"] ?? 0)} + ${fmt(l["sink: raw requests"] ?? 0)} raw; RSS/heap MiB ${services.map((s) => `${s} ${mib(m[s].rss).toFixed(0)}/${mib(m[s].heapUsed).toFixed(0)}`).join(", ")}; state MiB ${services.map((s) => `${s} ${mib(sample.stateBytes[s]).toFixed(0)}`).join(", ")}`,
       );
     }
     await sleep(sampleMs);
@@ -180,7 +188,7 @@ const sampler = (async () => {
 })();
 
 // 3. The stream. The simulator hands over 20k events per slice; the sink sends them paced by
-// the phase's rate, ends calibration and overload on the wall clock, and stops the simulation
+// the phase's rate, ends ramp steps and the overload on the wall clock, and stops the simulation
 // by throwing (it has no other way to end early).
 class Stop extends Error {}
 const sampleRate = settings.sink.requestSampleRate;
@@ -191,37 +199,47 @@ let keep: boolean[] = [];
 let expectedRaw = 0;
 let phaseStart = performance.now();
 let phaseSent = 0;
-let rate = fixedRate ?? Number.POSITIVE_INFINITY;
-let calibrationMark: { at: number; committed: bigint } | null = null;
+let rate = fixedRate ?? rampStart;
 const result = {
   sustainablePerSecond: fixedRate,
-  calibrationLag: 0,
+  ramp: [] as { target: number; offered: number; lagBefore: number; lagAfter: number; keptUp: boolean }[],
   drainSeconds: null as number | null,
   overloadRate: fixedRate,
   offeredPerSecond: 0,
   catchUpSeconds: 0,
 };
-const calibrationTimer =
-  fixedRate === null
-    ? setTimeout(async () => {
-        // The first third warms up (JIT, first evaluations, ClickHouse parts): not counted.
-        calibrationMark = { at: performance.now(), committed: await committedTotal(groups.detector) };
-      }, calibrateMs / 3)
-    : null;
+let step = { lag: 0 };
 
-async function endCalibration() {
-  const mark = calibrationMark;
-  if (!mark) throw new Error("calibration ended before its first mark");
-  const committed = await committedTotal(groups.detector);
-  const sustainable = Number(committed - mark.committed) / ((performance.now() - mark.at) / 1000);
-  result.sustainablePerSecond = sustainable;
-  result.calibrationLag = await lagOf(groups.detector, [topics.requests]);
+/**
+ * Ends one ramp step: the detector kept up if its lag grew by less than a tenth of what the
+ * step offered and the producer offered at least 90% of the step's rate. The ramp goes on
+ * 1.25× higher until a step is not kept up; the last rate that was is the sustainable one.
+ */
+async function endStep() {
+  const lag = await lagOf(groups.detector, [topics.requests]);
+  const seconds = (performance.now() - phaseStart) / 1000;
+  const offered = phaseSent / seconds;
+  const keptUp = lag - step.lag < 0.1 * phaseSent && offered >= 0.9 * rate;
   console.log(
-    `calibration: the detector took ${fmt(sustainable)} events/s while this process produced as fast as it could (${fmt(result.calibrationLag)} behind at the end)`,
+    `  ramp: ${fmt(offered)}/s offered for ${seconds.toFixed(0)} s (target ${fmt(rate)}/s): detector lag ${fmt(step.lag)} → ${fmt(lag)}${keptUp ? ", kept up" : ""}`,
   );
-  if (result.calibrationLag < 2 * sustainable) {
-    console.log("  warning: the detector kept up with the producer, so its rate is a lower bound");
+  result.ramp.push({ target: rate, offered, lagBefore: step.lag, lagAfter: lag, keptUp });
+  if (keptUp) {
+    result.sustainablePerSecond = offered;
+    step = { lag };
+    rate *= 1.25;
+    phaseStart = performance.now();
+    phaseSent = 0;
+    return;
   }
+  if (offered < 0.9 * rate) {
+    console.log(
+      "  warning: the producer could not offer the step's rate: the sustainable rate is a lower bound",
+    );
+  }
+  const sustainable = result.sustainablePerSecond ?? 0;
+  if (sustainable === 0)
+    throw new Error(`the pipeline did not keep up with --ramp-start ${rampStart}/s: lower it`);
   phase = "drain";
   const t = performance.now();
   await waitAllCaughtUp();
@@ -229,16 +247,16 @@ async function endCalibration() {
   rate = factor * sustainable;
   result.overloadRate = rate;
   console.log(
-    `drained the calibration's backlog in ${result.drainSeconds.toFixed(1)} s; now ${fmt(rate)} events/s (${factor}×) for ${overloadMs / 1000} s`,
+    `sustainable: ${fmt(sustainable)} events/s; drained the last step's backlog in ${result.drainSeconds.toFixed(1)} s; now ${fmt(rate)} events/s (${factor}×) for ${overloadMs / 1000} s`,
   );
   phase = "overload";
   phaseStart = performance.now();
   phaseSent = 0;
 }
 
-// Up to 4 requests in flight: one at a time, the producer waits out each round trip to a busy
-// broker and offers less than the services take. Every partition still gets its records in
-// order (one connection, no retries expected); what the bench counts does not depend on it.
+// Up to 4 requests in flight, so a slow round trip to a busy broker does not cap the offered
+// rate. Every partition still gets its records in order (one connection, no retries expected);
+// what the bench counts does not depend on it.
 const inFlight: Promise<void>[] = [];
 async function settle(max: number) {
   while (inFlight.length > max) await inFlight.shift();
@@ -250,9 +268,9 @@ async function send() {
   buffer = [];
   keep = [];
   for (let i = 0; i < messages.length; i += 2_000) {
-    if (phase === "calibrate" && performance.now() - phaseStart >= calibrateMs) {
+    if (phase === "calibrate" && performance.now() - phaseStart >= stepMs) {
       await settle(0);
-      await endCalibration();
+      await endStep();
     }
     if (phase === "overload" && performance.now() - phaseStart >= overloadMs) {
       await settle(0);
@@ -306,7 +324,6 @@ try {
 } catch (e) {
   if (!(e instanceof Stop)) throw e;
 }
-if (calibrationTimer) clearTimeout(calibrationTimer);
 await producer.disconnect();
 const producedEnd = performance.now();
 result.offeredPerSecond = phaseSent / ((producedEnd - overloadStart()) / 1000);
@@ -320,6 +337,8 @@ console.log(`caught up ${result.catchUpSeconds.toFixed(1)} s after the last even
 await sleep(sampleMs);
 sampling = false;
 await sampler;
+// The time series first: whatever fails in the accounting below, the run's samples are kept.
+writeFileSync(`${args.out}/soak.json`, `${JSON.stringify({ summary: result, samples }, null, 2)}\n`);
 
 // 4. Accounting: every request in, every output stored, nothing dead-lettered.
 const consumed = await consumedCount();
@@ -371,10 +390,6 @@ const outputs = [
     stored: await count("SELECT count() AS n FROM api_requests FINAL"),
   },
 ];
-await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-await clickhouse.close();
-await admin.disconnect();
-await deleteTopics(kafka, prefix);
 const lost =
   Math.max(0, produced - Number(consumed.detector)) +
   outputs.reduce((n, o) => n + Math.max(0, o.inTopic - o.stored), 0);
@@ -400,6 +415,7 @@ const summary = {
       { rss: mib(peak((x) => x.memory[s].rss)), heapUsed: mib(peak((x) => x.memory[s].heapUsed)) },
     ]),
   ),
+  statePeakMiB: Object.fromEntries(services.map((s) => [s, mib(peak((x) => x.stateBytes[s]))])),
   exitCodes: Object.fromEntries(children.map((c, i) => [c.name, codes[i]])),
 };
 console.log(`\n${JSON.stringify({ ...summary, outputs: undefined }, null, 2)}`);
@@ -423,6 +439,15 @@ if (args.docs) {
 console.log(
   `wrote ${args.out}/soak.json, soak-lag.svg, soak-memory.svg${args.docs ? ` (and to ${args.docs})` : ""}`,
 );
+// Last, and allowed to fail: a loaded server can time out the drop, and the figures are out.
+try {
+  await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+  await deleteTopics(kafka, prefix);
+} catch (e) {
+  console.error(`cleanup failed (drop database ${database} and topics ${prefix}-* by hand): ${e}`);
+}
+await clickhouse.close();
+await admin.disconnect();
 process.exit(lost === 0 && dlq === 0n && codes.every((c) => c === 0) ? 0 : 1);
 
 async function lagOf(groupId: string, ts: string[]): Promise<number> {
@@ -469,6 +494,19 @@ function memoryOf(file: string): { rss: number; heapUsed: number } {
   } catch {
     // Caught between the probe's truncate and write: the next sample has it.
     return { rss: 0, heapUsed: 0 };
+  }
+}
+
+/** The sum of a metric's series in a service's /metrics; 0 if it cannot be read. */
+async function metricOf(service: Service, name: string): Promise<number> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPorts[service]}/metrics`)).text();
+    return text
+      .split("\n")
+      .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+      .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+  } catch {
+    return 0;
   }
 }
 
@@ -578,6 +616,7 @@ function memorySpec(data: Sample[], title: string): vl.TopLevelSpec {
     services.flatMap((series) => [
       { seconds: s.seconds, series, kind: "RSS", value: mib(s.memory[series].rss) },
       { seconds: s.seconds, series, kind: "heap used", value: mib(s.memory[series].heapUsed) },
+      { seconds: s.seconds, series, kind: "state it reports", value: mib(s.stateBytes[series]) },
     ]),
   );
   return chart(values, phaseBands(data), `Memory per process (MiB): ${title}`, "MiB", true);
