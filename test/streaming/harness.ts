@@ -16,6 +16,7 @@ import {
   REPLAY_TOPIC_CONFIG,
 } from "@distillguard/runtime";
 import {
+  encodedSink,
   kafkaSink,
   loadAzureTrace,
   type RequestSink,
@@ -23,7 +24,7 @@ import {
   simulate,
 } from "@distillguard/simulator";
 import { applyMigrations, createResultSink, type ResultSink } from "@distillguard/sink";
-import type { IHeaders, Kafka } from "kafkajs";
+import type { IHeaders, Kafka, Message } from "kafkajs";
 import { liveGateway } from "../../bench/quality/gateway.ts";
 
 export const repoRoot = new URL("../../", import.meta.url).pathname;
@@ -134,6 +135,59 @@ export async function produceScenario(
 }
 
 let enricher: ReturnType<typeof networkEnricher> | null = null;
+
+/**
+ * The records `produceScenario` would send, kept in memory, so a test can send the same stream
+ * in slices (to change the group between them) or to several runs' topics.
+ */
+export async function scenarioMessages(options: ScenarioOptions): Promise<Message[]> {
+  enricher ??= networkEnricher(loadNetworkTables());
+  const gateway = liveGateway(enricher, null);
+  const out: Message[] = [];
+  const encoded = encodedSink((key, value, ts) => out.push({ key, value, timestamp: String(ts) }));
+  await simulate(
+    options,
+    loadAzureTrace(),
+    [
+      {
+        write(d, text) {
+          const g = gateway.next(d, text);
+          if (!g.ok) throw new Error(`the ingest rejected a simulated request: ${g.kind}`);
+          encoded.write({ ...d, record: g.request }, text);
+        },
+        close() {},
+      },
+    ],
+    { mode: "gateway" },
+  );
+  return out;
+}
+
+/**
+ * Sends `messages` in order, in requests of 1,000, at about `perSecond` (Infinity: as fast as
+ * the broker takes them); `onSent` sees the running count after each request.
+ */
+export async function sendMessages(
+  kafka: Kafka,
+  topic: string,
+  messages: readonly Message[],
+  perSecond = Number.POSITIVE_INFINITY,
+  onSent?: (sent: number) => void,
+): Promise<void> {
+  const producer = createProducer(kafka);
+  await producer.connect();
+  try {
+    const t0 = performance.now();
+    for (let from = 0; from < messages.length; from += 1_000) {
+      const ahead = (from / perSecond) * 1000 - (performance.now() - t0);
+      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+      await producer.send({ topic, acks: -1, messages: messages.slice(from, from + 1_000) });
+      onSent?.(Math.min(messages.length, from + 1_000));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
 
 export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
   const admin = kafka.admin();
