@@ -86,6 +86,7 @@ export function detectorSettingsFor(n: PipelineNames, brokers: string[]): Detect
     evaluateEvery: 5 * 60_000,
     checkpointEvery: 30_000,
     fetchMaxBytes: 1_048_576,
+    transactionTimeout: 60_000,
     metricsPort: 0,
   };
 }

@@ -55,6 +55,7 @@ export function createDetectorService(
         // Outputs, checkpoint and offsets of a batch in one transaction: a member that wakes
         // after losing its partitions can neither publish results nor overwrite checkpoints.
         exactlyOnce: true,
+        transactionTimeoutMs: s.transactionTimeout,
         maxBytesPerPartition: s.fetchMaxBytes,
         processor: detectorProcessor({
           config: { ...defaultDetectorConfig, link: false },

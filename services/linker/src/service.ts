@@ -50,6 +50,7 @@ export function createLinkerService(
         // Outputs, checkpoint and offsets of a batch in one transaction: a member that wakes
         // after losing its partitions can neither publish results nor overwrite checkpoints.
         exactlyOnce: true,
+        transactionTimeoutMs: s.transactionTimeout,
         processor: linkerProcessor({
           config: defaultLinkerConfig,
           changelog: new Changelog(deps.kafka, s.changelogTopic, producer),

@@ -36,6 +36,13 @@ export const linkerSettings = {
     minMs: 0,
     maxMs: 24 * 3_600_000,
   }),
+  transactionTimeout: duration({
+    env: "DG_LINKER_TRANSACTION_TIMEOUT",
+    doc: "Longest a batch's transaction, with its checkpoint, may stay open before the broker aborts it: a partition's first (full) checkpoint must fit; a member stopped mid-batch holds read-committed readers back this long unless its successor fences it first. At most the broker's transaction.max.timeout.ms (15 min by default)",
+    default: 60_000,
+    minMs: 1_000,
+    maxMs: 900_000,
+  }),
   metricsPort: integer({
     env: "DG_LINKER_METRICS_PORT",
     doc: "Port of the Prometheus /metrics endpoint; 0 turns it off",
