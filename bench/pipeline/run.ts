@@ -1,7 +1,8 @@
 // End-to-end throughput of the streaming services on this machine: a recorded simulator stream
 // already in Kafka, then detector + linker + sink (the `pipeline` command's services, in one
 // process) until every group has committed its input. Kafka and ClickHouse run on the same
-// 2 cores. See README.md.
+// 2 cores. The baseline, in the same run: kafkajs alone reading the same topic, before and after
+// (and once more decoding each record's Avro). See README.md.
 //   node --import tsx bench/pipeline/run.ts [--duration 2h] [--accounts 20000]
 
 import { parsePipelineSettings, startPipeline } from "@distillguard/pipeline";
@@ -13,9 +14,10 @@ import {
   ensureTopic,
   REPLAY_TOPIC_CONFIG,
 } from "@distillguard/runtime";
+import { apiRequestCodec } from "@distillguard/contract";
 import { kafkaSink, loadAzureTrace, simulate } from "@distillguard/simulator";
 import { benchArgs } from "../scenario.ts";
-import { deleteTopics, freshDatabase, pipelineEnv, waitCaughtUp } from "./topics.ts";
+import { deleteTopics, freshDatabase, pipelineEnv, readTopic, waitCaughtUp } from "./topics.ts";
 
 const { options } = benchArgs({ duration: "2h", accounts: "20000", scenario: "all" }, {});
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
@@ -40,6 +42,24 @@ console.log(
   `produced ${fmt(run.events)} events (scenario all, ${options.accounts} ordinary accounts) in ${produceSeconds.toFixed(1)} s: ${fmt(run.events / produceSeconds)} events/s`,
 );
 
+/** kafkajs alone over the input, through a throwaway group: what the client takes per record. */
+async function bare(decode: boolean): Promise<number> {
+  const t = performance.now();
+  let bytes = 0;
+  const n = await readTopic(kafka, settings.detector.requestsTopic, (_, m) => {
+    if (decode) apiRequestCodec.decode(m.value as Buffer);
+    bytes += m.value?.length ?? 0;
+  });
+  const seconds = (performance.now() - t) / 1000;
+  if (n !== run.events) throw new Error(`bare read ${n} records, produced ${run.events}`);
+  console.log(
+    `bare kafkajs${decode ? " + Avro decode" : ""}: ${fmt(n)} records (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${seconds.toFixed(1)} s: ${fmt(n / seconds)} records/s`,
+  );
+  return n / seconds;
+}
+const bareBefore = await bare(false);
+const bareDecoded = await bare(true);
+
 t0 = performance.now();
 const pipeline = await startPipeline(settings, { kafka, clickhouse: connections.clickhouse, logger });
 const done = (group: string, topic: string) => waitCaughtUp(kafka, group, topic, t0);
@@ -57,9 +77,13 @@ for (const t of [
   sink = Math.max(sink, await done(settings.sink.groupId, t));
 }
 console.log(`sink caught up after ${sink.toFixed(1)} s`);
-console.log(
-  `end to end: ${fmt(run.events / Math.max(detector, linker, sink))} events/s; ${JSON.stringify(pipeline.stats().sink.rows)}`,
-);
+const endToEnd = run.events / Math.max(detector, linker, sink);
+console.log(`end to end: ${fmt(endToEnd)} events/s; ${JSON.stringify(pipeline.stats().sink.rows)}`);
 await pipeline.stop();
+const bareAfter = await bare(false);
+const baseline = Math.max(bareBefore, bareAfter);
+console.log(
+  `pipeline / bare kafkajs: ${(endToEnd / baseline).toFixed(2)} (end to end ${fmt(endToEnd)}/s, detector ${fmt(run.events / detector)}/s; bare ${fmt(bareBefore)} and ${fmt(bareAfter)}/s, with Avro decode ${fmt(bareDecoded)}/s)`,
+);
 await deleteTopics(kafka, prefix);
 process.exit(0);

@@ -145,6 +145,8 @@ interface Sample {
   memory: Record<Service, { rss: number; heapUsed: number }>;
   /** What each service reports as its state (dg_state_bytes), to tell held state from garbage. */
   stateBytes: Record<Service, number>;
+  /** Link observations the linker holds, the event-time spread of its sources, the detector partitions held back. */
+  alignment: { buffered: number; spreadSeconds: number; heldBack: number };
 }
 type Phase = "calibrate" | "drain" | "overload" | "catch-up";
 const samples: Sample[] = [];
@@ -172,6 +174,11 @@ const sampler = (async () => {
       stateBytes: Object.fromEntries(
         await Promise.all(services.map(async (s) => [s, await metricOf(s, "dg_state_bytes")] as const)),
       ) as Sample["stateBytes"],
+      alignment: {
+        buffered: await metricOf("linker", "dg_linker_buffered_observations"),
+        spreadSeconds: await metricOf("linker", "dg_linker_source_spread_seconds"),
+        heldBack: await metricOf("detector", "dg_partitions_held_back"),
+      },
     };
     samples.push(sample);
     if (sample.seconds - lastProgress.seconds >= progressMs / 1000) {
@@ -180,7 +187,7 @@ const sampler = (async () => {
       const l = sample.lag;
       const m = sample.memory;
       console.log(
-        `[${sample.seconds.toFixed(0).padStart(5)} s] ${phase.padEnd(9)} produced ${fmt(produced)} (${fmt(offered)}/s); lag detector ${fmt(l.detector ?? 0)}, linker ${fmt(l.linker ?? 0)}, sink ${fmt(l["sink: results"] ?? 0)} + ${fmt(l["sink: raw requests"] ?? 0)} raw; RSS/heap MiB ${services.map((s) => `${s} ${mib(m[s].rss).toFixed(0)}/${mib(m[s].heapUsed).toFixed(0)}`).join(", ")}; state MiB ${services.map((s) => `${s} ${mib(sample.stateBytes[s]).toFixed(0)}`).join(", ")}`,
+        `[${sample.seconds.toFixed(0).padStart(5)} s] ${phase.padEnd(9)} produced ${fmt(produced)} (${fmt(offered)}/s); lag detector ${fmt(l.detector ?? 0)}, linker ${fmt(l.linker ?? 0)}, sink ${fmt(l["sink: results"] ?? 0)} + ${fmt(l["sink: raw requests"] ?? 0)} raw; RSS/heap MiB ${services.map((s) => `${s} ${mib(m[s].rss).toFixed(0)}/${mib(m[s].heapUsed).toFixed(0)}`).join(", ")}; state MiB ${services.map((s) => `${s} ${mib(sample.stateBytes[s]).toFixed(0)}`).join(", ")}; linker buffer ${fmt(sample.alignment.buffered)} (sources ${(sample.alignment.spreadSeconds / 60).toFixed(0)} min apart), detector partitions held back ${sample.alignment.heldBack}`,
       );
     }
     await sleep(sampleMs);
@@ -416,6 +423,8 @@ const summary = {
     ]),
   ),
   statePeakMiB: Object.fromEntries(services.map((s) => [s, mib(peak((x) => x.stateBytes[s]))])),
+  linkerBufferPeak: peak((x) => x.alignment.buffered),
+  sourceSpreadPeakMinutes: peak((x) => x.alignment.spreadSeconds) / 60,
   exitCodes: Object.fromEntries(children.map((c, i) => [c.name, codes[i]])),
 };
 console.log(`\n${JSON.stringify({ ...summary, outputs: undefined }, null, 2)}`);

@@ -4,7 +4,9 @@ import {
   createMetrics,
   createProducer,
   emptyStats,
+  ensureAlignmentTopic,
   ensureTopic,
+  kafkaAlignmentBoard,
   type Logger,
   type ProcessorRunner,
   type RunnerStats,
@@ -30,6 +32,7 @@ export async function ensureDetectorTopics(kafka: Kafka, s: DetectorSettings): P
   await ensureTopic(kafka, s.linksTopic, { partitions: 1 });
   await ensureTopic(kafka, s.dlqTopic, { partitions: 1 });
   await Changelog.ensure(kafka, s.changelogTopic);
+  await ensureAlignmentTopic(kafka, s.clocksTopic);
 }
 
 export function createDetectorService(
@@ -57,6 +60,24 @@ export function createDetectorService(
         exactlyOnce: true,
         transactionTimeoutMs: s.transactionTimeout,
         maxBytesPerPartition: s.fetchMaxBytes,
+        // The linker waits for every partition's watermark: partitions drifting apart in event
+        // time under a backlog would make it buffer the difference (hours, measured).
+        alignment:
+          s.maxDrift > 0
+            ? {
+                maxDriftMs: s.maxDrift,
+                watermark: (t) => (Number.isFinite(t.detector.watermarkMs) ? t.detector.watermarkMs : null),
+                // Across members too: one slower member's partitions would otherwise hold the
+                // linker back while the others run ahead.
+                board: kafkaAlignmentBoard({
+                  kafka: deps.kafka,
+                  logger,
+                  topic: s.clocksTopic,
+                  groupId: s.groupId,
+                  topics: [s.requestsTopic],
+                }),
+              }
+            : undefined,
         processor: detectorProcessor({
           config: { ...defaultDetectorConfig, link: false },
           changelog,

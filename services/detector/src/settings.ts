@@ -10,6 +10,12 @@ export const detectorSettings = {
     default: "dg-detector-changelog",
     ...topicName,
   }),
+  clocksTopic: string({
+    env: "DG_DETECTOR_CLOCKS_TOPIC",
+    doc: "Compacted topic where the detectors share their partitions' event-time clocks, to hold back partitions that run ahead of a slower member's (alignment)",
+    default: "dg-detector-clocks",
+    ...topicName,
+  }),
   groupId: string({
     env: "DG_DETECTOR_GROUP",
     doc: "Consumer group of the detectors",
@@ -35,6 +41,13 @@ export const detectorSettings = {
     default: 1_048_576,
     min: 1_024,
     max: 64 * 1_048_576,
+  }),
+  maxDrift: duration({
+    env: "DG_DETECTOR_MAX_DRIFT",
+    doc: "Event time a member's partition may run ahead of its slowest partition with input waiting before it is paused (watermark alignment): bounds what the linker buffers while the detectors work off a backlog; 0s turns it off",
+    default: 10 * 60_000,
+    minMs: 0,
+    maxMs: 7 * 86_400_000,
   }),
   transactionTimeout: duration({
     env: "DG_DETECTOR_TRANSACTION_TIMEOUT",

@@ -16,6 +16,7 @@ import {
   type StatefulProcessor,
 } from "@distillguard/runtime";
 import type { Message } from "kafkajs";
+import type { LinkerMetrics } from "./metrics.ts";
 import { combinedWatermark, idleSources } from "./watermarks.ts";
 
 interface Pending {
@@ -57,6 +58,7 @@ export interface LinkerProcessorOptions {
   checkpointEveryMs: number;
   /** Wall time after which a silent source partition stops holding the clock back; 0: never. */
   sourceIdleMs?: number;
+  metrics?: LinkerMetrics;
   now?: () => number;
 }
 
@@ -213,6 +215,15 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
             event,
           });
         }
+      }
+      if (opts.metrics) {
+        let lo = Number.POSITIVE_INFINITY;
+        let hi = Number.NEGATIVE_INFINITY;
+        for (const w of task.watermarks.values()) {
+          lo = Math.min(lo, w);
+          hi = Math.max(hi, w);
+        }
+        opts.metrics.buffer(task.buffer.length, hi > lo ? hi - lo : 0);
       }
       return {
         outputs: [

@@ -11,6 +11,7 @@ import {
   runProcessor,
 } from "@distillguard/runtime";
 import type { Kafka, Producer } from "kafkajs";
+import { linkerMetrics } from "./metrics.ts";
 import { linkerProcessor } from "./processor.ts";
 import type { LinkerSettings } from "./settings.ts";
 
@@ -59,6 +60,7 @@ export function createLinkerService(
           evaluateEveryMs: s.evaluateEvery,
           checkpointEveryMs: s.checkpointEvery,
           sourceIdleMs: s.sourceIdle,
+          metrics: linkerMetrics(),
         }),
       });
       await runner.start();

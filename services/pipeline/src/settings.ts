@@ -26,6 +26,7 @@ export function runScopedEnv(prefix: string): Record<string, string> {
     DG_LINKS_TOPIC: `${prefix}-links`,
     DG_DLQ_TOPIC: `${prefix}-dlq`,
     DG_DETECTOR_CHANGELOG_TOPIC: `${prefix}-detector-changelog`,
+    DG_DETECTOR_CLOCKS_TOPIC: `${prefix}-detector-clocks`,
     DG_DETECTOR_GROUP: `${prefix}-detector`,
     DG_LINKER_CHANGELOG_TOPIC: `${prefix}-linker-changelog`,
     DG_LINKER_GROUP: `${prefix}-linker`,

@@ -1,5 +1,7 @@
 // For services' own metric families on the same registry (prom-client is runtime's dependency).
 export { Counter, Gauge, Registry } from "prom-client";
+export { type PartitionClock, partitionsAhead } from "./alignment.ts";
+export { type AlignmentBoard, ensureAlignmentTopic, kafkaAlignmentBoard } from "./alignment-board.ts";
 export { Changelog, type KeyedWrite, type Snapshot } from "./changelog.ts";
 export { type ClickHouseClient, createClickHouse, ensureDatabase } from "./clickhouse.ts";
 export { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";

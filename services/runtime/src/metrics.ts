@@ -18,6 +18,8 @@ export interface ServiceMetrics {
   /** Bytes of state held (windows, linker), as the service measures it. */
   state(bytes: number): void;
   late(n: number): void;
+  /** Partitions paused because their event time ran ahead of the member's slowest. */
+  heldBack(partitions: number): void;
 }
 
 const families = new WeakMap<Registry, ReturnType<typeof createFamilies>>();
@@ -68,6 +70,12 @@ function createFamilies(registry: Registry) {
       labelNames: ["service"],
       registers,
     }),
+    heldBack: new Gauge({
+      name: "dg_partitions_held_back",
+      help: "Input partitions paused because their event time ran ahead of the member's slowest partition with a backlog (alignment)",
+      labelNames: ["service"],
+      registers,
+    }),
   };
 }
 
@@ -96,6 +104,7 @@ export function createMetrics(
     lag: (topic, partition, records) => m.lag.set({ service, topic, partition: String(partition) }, records),
     state: (bytes) => m.stateBytes.set({ service }, bytes),
     late: (n) => m.late.inc({ service }, n),
+    heldBack: (n) => m.heldBack.set({ service }, n),
   };
 }
 

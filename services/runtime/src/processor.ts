@@ -9,6 +9,8 @@ import type {
   Transaction,
 } from "kafkajs";
 import type { Logger } from "pino";
+import { type AlignmentPolicy, type PartitionClock, partitionsAhead } from "./alignment.ts";
+import type { AlignmentBoard } from "./alignment-board.ts";
 import { CommitLedger, type OffsetToCommit } from "./commit-ledger.ts";
 import { DLQ_HEADERS, readDeadLetter } from "./dead-letter.ts";
 import { createProducer } from "./kafka.ts";
@@ -126,6 +128,19 @@ export interface ProcessorRunnerOptions<S> {
   exactlyOnce?: boolean;
   /** The broker aborts a transaction left open this long (a member stopped mid-batch). */
   transactionTimeoutMs?: number;
+  /**
+   * Event-time alignment of this member's partitions (see `alignment.ts`): a partition whose
+   * watermark (`watermark` of its state after a batch; null before it has one) is more than
+   * `maxDriftMs` ahead of the slowest partition with input waiting is paused until that one
+   * catches up, so nothing downstream that waits for every partition buffers the backlog.
+   */
+  alignment?: {
+    maxDriftMs: number;
+    staleAfterMs?: number;
+    watermark(state: S): number | null;
+    /** Shares the clocks with the group's other members, to align across members too. */
+    board?: AlignmentBoard;
+  };
 }
 
 export interface RunnerStats {
@@ -139,6 +154,8 @@ export interface RunnerStats {
   /** Offset commits the broker accepted. */
   commits: number;
   paused: boolean;
+  /** Partitions paused because their event time ran ahead of this member's slowest (alignment). */
+  heldBack: number[];
   /** Partitions with open state, and the group's current assignment (over every input topic). */
   partitions: number[];
   assigned: number[];
@@ -153,6 +170,7 @@ export function emptyStats(): RunnerStats {
     dead: 0,
     commits: 0,
     paused: false,
+    heldBack: [],
     partitions: [],
     assigned: [],
   };
@@ -200,6 +218,14 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
   /** Arrival times of batches stored but not yet committed, for the batch latency histogram. */
   const storedArrivals: number[] = [];
   const pauseReasons = new Set<string>();
+  /** Alignment: each open partition's event-time clock, and the partitions it holds back. */
+  const clocks = new Map<string, PartitionClock>();
+  let heldBack = new Set<string>();
+  let alignTimer: NodeJS.Timeout | undefined;
+  const policy: AlignmentPolicy | undefined = opts.alignment && {
+    maxDriftMs: opts.alignment.maxDriftMs,
+    staleAfterMs: opts.alignment.staleAfterMs ?? 30_000,
+  };
   const totals = { records: 0, batches: 0, produced: 0, dead: 0, commits: 0 };
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
@@ -271,19 +297,76 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
     return task;
   }
 
+  /**
+   * Tells the consumer what is paused: every topic while a reason holds, else the partitions
+   * alignment holds back. kafkajs keeps one pause state per topic in which pausing a partition
+   * undoes a topic-wide pause, so the whole state is set at once (synchronously: no fetch sees
+   * it half-set).
+   */
+  function applyPauses() {
+    if (!consumer) return;
+    try {
+      if (pauseReasons.size > 0 || closing) {
+        consumer.pause(allTopics());
+        return;
+      }
+      consumer.resume(allTopics());
+      if (heldBack.size === 0) return;
+      const byTopic = new Map<string, number[]>();
+      for (const k of heldBack) {
+        const [t, p] = k.split("\u0000") as [string, string];
+        byTopic.set(t, [...(byTopic.get(t) ?? []), Number(p)]);
+      }
+      consumer.pause([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+    } catch (e) {
+      log.warn({ err: e instanceof Error ? e.message : String(e) }, "could not pause or resume the consumer");
+    }
+  }
+
   function setPaused(reason: string, on: boolean) {
     const was = pauseReasons.size > 0;
     if (on) pauseReasons.add(reason);
     else pauseReasons.delete(reason);
     const now = pauseReasons.size > 0;
     if (was === now || !consumer) return;
-    try {
-      if (now) consumer.pause(allTopics());
-      else if (!closing) consumer.resume(allTopics());
-    } catch (e) {
-      log.warn({ err: e instanceof Error ? e.message : String(e) }, "could not pause or resume the consumer");
-    }
+    applyPauses();
     log.info({ reasons: [...pauseReasons] }, now ? "consumption paused" : "consumption resumed");
+  }
+
+  /** After a batch of `k` (or a fetch without records): update its clock and re-align. */
+  function align(k: string, state: S | undefined, backlog: boolean) {
+    if (!policy || !opts.alignment) return;
+    const w = state === undefined ? null : opts.alignment.watermark(state);
+    const prev = clocks.get(k);
+    if (w !== null && Number.isFinite(w)) clocks.set(k, { watermarkMs: w, backlog, at: Date.now() });
+    else if (prev) clocks.set(k, { ...prev, backlog, at: Date.now() });
+    realign();
+  }
+
+  /** Holds back this member's partitions ahead of the slowest anywhere in the group (that it knows of). */
+  function realign() {
+    if (!policy || closing) return;
+    let view: ReadonlyMap<string, PartitionClock> = clocks;
+    const board = opts.alignment?.board;
+    if (board) {
+      const all = new Map<string, PartitionClock>();
+      // Another member's clock of a partition this member now owns is its previous owner's.
+      for (const [k, c] of board.clocks()) {
+        const [t, p] = k.split("\u0000") as [string, string];
+        if (!owns(t, Number(p))) all.set(k, c);
+      }
+      for (const [k, c] of clocks) all.set(k, c);
+      view = all;
+    }
+    const next = new Set(partitionsAhead(view, policy, Date.now()).filter((k) => clocks.has(k)));
+    if (next.size === heldBack.size && [...next].every((x) => heldBack.has(x))) return;
+    heldBack = next;
+    metrics.heldBack(next.size);
+    applyPauses();
+    log.debug(
+      { heldBack: [...next].map((x) => x.replace("\u0000", "/")) },
+      "partitions held back for alignment",
+    );
   }
 
   /** The broker took these offsets. */
@@ -509,6 +592,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
       totals.batches++;
       metrics.consumed(topic, fresh.length);
     }
+    align(k, tasks.get(k)?.state, BigInt(batch.highWatermark) > BigInt(last) + 1n);
     if (processor.size) {
       let bytes = 0;
       for (const t of tasks.values()) bytes += processor.size(t.state);
@@ -546,6 +630,12 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
         }
         ledger.retain(owns);
         prepared.clear();
+        // Clocks of partitions another member now owns would hold this member's back.
+        for (const k of [...clocks.keys()]) {
+          const [t, p] = k.split("\u0000") as [string, string];
+          if (!owns(t, Number(p))) clocks.delete(k);
+        }
+        heldBack = new Set([...heldBack].filter((k) => clocks.has(k)));
         if (eos) {
           // Every generation starts from what was committed: a member that was a zombie holds
           // stale tasks and fenced producers, and cannot tell. Claiming the producers now, before
@@ -563,7 +653,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
           );
         }
         // A new generation starts unpaused: keep holding back while a reason still holds.
-        if (pauseReasons.size > 0) c.pause(allTopics());
+        applyPauses();
         log.info(
           { partitions: Object.fromEntries([...mine].map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)])) },
           "partitions assigned",
@@ -577,6 +667,9 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
         if (!owns(payload.topic, payload.partition)) return;
         const task = tasks.get(key(payload.topic, payload.partition));
         const after = BigInt(payload.lastOffset) + 1n;
+        // Records that were waiting may have been aborted ones: the clock must not keep claiming
+        // a backlog that will never arrive as a batch.
+        align(key(payload.topic, payload.partition), task?.state, BigInt(payload.highWatermark) > after);
         if (task && task.next !== null) {
           const next = BigInt(task.next);
           if (next >= BigInt(payload.firstOffset) && next < after) task.next = after.toString();
@@ -606,6 +699,16 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
           throw new Error(`cannot subscribe to ${topic}: ${why} (does the topic exist?)`, { cause });
         }
       }
+      if (opts.alignment?.board) {
+        await opts.alignment.board.start();
+        // Other members' clocks change without a batch here (every partition of this member may
+        // be held back): re-align on a timer, and tell them this member's clocks.
+        alignTimer = setInterval(() => {
+          opts.alignment?.board?.publish(clocks);
+          realign();
+        }, opts.alignment.board.everyMs);
+        alignTimer.unref();
+      }
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -617,6 +720,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
     stop() {
       stopping ??= (async () => {
         closing = true;
+        clearInterval(alignTimer);
         const c = consumer;
         if (c) {
           try {
@@ -654,6 +758,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
           await c.disconnect();
         }
         await eos?.dropAll();
+        await opts.alignment?.board?.stop();
         await producer?.disconnect();
         log.info(totals, "processor stopped");
       })();
@@ -665,6 +770,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
       return {
         ...totals,
         paused: pauseReasons.size > 0,
+        heldBack: parts([...heldBack].map((k) => Number(k.split("\u0000")[1]))),
         partitions: parts([...tasks.keys()].map((k) => Number(k.split("\u0000")[1]))),
         assigned: parts([...assigned.values()].flatMap((ps) => [...ps])),
       };
