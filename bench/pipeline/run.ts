@@ -5,6 +5,7 @@
 // (and once more decoding each record's Avro). See README.md.
 //   node --import tsx bench/pipeline/run.ts [--duration 2h] [--accounts 20000]
 
+import { apiRequestCodec } from "@distillguard/contract";
 import { parsePipelineSettings, startPipeline } from "@distillguard/pipeline";
 import {
   connectionsFromEnv,
@@ -14,7 +15,6 @@ import {
   ensureTopic,
   REPLAY_TOPIC_CONFIG,
 } from "@distillguard/runtime";
-import { apiRequestCodec } from "@distillguard/contract";
 import { kafkaSink, loadAzureTrace, simulate } from "@distillguard/simulator";
 import { benchArgs } from "../scenario.ts";
 import { deleteTopics, freshDatabase, pipelineEnv, readTopic, waitCaughtUp } from "./topics.ts";
