@@ -2,6 +2,7 @@
 // plugins require, refer only to provisioned datasources, and the PromQL names metrics the
 // services register. Grafana itself cannot run here; the SQL is executed in queries.test.ts.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { linkerMetrics } from "@distillguard/linker-service";
 import { createMetrics, defaultRegistry } from "@distillguard/runtime";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -146,8 +147,8 @@ describe("dashboards", () => {
 });
 
 describe("PromQL", () => {
-  // The families every service registers (services/runtime/src/metrics.ts), each series touched
-  // once so its label names show.
+  // The families every service registers (services/runtime/src/metrics.ts) and the linker's
+  // (services/linker/src/metrics.ts), each series touched once so its label names show.
   const m = createMetrics("probe", defaultRegistry);
   m.consumed("t", 1);
   m.produced("t", 1);
@@ -156,6 +157,9 @@ describe("PromQL", () => {
   m.lag("t", 0, 1);
   m.state(1);
   m.late(1);
+  m.heldBack(1);
+  // The linker's own gauges, on the same registry.
+  linkerMetrics(defaultRegistry).buffer(1, 1);
   const exposed = new Map<string, Set<string>>();
   const families = defaultRegistry.getMetricsAsArray();
   for (const f of families) {
