@@ -101,7 +101,7 @@ export function liveGateway(
       writer?.record(t.value);
       const request = apiRequestCodec.decode(t.value);
       countAddress(stats, request.client_address, d.record.client_address);
-      if (enrich && stats.translated % 997 === 1) checkWithoutEnrichment(json, request);
+      if (enrich && stats.translated % 997 === 1) checkWithoutEnrichment(json, request, mapping);
       return { ok: true, request };
     },
     close() {
@@ -151,9 +151,17 @@ export function withoutEnrichment(r: ApiRequest): ApiRequest {
   return { ...r, client_asn: null, client_country: null };
 }
 
-/** Throws unless translating `json` with no enricher gives exactly `withoutEnrichment(enriched)`. */
-export function checkWithoutEnrichment(json: string, enriched: ApiRequest): void {
-  const plain = translateRecord(Buffer.from(json));
+/**
+ * Throws unless translating `json` with no enricher, and the same mapping options (an
+ * `--elicitation` other than the default changes `cot_elicitation`), gives exactly
+ * `withoutEnrichment(enriched)`.
+ */
+export function checkWithoutEnrichment(
+  json: string,
+  enriched: ApiRequest,
+  mapping: MappingOptions = {},
+): void {
+  const plain = translateRecord(Buffer.from(json), undefined, mapping);
   const derived = apiRequestCodec.encode(withoutEnrichment(enriched));
   if (!plain.ok || !plain.value.equals(derived)) {
     throw new Error(
