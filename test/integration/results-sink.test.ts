@@ -144,6 +144,8 @@ function request(prefix: string, i: number): ApiRequest {
     response_chars: null,
     response_trace: null,
     response_tool_calls: null,
+    question_head_hash: null,
+    question_tail_hash: null,
   };
 }
 

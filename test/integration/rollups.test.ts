@@ -154,6 +154,8 @@ const request = (i: number): ApiRequest => ({
   response_chars: null,
   response_trace: null,
   response_tool_calls: null,
+  question_head_hash: null,
+  question_tail_hash: null,
 });
 
 const requests = Array.from({ length: 5 }, (_, i) => request(i));

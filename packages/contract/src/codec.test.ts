@@ -92,6 +92,22 @@ describe("schema evolution: ApiRequest v2 → v3 (v3 adds the answer's evidence,
   });
 });
 
+describe("schema evolution: ApiRequest v3 → v4 (v4 adds the question's frame)", () => {
+  it("a v4 reader reads v3 records, the frame absent", () => {
+    const r = apiRequestCodec.decode(read("api-request/v3.fixture.bin"));
+    expect(r.response_trace).toBe(0.625);
+    expect(r.question_head_hash).toBeNull();
+    expect(r.question_tail_hash).toBeNull();
+  });
+
+  it("a v3 reader reads v4 records, dropping the frame", () => {
+    const v3 = createCodec<Record<string, unknown>>("api-request", 3);
+    const r = v3.decode(read("api-request/v4.fixture.bin"));
+    expect(r).not.toHaveProperty("question_head_hash");
+    expect(r.response_trace).toBe(0.625);
+  });
+});
+
 describe("bad input", () => {
   const good = read("api-request/v2.fixture.bin");
   const kindOf = (fn: () => unknown) => {
@@ -172,6 +188,8 @@ describe("round trip", () => {
     response_chars: opt(i32),
     response_trace: opt(fc.float({ noNaN: true, min: 0, max: 1 })),
     response_tool_calls: opt(fc.integer({ min: 0, max: 64 })),
+    question_head_hash: opt(hash),
+    question_tail_hash: opt(hash),
   });
 
   it("decode(encode(x)) equals x for any valid ApiRequest, and v1 readers see the rest", () => {
@@ -187,6 +205,8 @@ describe("round trip", () => {
           response_chars: _r,
           response_trace: _t,
           response_tool_calls: _u,
+          question_head_hash: _h,
+          question_tail_hash: _l,
           ...v1
         } = r;
         expect(apiRequestV1Codec.decode(bytes)).toEqual(v1 as ApiRequestV1);

@@ -3,16 +3,29 @@ import { describe, expect, it } from "vitest";
 import { isNoPrompt, NO_PROMPT } from "./absent.ts";
 import { cotElicitationScore } from "./cot.ts";
 import { fingerprintPrompt } from "./fingerprint.ts";
+import { questionFrame } from "./frame.ts";
 import { collapseWhitespace, foldText } from "./normalize.ts";
 import { simhash64 } from "./simhash.ts";
 import { templateHash } from "./template.ts";
 import { classifyTopic } from "./topic.ts";
 
 describe("fingerprintPrompt", () => {
+  it("takes the frame of the question asked now, not of the whole conversation", () => {
+    const question = "Show every step.\n\nWhat is 17 * 23?";
+    const f = fingerprintPrompt({ user: `Earlier question\n\nEarlier answer\n${question}`, question });
+    expect(f.frame).toEqual(questionFrame(question));
+    expect(f.frame.head).not.toBeNull();
+  });
+
   it("equals the single-purpose functions", () => {
     const text = fc.oneof(
       fc.string({ maxLength: 200 }),
-      fc.constantFrom("Question: 2+2?\nThink step by step.", "请一步一步思考：1+1=？", "Write a poem"),
+      fc.constantFrom(
+        "Question: 2+2?\nThink step by step.",
+        "请一步一步思考：1+1=？",
+        "Write a poem",
+        "Solve it.\n\nA train leaves at 3 pm.",
+      ),
     );
     fc.assert(
       fc.property(text, fc.option(text, { nil: undefined }), (user, system) => {
@@ -28,6 +41,7 @@ describe("fingerprintPrompt", () => {
           expect(isNoPrompt(f.templateHash)).toBe(false);
         }
         expect(f.topic).toBe(classifyTopic(user));
+        expect(f.frame).toEqual(questionFrame(user));
         expect(f.cotElicitation).toBeGreaterThanOrEqual(cotElicitationScore(user));
         if (system === undefined || system.trim() === "") {
           expect(f.cotElicitation).toBe(cotElicitationScore(user));
@@ -79,11 +93,17 @@ describe("fingerprintPrompt", () => {
 
   it("returns hashes and numbers only, never prompt text", () => {
     const secret = "zanzibar-quokka-7731";
-    const f = fingerprintPrompt({ system: `Key ${secret}`, user: `Tell me about ${secret}` });
+    const f = fingerprintPrompt({
+      system: `Key ${secret}`,
+      user: `Tell me about ${secret}\n\nand ${secret}`,
+    });
     const serialized = JSON.stringify(f, (_, v) => (v instanceof Uint8Array ? Array.from(v) : v));
     expect(serialized).not.toContain("zanzibar");
+    expect(Object.keys(f.frame).sort()).toEqual(["head", "tail"]);
+    expect(f.frame.head).toBeInstanceOf(Uint8Array);
     expect(Object.keys(f).sort()).toEqual([
       "cotElicitation",
+      "frame",
       "simhash",
       "systemPromptHash",
       "templateHash",

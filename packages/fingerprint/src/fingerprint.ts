@@ -1,16 +1,22 @@
 import { isNoPrompt } from "./absent.ts";
 import { cotScoreNormalized } from "./cot.ts";
 import { elicitationModelScoreNormalized } from "./elicitation/score.ts";
+import { frameOfMasked, type QuestionFrame, questionFrame } from "./frame.ts";
 import { type Hash64, hash64 } from "./hash.ts";
 import { collapseWhitespace, foldText } from "./normalize.ts";
 import { simhashFolded } from "./simhash.ts";
-import { maskFolded } from "./template.ts";
+import { maskFolded, maskFoldedLines } from "./template.ts";
 import { classifyNormalized, type Topic } from "./topic.ts";
 import { boundedView } from "./view.ts";
 
 export interface PromptInput {
   readonly system?: string | null;
   readonly user: string;
+  /**
+   * The last user message, whose frame is taken (`questionFrame`); default `user` (one turn).
+   * In a conversation the wrapper is around the question asked now, not the whole history.
+   */
+  readonly question?: string | null;
 }
 
 /**
@@ -31,6 +37,8 @@ export interface PromptFingerprint {
   readonly cotElicitation: number;
   /** classifyTopic of the user prompt. */
   readonly topic: Topic | null;
+  /** questionFrame of the question: its first and last paragraphs' template hashes. */
+  readonly frame: QuestionFrame;
 }
 
 /**
@@ -48,9 +56,11 @@ export function fingerprintPrompt(
   const systemNormalized = collapseWhitespace(system);
   const hasSystem = systemNormalized !== "";
   const hasUser = userNormalized !== "";
+  // Masked once: the template hash and, for one turn, the question's frame both read it.
+  const userMasked = hasUser ? maskFoldedLines(user) : "";
   return {
     simhash: hasUser ? present(simhashFolded(user)) : new Uint8Array(8),
-    templateHash: hasUser ? present(hash64(maskFolded(user))) : new Uint8Array(8),
+    templateHash: hasUser ? present(hash64(collapseWhitespace(userMasked))) : new Uint8Array(8),
     systemPromptHash: hasSystem ? hash64(maskFolded(system)) : null,
     // Joined by a newline: normalized text never contains one and pattern gaps do not cross it.
     cotElicitation: elicitation(
@@ -58,6 +68,11 @@ export function fingerprintPrompt(
       scorer,
     ),
     topic: classifyNormalized(userNormalized),
+    // One turn: the question is the prompt, already folded.
+    frame:
+      input.question == null || input.question === input.user
+        ? frameOfMasked(userMasked)
+        : questionFrame(input.question),
   };
 }
 

@@ -11,6 +11,7 @@ export {
   type PromptFingerprint,
   type PromptInput,
 } from "./fingerprint.ts";
+export { frameOfMasked, type QuestionFrame, questionFrame } from "./frame.ts";
 export { fnv1a64, type Hash64, hammingDistance, hash64, hash64FromHex, hash64Hex } from "./hash.ts";
 export { foldText, normalizeText } from "./normalize.ts";
 export { type ResponseTrace, responseTrace } from "./response.ts";

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { cotScoreNormalized } from "./cot.ts";
+import { frameOfMasked } from "./frame.ts";
 import { collapseWhitespace, foldText } from "./normalize.ts";
 import { simhashFolded } from "./simhash.ts";
 import { labelLineHead, maskFolded } from "./template.ts";
@@ -19,6 +20,7 @@ const STAGES: readonly [name: string, run: (text: string) => unknown][] = [
   ["collapseWhitespace", collapseWhitespace],
   ["boundedView", boundedView],
   ["maskFolded", maskFolded],
+  ["frameOfMasked", frameOfMasked],
   ["labelLineHead", labelLineHead],
   ["simhashFolded", simhashFolded],
   ["cotScoreNormalized", cotScoreNormalized],

@@ -353,6 +353,14 @@ function maskQuoted(t: string): string {
 
 /** The template of text already passed through `foldText`. Linear in the text. */
 export function maskFolded(folded: string): string {
+  return collapseWhitespace(maskFoldedLines(folded));
+}
+
+/**
+ * `maskFolded` before whitespace is collapsed: its lines and blank lines are still there, so
+ * the question's frame (frame.ts) is read off the one masking the template hash needs.
+ */
+export function maskFoldedLines(folded: string): string {
   let t = folded.replace(FENCED_CODE, " {CODE} ");
   t = t.replace(INLINE_CODE, "{CODE}");
   t = maskXmlElements(t);
@@ -362,8 +370,7 @@ export function maskFolded(folded: string): string {
   t = t.replace(UUID, "{ID}");
   t = maskQuoted(t);
   t = t.replace(NUMBER, "{NUM}");
-  t = t.replace(IDENTIFIER, "{ID}");
-  return collapseWhitespace(t);
+  return t.replace(IDENTIFIER, "{ID}");
 }
 
 /**

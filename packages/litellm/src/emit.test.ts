@@ -83,6 +83,8 @@ const expected: ApiRequest = {
   response_chars: COMPLETION.length,
   response_trace: responseTrace(COMPLETION).trace,
   response_tool_calls: 0,
+  question_head_hash: null,
+  question_tail_hash: null,
 };
 
 /** simulated → LiteLLM payload → JSON bytes → parse → ApiRequest, as the ingest would see it. */

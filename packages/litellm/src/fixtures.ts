@@ -11,7 +11,13 @@ export interface LiteLLMFixture {
 
 export const FIXTURES_DIR = new URL("../fixtures/", import.meta.url);
 
-const HASH_FIELDS = ["prompt_simhash", "prompt_template_hash", "system_prompt_hash"] as const;
+const HASH_FIELDS = [
+  "prompt_simhash",
+  "prompt_template_hash",
+  "system_prompt_hash",
+  "question_head_hash",
+  "question_tail_hash",
+] as const;
 
 /** Every fixture, in name order; `*.expected.json` write fixed(8) hashes as hex, like the contract's fixtures. */
 export function litellmFixtures(): LiteLLMFixture[] {

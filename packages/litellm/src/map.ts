@@ -53,7 +53,10 @@ export function toApiRequest(
   const clientAddress = clientAddressOf(p);
   const userAgent = userAgentOf(p);
   const prompt = extractPrompt(p.messages, params.instructions);
-  const fp = fingerprintPrompt({ system: prompt.system, user: prompt.user }, options.elicitation);
+  const fp = fingerprintPrompt(
+    { system: prompt.system, user: prompt.user, question: prompt.question },
+    options.elicitation,
+  );
   const extra = enrich?.({ request_id: p.id, client_address: clientAddress, user_agent: userAgent }) ?? {};
   const apiKeyId = keyIdOf(m.user_api_key_hash);
   const account = accountOf(p, apiKeyId);
@@ -102,6 +105,8 @@ export function toApiRequest(
     response_chars: answer ? answer.text.length : null,
     response_trace: trace ? trace.trace : null,
     response_tool_calls: answer ? answer.toolCalls : null,
+    question_head_hash: fp.frame.head ? toBuffer(fp.frame.head) : null,
+    question_tail_hash: fp.frame.tail ? toBuffer(fp.frame.tail) : null,
   };
 }
 

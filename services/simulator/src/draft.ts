@@ -74,6 +74,8 @@ export function newDraft(): Draft {
       response_chars: null,
       response_trace: null,
       response_tool_calls: null,
+      question_head_hash: null,
+      question_tail_hash: null,
     },
     prompt: {
       family: -1,

@@ -124,6 +124,8 @@ function request(overrides: Partial<ApiRequest> = {}): ApiRequest {
     response_chars: 1873,
     response_trace: 0.75,
     response_tool_calls: 0,
+    question_head_hash: null,
+    question_tail_hash: null,
     ...overrides,
   };
 }

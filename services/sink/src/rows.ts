@@ -3,7 +3,14 @@ import type { ApiRequest } from "@distillguard/contract";
 /** One api_requests row as JSONEachRow: hashes as hex, booleans as 0/1. */
 export type ApiRequestRow = Omit<
   ApiRequest,
-  "prompt_simhash" | "prompt_template_hash" | "system_prompt_hash" | "stream" | "logprobs" | "cache_hit"
+  | "prompt_simhash"
+  | "prompt_template_hash"
+  | "system_prompt_hash"
+  | "question_head_hash"
+  | "question_tail_hash"
+  | "stream"
+  | "logprobs"
+  | "cache_hit"
 > & {
   event_date: string;
   event_time: number;
@@ -14,6 +21,8 @@ export type ApiRequestRow = Omit<
   prompt_simhash: string;
   prompt_template_hash: string;
   system_prompt_hash: string | null;
+  question_head_hash: string | null;
+  question_tail_hash: string | null;
   kafka_topic: string;
   kafka_partition: number;
   kafka_offset: string;
@@ -43,6 +52,9 @@ export function toApiRequestRow(
     prompt_simhash: r.prompt_simhash.toString("hex"),
     prompt_template_hash: r.prompt_template_hash.toString("hex"),
     system_prompt_hash: r.system_prompt_hash ? r.system_prompt_hash.toString("hex") : null,
+    // Records decoded from v1–v3 have no frame at all (undefined): null, never a missing column.
+    question_head_hash: r.question_head_hash ? r.question_head_hash.toString("hex") : null,
+    question_tail_hash: r.question_tail_hash ? r.question_tail_hash.toString("hex") : null,
     kafka_topic: topic,
     kafka_partition: partition,
     kafka_offset: offset,
