@@ -14,7 +14,7 @@ describe("bench/quality --pipeline backend", () => {
       scenario: "hydra",
       seed: 7,
       startMs,
-      durationMs: 3 * 3_600_000,
+      durationMs: 4 * 3_600_000,
       accounts: 2_000,
       releaseAt: 0.25,
       campaignScale: 1,

@@ -36,7 +36,7 @@ const hydra: ScenarioOptions = {
   scenario: "hydra",
   seed: 7,
   startMs: Date.parse("2026-03-02T00:00:00Z"),
-  durationMs: 3 * 3_600_000,
+  durationMs: 4 * 3_600_000,
   accounts: 2_000,
   releaseAt: 0.25,
   campaignScale: 1,

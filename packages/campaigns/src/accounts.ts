@@ -58,6 +58,18 @@ export class AccountState {
     return this.prefixCount >= 2 && 2 * this.prefixSwitches >= this.addressed - 1;
   }
 
+  /**
+   * Rotates like a pool's exit: a fresh network on most requests so far (≥ 2 networks, as many
+   * as ¾ of its addressed requests), or more networks than are kept. A person who alternates
+   * between a home line, its IPv6 side and a phone on every request rotates by `rotatesPrefix`,
+   * but has two to four networks over many requests (on synthetic text, 17 such people joined
+   * the demo's hydra when three networks switched between were enough).
+   */
+  wanders(): boolean {
+    const n = this.prefixCount;
+    return n >= 2 && (n >= MAX_DISTINCT || 4 * n >= 3 * this.addressed);
+  }
+
   rotatesAsn(): boolean {
     return this.asnCount >= 2 && 2 * this.asnSwitches >= this.asnSeen - 1;
   }

@@ -16,7 +16,7 @@ import type { Severity } from "@distillguard/contract";
 import { AccountState, type AccountTable } from "./accounts.ts";
 import type { Arrivals } from "./arrivals.ts";
 import type { LinkerConfig } from "./config.ts";
-import { type ContentKind, FingerprintState, type FingerprintTable } from "./fingerprints.ts";
+import { FingerprintState, type FingerprintTable, type GroupKind } from "./fingerprints.ts";
 import type { Baselines } from "./grouping.ts";
 import { networkKey } from "./keys.ts";
 import type { CampaignState } from "./matching.ts";
@@ -25,6 +25,7 @@ import type { CampaignState } from "./matching.ts";
 export interface LinkerState {
   accounts: AccountTable;
   fingerprints: FingerprintTable;
+  networks: FingerprintTable;
   campaigns: Map<string, CampaignState>;
   alerts: AlertLifecycle;
   arrivals: Arrivals;
@@ -67,7 +68,7 @@ type AccountRow = [
 
 type FingerprintRow = [
   key: number,
-  kind: ContentKind,
+  kind: GroupKind,
   hex: string,
   requests: number,
   cot: number,
@@ -111,6 +112,41 @@ interface Checkpoint {
   started?: number | null;
   /** Newcomers per minute of first-seen time; absent before start bursts (none). */
   arrivals?: [number, number][];
+  /**
+   * Shared networks (candidate groups of kind ip_prefix) and their admission table's used
+   * slots; absent before network groups: the restored linker admits networks afresh.
+   */
+  networks?: FingerprintRow[];
+  networkAdmission?: number[];
+}
+
+function fingerprintRows(table: FingerprintTable): FingerprintRow[] {
+  return [...table.tracked.values()].map((f) => [
+    f.key,
+    f.kind,
+    f.hex,
+    f.requests,
+    f.cot,
+    f.last,
+    [...f.accounts],
+    [f.answered, f.traced],
+  ]);
+}
+
+function restoreFingerprints(
+  table: FingerprintTable,
+  rows: readonly FingerprintRow[],
+  admission: number[],
+): void {
+  for (const [key, kind, hexValue, requests, cot, last, accounts, answers] of rows) {
+    const f = new FingerprintState(kind, key, hexValue, last);
+    f.requests = requests;
+    f.cot = cot;
+    [f.answered, f.traced] = answers ?? [0, 0];
+    for (const [slot, count] of accounts) f.accounts.set(slot, count);
+    table.tracked.set(key, f);
+  }
+  table.restoreAdmission(admission);
 }
 
 export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8Array {
@@ -145,17 +181,10 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
       ],
       [a.answered, a.traced],
     ]),
-    fingerprints: [...s.fingerprints.tracked.values()].map((f) => [
-      f.key,
-      f.kind,
-      f.hex,
-      f.requests,
-      f.cot,
-      f.last,
-      [...f.accounts],
-      [f.answered, f.traced],
-    ]),
+    fingerprints: fingerprintRows(s.fingerprints),
     admission: s.fingerprints.admission(),
+    networks: fingerprintRows(s.networks),
+    networkAdmission: s.networks.admission(),
     campaigns: [...s.campaigns.values()].map((c) => ({
       id: c.id,
       members: [...c.members],
@@ -220,15 +249,8 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     }
     s.accounts.put(a);
   }
-  for (const [key, kind, hexValue, requests, cot, last, accounts, answers] of st.fingerprints) {
-    const f = new FingerprintState(kind, key, hexValue, last);
-    f.requests = requests;
-    f.cot = cot;
-    [f.answered, f.traced] = answers ?? [0, 0];
-    for (const [slot, count] of accounts) f.accounts.set(slot, count);
-    s.fingerprints.tracked.set(key, f);
-  }
-  s.fingerprints.restoreAdmission(st.admission);
+  restoreFingerprints(s.fingerprints, st.fingerprints, st.admission);
+  restoreFingerprints(s.networks, st.networks ?? [], st.networkAdmission ?? []);
   for (const c of st.campaigns) {
     s.campaigns.set(c.id, {
       id: c.id,

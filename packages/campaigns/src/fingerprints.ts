@@ -1,8 +1,19 @@
 import { hash53, hex } from "./keys.ts";
 
 export type ContentKind = "template" | "system_prompt";
+/**
+ * What a candidate group shares: a content fingerprint, or a network (`ip_prefix`: an IPv4 /24
+ * or IPv6 /48, keyed by `networkKey`) — the content-free key a proxy pool's accounts meet on
+ * when their prompts share no template.
+ */
+export type GroupKind = ContentKind | "ip_prefix";
 
-/** A content fingerprint (template or system-prompt hash) that two or more accounts used. */
+/** The 16 hex digits naming a network group (its `networkKey`, offset to be non-negative). */
+export function networkHex(key: number): string {
+  return (key + 2 ** 49).toString(16).padStart(16, "0");
+}
+
+/** A fingerprint (template or system-prompt hash, or a network) that two or more accounts used. */
 export class FingerprintState {
   requests = 0;
   cot = 0;
@@ -14,7 +25,7 @@ export class FingerprintState {
   readonly accounts = new Map<number, number>();
 
   constructor(
-    readonly kind: ContentKind,
+    readonly kind: GroupKind,
     readonly key: number,
     readonly hex: string,
     t: number,
@@ -52,7 +63,22 @@ export class FingerprintTable {
    * unless admitted.
    */
   touch(kind: ContentKind, hash: Uint8Array, account: number, t: number, cot: boolean, trace: number): void {
-    const key = kind === "template" ? hash53(hash) : -hash53(hash) - 1;
+    this.touchKey(kind, kind === "template" ? hash53(hash) : -hash53(hash) - 1, hash, account, t, cot, trace);
+  }
+
+  /**
+   * `touch` by key: `hash` names a content fingerprint; null names a network by its key
+   * (`networkHex`). Each kind lives in its own table, so keys of different kinds never meet.
+   */
+  touchKey(
+    kind: GroupKind,
+    key: number,
+    hash: Uint8Array | null,
+    account: number,
+    t: number,
+    cot: boolean,
+    trace: number,
+  ): void {
     let fp = this.tracked.get(key);
     if (!fp) {
       const slot = Math.abs(key) % this.slots;
@@ -63,7 +89,7 @@ export class FingerprintTable {
       }
       const first = this.firstUser[slot] as number;
       if (first === account) return;
-      fp = new FingerprintState(kind, key, hex(hash), t);
+      fp = new FingerprintState(kind, key, hash ? hex(hash) : networkHex(key), t);
       this.tracked.set(key, fp);
       if (this.live.has(first)) fp.accounts.set(first, 1);
       fp.requests = 1;

@@ -1,10 +1,23 @@
 import { readFileSync } from "node:fs";
 import type { Alert } from "@distillguard/contract";
 import { describe, expect, it } from "vitest";
-import { burstChance } from "./grouping.ts";
-import { CampaignLinker, defaultLinkerConfig, type Evaluation, type LinkEvent } from "./linker.ts";
+import { AccountState } from "./accounts.ts";
+import { burstChance, groupFeatures } from "./grouping.ts";
+import {
+  CampaignLinker,
+  type Evaluation,
+  type LinkEvent,
+  type LinkerConfig,
+  defaultLinkerConfig as shipped,
+} from "./linker.ts";
 import { matchComponent } from "./matching.ts";
 import { baselineOf, robustZ, UnionFind } from "./stats.ts";
+
+/**
+ * The shipped config without the alert warm-up: most scenarios here last minutes of event time
+ * from the linker's first request. The warm-up has its own test (`shipped`).
+ */
+const defaultLinkerConfig: LinkerConfig = { ...shipped, alertWarmupMs: 0 };
 
 const template = (n: number) => {
   const b = Buffer.alloc(8);
@@ -81,7 +94,7 @@ describe("robust statistics", () => {
 
 describe("CampaignLinker", () => {
   it("links a coordinated group, names what it shares, and leaves app users alone", () => {
-    const l = new CampaignLinker();
+    const l = new CampaignLinker(defaultLinkerConfig);
     const events = [...coordinated(12, 0, 4), ...appUsers(40, 0, 4)].sort(
       (x, y) => x.event_time_ms - y.event_time_ms,
     );
@@ -119,7 +132,7 @@ describe("CampaignLinker", () => {
       }
     }
     const events = [...coordinated(12, 0, 4), ...harness].sort((x, y) => x.event_time_ms - y.event_time_ms);
-    const l = new CampaignLinker();
+    const l = new CampaignLinker(defaultLinkerConfig);
     for (const e of events) l.observe(e);
     const r = l.evaluate(events[events.length - 1]?.event_time_ms ?? 0);
     expect(r.campaigns).toHaveLength(1);
@@ -129,7 +142,7 @@ describe("CampaignLinker", () => {
 
   it("does not link callers through redacted prompts (NO_PROMPT is no shared template)", () => {
     // The same group, but the gateway redacted every prompt: the hashes are all zero bytes.
-    const l = new CampaignLinker();
+    const l = new CampaignLinker(defaultLinkerConfig);
     const redacted = [...coordinated(12, 0, 4), ...appUsers(40, 0, 4)]
       .map((e) => ({ ...e, prompt_template_hash: new Uint8Array(8), system_prompt_hash: null }))
       .sort((x, y) => x.event_time_ms - y.event_time_ms);
@@ -155,7 +168,7 @@ describe("CampaignLinker", () => {
   });
 
   it("forgets fingerprints only one account ever used", () => {
-    const l = new CampaignLinker();
+    const l = new CampaignLinker(defaultLinkerConfig);
     for (let i = 0; i < 1_000; i++) {
       l.observe({ ...appUsers(1, i, 1)[0], prompt_template_hash: template(10_000 + i) } as LinkEvent);
     }
@@ -178,11 +191,11 @@ describe("CampaignLinker", () => {
     const mid = events[half - 1]?.event_time_ms ?? 0;
     const end = events[events.length - 1]?.event_time_ms ?? 0;
     const run = (split: boolean) => {
-      let l = new CampaignLinker();
+      let l = new CampaignLinker(defaultLinkerConfig);
       const out = [];
       for (const e of events.slice(0, half)) l.observe(e);
       out.push(l.evaluate(mid));
-      if (split) l = CampaignLinker.deserialize(l.serialize());
+      if (split) l = CampaignLinker.deserialize(l.serialize(), defaultLinkerConfig);
       for (const e of events.slice(half)) l.observe(e);
       out.push(l.evaluate(end));
       return { out, bytes: l.serialize() };
@@ -212,13 +225,17 @@ function actor(
   tpl: (i: number) => number,
   plain = false,
 ): LinkEvent[] {
+  // A pool's exits: a fresh network on every request, across batches too.
+  const batch = Math.round(t0 / H) * 8;
   return coordinated(k, t0, per).map((e, n) => {
     const a = n % k;
     const i = Math.floor(n / k);
     return {
       ...e,
       account_id: `${name}${a}`,
-      client_address: plain ? `${net}.${a}.${i}.9` : e.client_address.replace(/^10\./, `${net}.`),
+      client_address: plain
+        ? `${net}.${a}.${batch + i}.9`
+        : `${net}.${(a * 7 + i) % 50}.${batch + a + i * 3}.9`,
       client_asn: plain ? 64_000 : e.client_asn,
       prompt_template_hash: template(tpl(i)),
     };
@@ -306,12 +323,12 @@ describe("campaign alerts", () => {
   it("continue from a checkpoint taken mid-alert exactly as if the linker had never stopped", () => {
     for (const plain of [false, true]) {
       const steps = mergeSteps(plain);
-      const straight = new CampaignLinker();
+      const straight = new CampaignLinker(defaultLinkerConfig);
       const all = replay(straight, steps);
       for (let cut = 1; cut < steps.length; cut++) {
-        const head = new CampaignLinker();
+        const head = new CampaignLinker(defaultLinkerConfig);
         const before = replay(head, steps.slice(0, cut));
-        const restored = CampaignLinker.deserialize(head.serialize());
+        const restored = CampaignLinker.deserialize(head.serialize(), defaultLinkerConfig);
         expect([...before, ...replay(restored, steps.slice(cut))]).toEqual(all);
         expect(Buffer.from(restored.serialize()).equals(Buffer.from(straight.serialize()))).toBe(true);
       }
@@ -330,7 +347,7 @@ describe("campaign alerts", () => {
     const end = events[events.length - 1]?.event_time_ms ?? 0;
     const later = end + defaultLinkerConfig.horizonMs + 1;
 
-    const open = CampaignLinker.deserialize(fixture("linker-v1-open.fixture.bin"));
+    const open = CampaignLinker.deserialize(fixture("linker-v1-open.fixture.bin"), defaultLinkerConfig);
     for (const e of events.slice(half)) open.observe(e);
     const fromOpen = [end, later, later + 60_000, later + 120_000, later + 180_000].map((t) =>
       open.evaluate(t),
@@ -344,7 +361,7 @@ describe("campaign alerts", () => {
       }));
     expect(facts(fromOpen)).toEqual(facts(expected));
 
-    const quiet = CampaignLinker.deserialize(fixture("linker-v1-quiet.fixture.bin"));
+    const quiet = CampaignLinker.deserialize(fixture("linker-v1-quiet.fixture.bin"), defaultLinkerConfig);
     const fromQuiet = [1, 2, 3].map((i) => quiet.evaluate(later + i * 60_000));
     expect(facts(fromQuiet)).toEqual(facts(expected.slice(2)));
     expect(fromQuiet[1]?.alerts.map(brief)).toEqual([["resolved", expect.any(String), 1, 83_000, "low"]]);
@@ -392,7 +409,7 @@ function benignGroups(n: number, phones: number): LinkEvent[] {
 
 describe("signals the logs do not carry", () => {
   const run = (events: LinkEvent[]) => {
-    const l = new CampaignLinker();
+    const l = new CampaignLinker(defaultLinkerConfig);
     const sorted = [...events].sort((x, y) => x.event_time_ms - y.event_time_ms);
     for (const e of sorted) l.observe(e);
     return l.evaluate(sorted[sorted.length - 1]?.event_time_ms ?? 0);
@@ -572,7 +589,7 @@ describe("signals the logs do not carry", () => {
 
 describe("IPv6 and dual-stack clients", () => {
   const run = (events: LinkEvent[]) => {
-    const l = new CampaignLinker();
+    const l = new CampaignLinker(defaultLinkerConfig);
     const sorted = [...events].sort((x, y) => x.event_time_ms - y.event_time_ms);
     for (const e of sorted) l.observe(e);
     return { l, r: l.evaluate(sorted[sorted.length - 1]?.event_time_ms ?? 0) };
@@ -653,7 +670,7 @@ describe("IPv6 and dual-stack clients", () => {
   });
 
   it("keeps checkpoints bounded: the networks of forgotten accounts leave with them", () => {
-    const l = new CampaignLinker();
+    const l = new CampaignLinker(defaultLinkerConfig);
     const sizeAfter = (from: number, n: number) => {
       for (let i = from; i < from + n; i++) {
         l.observe({
@@ -675,7 +692,7 @@ describe("IPv6 and dual-stack clients", () => {
   });
 
   it("reads a checkpoint with the old IPv6 prefix table: /64 ids become /48s, made-up prefixes are dropped", () => {
-    const l = new CampaignLinker();
+    const l = new CampaignLinker(defaultLinkerConfig);
     for (const e of coordinated(6, 0, 2)) l.observe(e);
     const old = JSON.parse(Buffer.from(l.serialize()).toString());
     old.otherPrefixes = [
@@ -687,7 +704,10 @@ describe("IPv6 and dual-stack clients", () => {
     const row = old.accounts[0];
     row[8] = [-1, -2, -3, -4, 5];
     row[11][2] = -3;
-    const restored = CampaignLinker.deserialize(new TextEncoder().encode(JSON.stringify(old)));
+    const restored = CampaignLinker.deserialize(
+      new TextEncoder().encode(JSON.stringify(old)),
+      defaultLinkerConfig,
+    );
     const again = JSON.parse(Buffer.from(restored.serialize()).toString());
     expect(again.otherPrefixes).toEqual([]);
     const v6 = -1 - 0x20010db8 * 65536;
@@ -765,7 +785,7 @@ describe("start bursts", () => {
   it("link accounts opened together that share templates, though each sits on one address", () => {
     const events = [...before, ...cohort("sweep", 15, 60 * M, 6)];
     const at = 60 * M + 30 * M;
-    const r = run(new CampaignLinker(), events, at);
+    const r = run(new CampaignLinker(defaultLinkerConfig), events, at);
     expect(r.campaigns).toHaveLength(1);
     expect(r.campaigns[0]?.member_count).toBe(15);
     const burst = r.campaigns[0]?.signals.find((s) => s.name === "start_burst_share");
@@ -776,11 +796,11 @@ describe("start bursts", () => {
   });
 
   it("are absent while the linker warms up, and alerts say so", () => {
-    const l = new CampaignLinker();
+    const l = new CampaignLinker(defaultLinkerConfig);
     // The same accounts opening in the linker's first half hour: every account is new to it.
     const r = run(l, cohort("sweep", 15, 0, 6), 29 * M);
     expect(r.campaigns).toEqual([]);
-    const linked = run(new CampaignLinker(), coordinated(12, 0, 4), M);
+    const linked = run(new CampaignLinker(defaultLinkerConfig), coordinated(12, 0, 4), M);
     expect(linked.alerts[0]?.summary).toContain("start_burst_share (the linker is still warming up");
   });
 
@@ -788,7 +808,7 @@ describe("start bursts", () => {
     // A company onboards 15 people at once; they share its template and ask for steps, all
     // from the office's one address: one network, so no burst of strangers.
     const events = [...before, ...cohort("office", 15, 60 * M, 6, () => "198.51.100.7")];
-    expect(run(new CampaignLinker(), events, 90 * M).campaigns).toEqual([]);
+    expect(run(new CampaignLinker(defaultLinkerConfig), events, 90 * M).campaigns).toEqual([]);
   });
 
   it("do not link accounts that arrive one by one", () => {
@@ -796,7 +816,9 @@ describe("start bursts", () => {
     const spread = Array.from({ length: 15 }, (_, a) =>
       cohort(`user${a}x`, 1, 60 * M + a * 60 * M, 6, () => `3.${a}.7.20`),
     ).flat();
-    expect(run(new CampaignLinker(), [...before, ...spread], 16 * 60 * M).campaigns).toEqual([]);
+    expect(
+      run(new CampaignLinker(defaultLinkerConfig), [...before, ...spread], 16 * 60 * M).campaigns,
+    ).toEqual([]);
   });
 
   it("do not take a wave of arrivals for a burst: the hours after the linker starts", () => {
@@ -804,7 +826,11 @@ describe("start bursts", () => {
     // their first request to a linker that has just warmed up; 50 more arrive later.
     const wave = [...strangers(400, 30 * M, 4_000, "wave"), ...strangers(50, 60 * M, 2 * M, "late")];
     const group = cohort("crowd", 15, 30 * M, 6, undefined, 107_000);
-    const r = run(new CampaignLinker(), [...appUsers(20, 0, 2), ...wave, ...group], 3 * 60 * M);
+    const r = run(
+      new CampaignLinker(defaultLinkerConfig),
+      [...appUsers(20, 0, 2), ...wave, ...group],
+      3 * 60 * M,
+    );
     expect(r.campaigns).toEqual([]);
   });
 
@@ -816,7 +842,11 @@ describe("start bursts", () => {
       ...cohort("agent", 5, 60 * M, 6, undefined, 5 * M),
       ...cohort("agentlate", 2, 200 * M, 6, (a) => `5.${a}.9.1`, 40 * M),
     ];
-    const r = run(new CampaignLinker(), [...appUsers(20, 0, 2), ...others, ...group], 4 * 60 * M);
+    const r = run(
+      new CampaignLinker(defaultLinkerConfig),
+      [...appUsers(20, 0, 2), ...others, ...group],
+      4 * 60 * M,
+    );
     expect(r.campaigns).toEqual([]);
     expect(burstChance(5, 7, 30, 100)).toBeGreaterThan(0.01);
     // A sweep: 30 accounts in three minutes while 2 of 500 others arrived.
@@ -836,7 +866,11 @@ describe("start bursts", () => {
         prompt_template_hash: template(50),
       }),
     );
-    const r = run(new CampaignLinker(), [...before, ...harness, ...cohort("sweep", 15, 60 * M, 6)], 90 * M);
+    const r = run(
+      new CampaignLinker(defaultLinkerConfig),
+      [...before, ...harness, ...cohort("sweep", 15, 60 * M, 6)],
+      90 * M,
+    );
     expect(r.campaigns).toHaveLength(1);
     expect(r.campaigns[0]?.members).not.toContain("harness0");
     expect(r.campaigns[0]?.member_count).toBe(15);
@@ -846,15 +880,18 @@ describe("start bursts", () => {
     const events = [...before, ...cohort("sweep", 15, 60 * M, 6)];
     const first = events.filter((e) => e.event_time_ms < 70 * M);
     const rest = events.filter((e) => e.event_time_ms >= 70 * M);
-    const l = new CampaignLinker();
+    const l = new CampaignLinker(defaultLinkerConfig);
     run(l, first, 70 * M);
-    const restored = CampaignLinker.deserialize(l.serialize());
+    const restored = CampaignLinker.deserialize(l.serialize(), defaultLinkerConfig);
     expect(run(restored, rest, 90 * M)).toEqual(run(l, rest, 90 * M));
     // A checkpoint from before start bursts has no start time: the restored linker warms up
     // again from its next request instead of taking every account for a newcomer.
     const old = JSON.parse(new TextDecoder().decode(l.serialize()));
     delete old.started;
-    const fromOld = CampaignLinker.deserialize(new TextEncoder().encode(JSON.stringify(old)));
+    const fromOld = CampaignLinker.deserialize(
+      new TextEncoder().encode(JSON.stringify(old)),
+      defaultLinkerConfig,
+    );
     const r = run(
       fromOld,
       [...strangers(100, 90 * M, 1_000, "later"), ...cohort("late", 15, 95 * M, 3)],
@@ -871,5 +908,261 @@ describe("campaign ids", () => {
     const b = matchComponent(campaigns, new Set([6, 7, 8, 9, 10]), 1_000, new Map(), () => "0");
     expect(a.campaign.id).not.toBe(b.campaign.id);
     expect(campaigns.size).toBe(2);
+  });
+});
+
+describe("groups on a shared network: no template in common", () => {
+  /**
+   * A proxy service's accounts harvesting worked answers: every prompt its own (a real problem
+   * in a wrapper, so no template repeats), each request from another exit of a pool of
+   * `pool` residential /24s in many ASNs.
+   */
+  function pooled(k: number, perAccount: number, pool = 10): LinkEvent[] {
+    const out: LinkEvent[] = [];
+    for (let i = 0; i < perAccount; i++) {
+      for (let a = 0; a < k; a++) {
+        const exit = (a * 3 + i * 7) % pool;
+        out.push({
+          account_id: `pool${a}`,
+          event_time_ms: (i * k + a) * 60_000,
+          client_address: `81.${40 + exit}.${exit * 3}.${(a + i) % 250}`,
+          client_asn: 3_300 + exit,
+          user_agent: null,
+          tls_fingerprint: null,
+          prompt_template_hash: template(10_000 + i * k + a),
+          system_prompt_hash: null,
+          cot_elicitation: 0,
+          response_trace: 0.9,
+          usage_output_tokens: 800,
+          usage_reasoning_tokens: null,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** App users answered plainly, one /24 each: the population the groups are compared with. */
+  const plainUsers = () =>
+    appUsers(40, 0, 4).map((e, i) => ({
+      ...e,
+      response_trace: 0.05,
+      event_time_ms: e.event_time_ms + (i % 7),
+    }));
+
+  const run = (events: LinkEvent[]) => {
+    const l = new CampaignLinker(defaultLinkerConfig);
+    const sorted = [...events].sort((x, y) => x.event_time_ms - y.event_time_ms);
+    for (const e of sorted) l.observe(e);
+    return { l, r: l.evaluate(sorted[sorted.length - 1]?.event_time_ms ?? 0) };
+  };
+
+  it("links a pool's accounts whose prompts share no template, on the networks they share and what they harvest", () => {
+    const { l, r } = run([...pooled(30, 4), ...plainUsers()]);
+    expect(r.campaigns).toHaveLength(1);
+    const c = r.campaigns[0];
+    expect(c?.member_count).toBe(30);
+    expect(l.membersOf(c?.campaign_id ?? "").every((m) => m.startsWith("pool"))).toBe(true);
+    expect(c?.shared_fingerprints.every((f) => f.kind === "ip_prefix")).toBe(true);
+    expect(c?.campaign_id).toMatch(/^cmp_[0-9a-f]{16}_[0-9a-z]+$/);
+    expect(r.alerts.map((a) => a.state)).toEqual(["open"]);
+    // Without ASNs (enrichment off) on the same traffic: still linked, on what is present.
+    const blind = run([...pooled(30, 4), ...plainUsers()].map((e) => ({ ...e, client_asn: null })));
+    expect(blind.r.campaigns[0]?.member_count).toBe(30);
+  });
+
+  it("does not link a pool on its networks alone: without what it harvests it is a carrier's NAT pool", () => {
+    const { r } = run([...pooled(30, 4).map((e) => ({ ...e, response_trace: 0.05 })), ...plainUsers()]);
+    expect(r.campaigns).toEqual([]);
+  });
+
+  it("leaves honest customers who live on the pool's /24s out, though they switch networks all day", () => {
+    // Neighbours: home line on a pool /24, a phone on a carrier's network, alternating on every
+    // request, some of them students whose answers carry worked steps.
+    const neighbours: LinkEvent[] = [];
+    for (let n = 0; n < 12; n++) {
+      for (let i = 0; i < 20; i++) {
+        const home = i % 2 === 0;
+        neighbours.push({
+          account_id: `neighbour${n}`,
+          event_time_ms: i * 600_000 + n * 1_000 + 500,
+          client_address: home ? `81.${40 + (n % 10)}.${(n % 10) * 3}.${200 + n}` : `100.64.${n}.9`,
+          client_asn: home ? 3_300 + (n % 10) : 21_928,
+          user_agent: null,
+          tls_fingerprint: null,
+          prompt_template_hash: template(20_000 + n * 100 + i),
+          system_prompt_hash: null,
+          cot_elicitation: 0,
+          response_trace: n % 3 === 0 ? 0.9 : 0.05,
+          usage_output_tokens: 300,
+          usage_reasoning_tokens: null,
+        });
+      }
+    }
+    const { l, r } = run([...pooled(30, 4), ...neighbours, ...plainUsers()]);
+    expect(r.campaigns).toHaveLength(1);
+    const members = l.membersOf(r.campaigns[0]?.campaign_id ?? "");
+    expect(members.filter((m) => m.startsWith("pool"))).toHaveLength(30);
+    expect(members.filter((m) => !m.startsWith("pool"))).toEqual([]);
+  });
+
+  it("does not link a class behind one NAT asking for worked answers: content and one network", () => {
+    const { r } = run([
+      ...students(30, 0, 5).map((e) => ({ ...e, client_address: "172.17.5.4", response_trace: 0.9 })),
+      ...plainUsers(),
+    ]);
+    expect(r.campaigns).toEqual([]);
+  });
+
+  it("does not count the network a group is keyed on as a shared pool: a NAT is one network", () => {
+    const accounts = new Map<number, AccountState>();
+    for (let slot = 0; slot < 6; slot++) {
+      const a = new AccountState(slot, `office${slot}`, 0);
+      a.seenFrom(0xac1105); // 172.17.5.0/24, the office's NAT
+      accounts.set(slot, a);
+    }
+    const asContent = groupFeatures(accounts.keys(), 0, null, accounts, new Map());
+    const asNetwork = groupFeatures(accounts.keys(), 0, null, accounts, new Map(), null, 0xac1105);
+    expect(asContent.sharedPrefixDensity).toBeCloseTo(1 / 6);
+    expect(asNetwork.sharedPrefixDensity).toBe(0);
+  });
+
+  it("continues from a checkpoint with network groups exactly as if it had never stopped", () => {
+    const events = [...pooled(30, 6), ...plainUsers()].sort((x, y) => x.event_time_ms - y.event_time_ms);
+    const half = Math.floor(events.length / 2);
+    const mid = events[half - 1]?.event_time_ms ?? 0;
+    const end = events[events.length - 1]?.event_time_ms ?? 0;
+    const go = (split: boolean) => {
+      let l = new CampaignLinker(defaultLinkerConfig);
+      const out = [];
+      for (const e of events.slice(0, half)) l.observe(e);
+      out.push(l.evaluate(mid));
+      if (split) l = CampaignLinker.deserialize(l.serialize(), defaultLinkerConfig);
+      for (const e of events.slice(half)) l.observe(e);
+      out.push(l.evaluate(end));
+      return { out, bytes: l.serialize() };
+    };
+    const straight = go(false);
+    const restored = go(true);
+    expect(restored.out).toEqual(straight.out);
+    expect(Buffer.from(restored.bytes).equals(Buffer.from(straight.bytes))).toBe(true);
+    expect(straight.out[1]?.campaigns[0]?.member_count).toBe(30);
+    // A checkpoint from before network groups (no `networks`) still reads: networks are admitted afresh.
+    const old = JSON.parse(Buffer.from(straight.bytes).toString("utf8"));
+    delete old.networks;
+    delete old.networkAdmission;
+    const l = CampaignLinker.deserialize(new TextEncoder().encode(JSON.stringify(old)), defaultLinkerConfig);
+    expect(l.trackedFingerprints).toBeLessThan(
+      CampaignLinker.deserialize(straight.bytes, defaultLinkerConfig).trackedFingerprints,
+    );
+  });
+});
+
+describe("the question's frame", () => {
+  it("links a campaign whose wrapper repeats around payloads that never do, before or after them", () => {
+    // Every prompt its own template; the wrapper is the question's first paragraph for half the
+    // accounts and its last for the others; accounts rotate through exits of their own.
+    const wrapper = template(77);
+    const events: LinkEvent[] = coordinated(12, 0, 4).map((e, i) => {
+      const a = Number(e.account_id.slice(3));
+      return {
+        ...e,
+        client_address: `10.${a}.${i % 200}.9`,
+        prompt_template_hash: template(50_000 + i),
+        cot_elicitation: 0,
+        response_trace: 0.9,
+        question_head_hash: a % 2 === 0 ? wrapper : template(60_000 + i),
+        question_tail_hash: a % 2 === 0 ? template(60_000 + i) : wrapper,
+      };
+    });
+    const plain = appUsers(40, 0, 4).map((e) => ({ ...e, response_trace: 0.05 }));
+    const run = (list: LinkEvent[]) => {
+      const l = new CampaignLinker(defaultLinkerConfig);
+      const sorted = [...list].sort((x, y) => x.event_time_ms - y.event_time_ms);
+      for (const e of sorted) l.observe(e);
+      return l.evaluate(sorted[sorted.length - 1]?.event_time_ms ?? 0);
+    };
+    const framed = run([...events, ...plain]);
+    expect(framed.campaigns).toHaveLength(1);
+    expect(framed.campaigns[0]?.member_count).toBe(12);
+    expect(framed.campaigns[0]?.shared_fingerprints[0]).toMatchObject({
+      kind: "template",
+      value: wrapper.toString("hex"),
+      member_count: 12,
+    });
+    // The same traffic logged before v4 (no frame): nothing in common to link on.
+    const unframed = run(
+      [...events, ...plain].map((e) => ({ ...e, question_head_hash: null, question_tail_hash: null })),
+    );
+    expect(unframed.campaigns).toEqual([]);
+  });
+});
+
+describe("alert warm-up", () => {
+  it("links but does not alert until the linker has run alertWarmupMs, then alerts as usual", () => {
+    // The shipped config: a campaign seen from the linker's first minutes forms, unalerted.
+    const events = [...coordinated(12, 0, 4), ...appUsers(40, 0, 4)].sort(
+      (x, y) => x.event_time_ms - y.event_time_ms,
+    );
+    const l = new CampaignLinker(shipped);
+    for (const e of events) l.observe(e);
+    const early = l.evaluate(events[events.length - 1]?.event_time_ms ?? 0);
+    expect(early.campaigns).toHaveLength(1);
+    expect(early.campaigns[0]?.status).toBe("forming");
+    expect(early.campaigns[0]?.score).toBeGreaterThanOrEqual(shipped.alertScore);
+    expect(early.alerts).toEqual([]);
+    // Restored from a checkpoint, the linker keeps its start: warm once, warm after restarts.
+    const restored = CampaignLinker.deserialize(l.serialize(), shipped);
+    const later = restored.evaluate(shipped.alertWarmupMs);
+    expect(later.campaigns[0]?.status).toBe("active");
+    expect(later.alerts.map((a) => a.state)).toEqual(["open"]);
+    expect(later.alerts[0]?.opened_at_ms).toBe(shipped.alertWarmupMs);
+  });
+});
+
+describe("members of a content group show the network evidence on their own", () => {
+  it("leaves out people who share the campaign's public phrasing and alternate between their networks", () => {
+    // Students end their questions with the campaign's own "think step by step" paragraph and
+    // switch between a home line, its IPv6 side and a phone on every request; one office NAT
+    // and a carrier /48 they share with each other too. Seen once, an account has shown nothing.
+    const students: LinkEvent[] = [];
+    for (let s = 0; s < 8; s++) {
+      for (let i = 0; i < 12; i++) {
+        const where = i % 3;
+        students.push({
+          ...coordinated(1, 0, 1)[0],
+          account_id: `student${s}`,
+          event_time_ms: i * 300_000 + s * 1_000 + 500,
+          client_address: where === 0 ? `172.20.${s}.4` : where === 1 ? `2001:db8:${s}::1` : "100.64.9.9",
+          client_asn: where === 2 ? 21_928 : 7_922,
+          prompt_template_hash: template(0),
+          response_trace: 0.9,
+        } as LinkEvent);
+      }
+    }
+    const once: LinkEvent = {
+      ...(students[0] as LinkEvent),
+      account_id: "once",
+      client_address: "10.0.0.77",
+    };
+    const l = new CampaignLinker(defaultLinkerConfig);
+    // A traveller: home line, phone, a café, home again — three networks in four requests.
+    const traveller = ["172.21.3.4", "100.64.7.9", "198.51.100.20", "172.21.3.4"].map(
+      (ip, i): LinkEvent => ({
+        ...(students[0] as LinkEvent),
+        account_id: "traveller",
+        event_time_ms: i * 400_000 + 700,
+        client_address: ip,
+        client_asn: 7_000 + i,
+      }),
+    );
+    const events = [...coordinated(12, 0, 4), ...students, once, ...traveller, ...appUsers(40, 0, 4)].sort(
+      (x, y) => x.event_time_ms - y.event_time_ms,
+    );
+    for (const e of events) l.observe(e);
+    const r = l.evaluate(events[events.length - 1]?.event_time_ms ?? 0);
+    expect(r.campaigns).toHaveLength(1);
+    const members = l.membersOf(r.campaigns[0]?.campaign_id ?? "");
+    expect(members.filter((m) => m.startsWith("bot"))).toHaveLength(12);
+    expect(members.filter((m) => !m.startsWith("bot"))).toEqual([]);
   });
 });

@@ -13,6 +13,8 @@ import {
   type BurstScope,
   type GroupFeatures,
   groupFeatures,
+  memberMayVouch,
+  memberOfPool,
   memberShowsNetwork,
   populationBaselines,
   scoreGroup,
@@ -33,6 +35,9 @@ export interface LinkEvent {
   tls_fingerprint: string | null;
   prompt_template_hash: Uint8Array;
   system_prompt_hash: Uint8Array | null;
+  /** The question's frame (ApiRequest v4): its first and last paragraphs' template hashes. */
+  question_head_hash?: Uint8Array | null;
+  question_tail_hash?: Uint8Array | null;
   cot_elicitation: number;
   /** The answer's reasoning-trace score (ApiRequest v3); null or absent when the log has no answer. */
   response_trace?: number | null;
@@ -45,6 +50,11 @@ export interface Evaluation {
   alerts: Alert[];
 }
 
+function sameHash(x: Uint8Array, y: Uint8Array): boolean {
+  for (let i = 0; i < 8; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 /** Answers a group needs before its trace rate is evidence: a few could all be one student's. */
 const MIN_ANSWERED = 5;
 
@@ -54,15 +64,23 @@ const MIN_ANSWERED = 5;
  * (memberShowsNetwork), and "0" named every such campaign alike.
  */
 function anchorOf(linking: readonly FingerprintState[], members: Set<number>): string {
+  let network = "0";
   for (const fp of linking) {
-    for (const slot of fp.accounts.keys()) if (members.has(slot)) return fp.hex;
+    for (const slot of fp.accounts.keys()) {
+      if (!members.has(slot)) continue;
+      // Content names a campaign better than one of the networks it passed through.
+      if (fp.kind !== "ip_prefix") return fp.hex;
+      if (network === "0") network = fp.hex;
+      break;
+    }
   }
-  return "0";
+  return network;
 }
 
 /**
  * Links accounts into campaigns through the content fingerprints they share (template and
- * system-prompt hashes), but only where the group of accounts sharing one behaves as one
+ * system-prompt hashes, the question's frame) and the networks they share, but only where the
+ * group of accounts sharing one behaves as one
  * coordinated actor: it elicits reasoning traces, and its members rotate through networks
  * (many ASNs and /24s or IPv6 /48s each, as proxy pools do). A fingerprint that thousands of unrelated
  * accounts share for ordinary reasons (an agent's system prompt, an app's template, a NAT) does
@@ -76,9 +94,13 @@ function anchorOf(linking: readonly FingerprintState[], members: Set<number>): s
 export class CampaignLinker {
   private readonly accounts = new AccountTable();
   private readonly fingerprints: FingerprintTable;
+  /** Networks (/24, /48) two or more accounts used: content-free candidate groups. */
+  private readonly networks: FingerprintTable;
   private readonly campaigns = new Map<string, CampaignState>();
   private readonly alerts: AlertLifecycle;
   private lastGroupBaselines: Baselines;
+  /** Scratch for one evaluation: the networks whose groups act as one actor (a pool's). */
+  private readonly poolNetworks = new Set<number>();
   /** Scratch for `groupFeatures`: members per network (/24, /48) within one group. */
   private readonly prefixUse = new Map<number, number>();
   /**
@@ -91,6 +113,7 @@ export class CampaignLinker {
 
   constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
     this.fingerprints = new FingerprintTable(config.admissionSlots, this.accounts.bySlot);
+    this.networks = new FingerprintTable(config.admissionSlots, this.accounts.bySlot);
     this.alerts = campaignAlerts(config);
     this.lastGroupBaselines = { ...config.priors };
   }
@@ -103,7 +126,7 @@ export class CampaignLinker {
   evictions = 0;
 
   get trackedFingerprints(): number {
-    return this.fingerprints.size;
+    return this.fingerprints.size + this.networks.size;
   }
 
   /** One request. Per event: no allocation unless the account or a fingerprint is new. */
@@ -139,6 +162,17 @@ export class CampaignLinker {
     if (e.system_prompt_hash) {
       this.fingerprints.touch("system_prompt", e.system_prompt_hash, a.slot, t, cot, trace);
     }
+    // A wrapper around a varying payload: the question's end paragraphs are templates too (the
+    // same hash function), so a wrapper used before the payload by one account and after it by
+    // another, or sent alone, is one group.
+    const head = e.question_head_hash;
+    const tail = e.question_tail_hash;
+    if (head) this.fingerprints.touch("template", head, a.slot, t, cot, trace);
+    if (tail && !(head && sameHash(head, tail)))
+      this.fingerprints.touch("template", tail, a.slot, t, cot, trace);
+    // The network is a candidate group of its own: a pool's accounts meet on its /24s even
+    // when every prompt is its own (real problems in a campaign's wrapper never repeat).
+    if (!Number.isNaN(p)) this.networks.touchKey("ip_prefix", p, null, a.slot, t, cot, trace);
   }
 
   /** Re-links, re-scores and advances alert lifecycles as of event time `nowMs`. */
@@ -148,45 +182,87 @@ export class CampaignLinker {
     this.expire(nowMs);
     const burst = this.burstScope(nowMs);
 
-    // 1. Score every content fingerprint shared by enough accounts, as a candidate group.
+    // 1. Score every fingerprint and network shared by enough accounts, as a candidate group.
     const glue = Math.max(cfg.glueMinAccounts, cfg.glueShare * this.accounts.size);
     const groups: { fp: FingerprintState; f: GroupFeatures }[] = [];
-    for (const fp of this.fingerprints.tracked.values()) {
-      if (fp.accounts.size < cfg.minMembers || fp.accounts.size > glue) continue;
-      groups.push({
-        fp,
-        f: groupFeatures(
-          fp.accounts.keys(),
-          fp.cot / fp.requests,
-          fp.answered >= MIN_ANSWERED ? fp.traced / fp.answered : null,
-          bySlot,
-          this.prefixUse,
-          burst,
-        ),
-      });
+    for (const table of [this.fingerprints, this.networks]) {
+      for (const fp of table.tracked.values()) {
+        if (fp.accounts.size < cfg.minMembers || fp.accounts.size > glue) continue;
+        groups.push({
+          fp,
+          f: groupFeatures(
+            fp.accounts.keys(),
+            fp.cot / fp.requests,
+            fp.answered >= MIN_ANSWERED ? fp.traced / fp.answered : null,
+            bySlot,
+            this.prefixUse,
+            burst,
+            fp.kind === "ip_prefix" ? fp.key : Number.NaN,
+          ),
+        });
+      }
     }
     const base = populationBaselines(groups, cfg);
     this.lastGroupBaselines = base;
 
     // 2. Link the accounts of every group that behaves as one actor: those of its members that
-    //    show the network evidence it was linked on (memberShowsNetwork).
-    const uf = new UnionFind();
-    const linking: FingerprintState[] = [];
-    const linked: number[][] = [];
-    const use = this.prefixUse;
+    //    show the network evidence it was linked on (memberShowsNetwork, memberOfPool).
+    //    A network is itself network evidence: rotation and a shared pool are what make it a
+    //    group, so it acts only with evidence of another kind (what it harvests, or accounts
+    //    opened together) — an office NAT of students asking for steps has content alone, and
+    //    a carrier's NAT pool has network kinds alone. The networks that act are the pool's.
+    const acting: { fp: FingerprintState; f: GroupFeatures; kinds: Set<string> }[] = [];
+    const pool = this.poolNetworks;
+    pool.clear();
     for (const g of groups) {
       const scored = scoreGroup(g.f, base, cfg);
       if (scored.score < cfg.linkScore) continue;
       const kinds = agreeingKinds(scored, cfg.agreeZ);
-      use.clear();
-      for (const slot of g.fp.accounts.keys()) {
-        const a = bySlot.get(slot);
-        for (let i = 0; a && i < a.prefixCount; i++) use.set(a.prefix(i), (use.get(a.prefix(i)) ?? 0) + 1);
+      if (g.fp.kind === "ip_prefix") {
+        if (!kinds.has("content") && !kinds.has("start")) continue;
+        pool.add(g.fp.key);
       }
+      acting.push({ fp: g.fp, f: g.f, kinds });
+    }
+    const uf = new UnionFind();
+    const linking: FingerprintState[] = [];
+    const linked: number[][] = [];
+    const use = this.prefixUse;
+    for (const g of acting) {
       const fits: number[] = [];
-      for (const slot of g.fp.accounts.keys()) {
-        const a = bySlot.get(slot);
-        if (a && memberShowsNetwork(a, kinds, (p) => (use.get(p) ?? 0) >= 2, g.f)) fits.push(slot);
+      if (g.fp.kind === "ip_prefix") {
+        for (const slot of g.fp.accounts.keys()) {
+          const a = bySlot.get(slot);
+          if (a && memberOfPool(a, pool)) fits.push(slot);
+        }
+      } else {
+        use.clear();
+        for (const slot of g.fp.accounts.keys()) {
+          const a = bySlot.get(slot);
+          for (let i = 0; a && i < a.prefixCount; i++) use.set(a.prefix(i), (use.get(a.prefix(i)) ?? 0) + 1);
+        }
+        const shares = (p: number) => (use.get(p) ?? 0) >= 2 && pool.has(p);
+        const inPool = (p: number) => pool.has(p);
+        // Accounts seen once have shown nothing; the group vouches for them when four in five
+        // of its members seen more often show the evidence (a campaign's own template). A
+        // public phrasing that students share with a campaign does not: its students do not.
+        let seenTwice = 0;
+        const once: number[] = [];
+        for (const slot of g.fp.accounts.keys()) {
+          const a = bySlot.get(slot);
+          if (!a) continue;
+          if (a.addressed < 2 && a.asnSeen < 2) once.push(slot);
+          else {
+            seenTwice++;
+            if (memberShowsNetwork(a, g.kinds, shares, g.f, inPool)) fits.push(slot);
+          }
+        }
+        if (seenTwice >= cfg.minMembers && 5 * fits.length >= 4 * seenTwice) {
+          for (const slot of once) {
+            const a = bySlot.get(slot);
+            if (a && memberMayVouch(a, g.kinds, g.f)) fits.push(slot);
+          }
+        }
       }
       if (fits.length < cfg.minMembers) continue;
       linking.push(g.fp);
@@ -279,6 +355,8 @@ export class CampaignLinker {
     const shared: SharedFingerprint[] = [];
     let onShared = 0;
     for (const fp of linking) {
+      // Networks are listed below with every network members share, linking or not.
+      if (fp.kind === "ip_prefix") continue;
       let inside = 0;
       for (const [slot, count] of fp.accounts) {
         if (members.has(slot)) {
@@ -308,7 +386,11 @@ export class CampaignLinker {
     const topShared = shared.slice(0, 20);
 
     ranked.sort((x, y) => y.requests - x.requests || x.id.localeCompare(y.id));
-    if (score >= this.config.alertScore && !c.beforeFirstAlert) c.beforeFirstAlert = { requests, output };
+    // A linker that started less than `alertWarmupMs` ago has seen every account's first
+    // request or two and compares groups with priors: it links, but does not alert yet.
+    const warming = nowMs < this.startedMs + this.config.alertWarmupMs;
+    const alerting = score >= this.config.alertScore && !warming;
+    if (alerting && !c.beforeFirstAlert) c.beforeFirstAlert = { requests, output };
     // A component whose members, taken together, do not act as one (two fragments each
     // linked on a little evidence) is tracked for stable ids but not reported, unless its
     // alert is open: an update listing ordinary accounts as a "forming" campaign is noise
@@ -317,7 +399,7 @@ export class CampaignLinker {
       out.campaigns.push({
         campaign_id: c.id,
         event_time_ms: nowMs,
-        status: score >= this.config.alertScore ? "active" : "forming",
+        status: alerting ? "active" : "forming",
         member_count: members.size,
         members: ranked.slice(0, 1000).map((a) => a.id),
         members_truncated: ranked.length > 1000,
@@ -333,6 +415,7 @@ export class CampaignLinker {
         score,
         signals,
       });
+    if (warming) return;
     const alert = this.alerts.observe(c.id, score, nowMs, {
       signals,
       shared: topShared,
@@ -381,6 +464,7 @@ export class CampaignLinker {
     const cutoff = nowMs - this.config.horizonMs;
     for (const a of this.accounts.byId.values()) if (a.last < cutoff) this.forget(a);
     this.fingerprints.expire(cutoff);
+    this.networks.expire(cutoff);
     this.arrivals.expire(cutoff);
   }
 
@@ -388,6 +472,7 @@ export class CampaignLinker {
     return {
       accounts: this.accounts,
       fingerprints: this.fingerprints,
+      networks: this.networks,
       campaigns: this.campaigns,
       alerts: this.alerts,
       arrivals: this.arrivals,
