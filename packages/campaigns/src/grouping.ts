@@ -288,7 +288,7 @@ export function memberShowsNetwork(
   const pool = kinds.has("pool");
   const start = kinds.has("start") && f !== undefined;
   if (!rotation && !pool && !start) return true;
-  if (start && a.first >= f.burstFrom && a.first <= f.burstTo) return true;
+  if (inStartBurst(a, kinds, f)) return true;
   // Two of its networks shared with other members: one shared network is a household, an
   // office, a carrier's NAT — in a group of hundreds (a public phrasing shared with students)
   // ordinary people share one as a matter of course.
@@ -311,16 +311,24 @@ export function memberShowsNetwork(
 }
 
 /**
- * Whether an account seen once (one addressed request) may be vouched for by a group whose
- * regulars show its evidence: in its start burst when that is what the group linked on, else
- * when the group linked on rotation or a shared pool, which one request cannot show.
+ * Whether a member is in the start burst its group was linked on. Unlike rotation or a shared
+ * pool, an account shows this on its first request (when it first appeared), so it needs no
+ * regulars to vouch for it: a warm detector links a burst of accounts seen once each.
  */
-export function memberMayVouch(
+export function inStartBurst(
   a: AccountState,
   kinds: ReadonlySet<string>,
   f?: Pick<GroupFeatures, "burstFrom" | "burstTo">,
 ): boolean {
-  if (kinds.has("start") && f !== undefined && a.first >= f.burstFrom && a.first <= f.burstTo) return true;
+  return kinds.has("start") && f !== undefined && a.first >= f.burstFrom && a.first <= f.burstTo;
+}
+
+/**
+ * Whether an account seen once (one addressed request) may be vouched for by a group whose
+ * regulars show its evidence: when the group linked on rotation or a shared pool, which one
+ * request cannot show (a start burst it can: `inStartBurst`).
+ */
+export function memberMayVouch(kinds: ReadonlySet<string>): boolean {
   return kinds.has("rotation") || kinds.has("pool");
 }
 

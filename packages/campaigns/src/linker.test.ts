@@ -876,6 +876,20 @@ describe("start bursts", () => {
     expect(r.campaigns[0]?.member_count).toBe(15);
   });
 
+  it("link accounts opened together on their first request: a burst needs no regulars", () => {
+    // A warm detector meets a hydra whose accounts have made one request each (one every ~2 h
+    // per account): none has been seen twice, so none can show rotation or a shared pool, but
+    // each shows when it first appeared. Measured on tune seeds 1-2 (real corpora, 6 h warm):
+    // groups acted on content and start from 24 min on, and linked nothing for 104 min.
+    const burst = cohort("sweep", 15, 80 * M, 1);
+    // A newcomer who sent the same template and asked for steps 45 min earlier: not in it.
+    const early = cohort("early", 1, 35 * M, 1, () => "81.250.0.3");
+    const r = run(new CampaignLinker(defaultLinkerConfig), [...before, ...early, ...burst], 90 * M);
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.member_count).toBe(15);
+    expect(r.campaigns[0]?.members).not.toContain("early0");
+  });
+
   it("survive a checkpoint: the restored linker knows when it started", () => {
     const events = [...before, ...cohort("sweep", 15, 60 * M, 6)];
     const first = events.filter((e) => e.event_time_ms < 70 * M);

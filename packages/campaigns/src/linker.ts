@@ -13,6 +13,7 @@ import {
   type BurstScope,
   type GroupFeatures,
   groupFeatures,
+  inStartBurst,
   memberMayVouch,
   memberOfPool,
   memberShowsNetwork,
@@ -246,22 +247,27 @@ export class CampaignLinker {
         // Accounts seen once have shown nothing; the group vouches for them when four in five
         // of its members seen more often show the evidence (a campaign's own template). A
         // public phrasing that students share with a campaign does not: its students do not.
+        // An account opened in the group's start burst shows it on its first request (when
+        // it first appeared) and needs no regulars.
         let seenTwice = 0;
+        let regularsFit = 0;
         const once: number[] = [];
         for (const slot of g.fp.accounts.keys()) {
           const a = bySlot.get(slot);
           if (!a) continue;
-          if (a.addressed < 2 && a.asnSeen < 2) once.push(slot);
-          else {
+          if (a.addressed < 2 && a.asnSeen < 2) {
+            if (inStartBurst(a, g.kinds, g.f)) fits.push(slot);
+            else once.push(slot);
+          } else {
             seenTwice++;
-            if (memberShowsNetwork(a, g.kinds, shares, g.f, inPool)) fits.push(slot);
+            if (memberShowsNetwork(a, g.kinds, shares, g.f, inPool)) {
+              fits.push(slot);
+              regularsFit++;
+            }
           }
         }
-        if (seenTwice >= cfg.minMembers && 5 * fits.length >= 4 * seenTwice) {
-          for (const slot of once) {
-            const a = bySlot.get(slot);
-            if (a && memberMayVouch(a, g.kinds, g.f)) fits.push(slot);
-          }
+        if (seenTwice >= cfg.minMembers && 5 * regularsFit >= 4 * seenTwice && memberMayVouch(g.kinds)) {
+          fits.push(...once);
         }
       }
       if (fits.length < cfg.minMembers) continue;
