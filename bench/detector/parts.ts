@@ -4,7 +4,13 @@
 
 import { CampaignLinker } from "@distillguard/campaigns";
 import type { ApiRequest } from "@distillguard/contract";
-import { AccountFeatures, Detector, defaultDetectorConfig, EntityFeatures } from "@distillguard/detector";
+import {
+  AccountFeatures,
+  Detector,
+  defaultDetectorConfig,
+  EntityFeatures,
+  HarvestStreams,
+} from "@distillguard/detector";
 import { loadAzureTrace, simulate } from "@distillguard/simulator";
 import { benchArgs } from "../scenario.ts";
 
@@ -45,6 +51,14 @@ const parts: Record<string, () => (e: ApiRequest) => void> = {
   linker: () => {
     const l = new CampaignLinker();
     return (e) => l.observe(e);
+  },
+  // The simulator's fingerprint mode logs no question frames: stand in with the template hash
+  // as the head (it repeats as wrappers do) and the simhash as the tail (a payload, nearly
+  // always new), so every event costs two lookups and most tails one first-seen slot.
+  "harvest streams (2 frame ends)": () => {
+    const s = new HarvestStreams();
+    return (e) =>
+      s.observe(e.prompt_template_hash, e.prompt_simhash, e.cot_elicitation >= 0.5, e.event_time_ms);
   },
   "entity windows (default kinds)": () => {
     const x = new EntityFeatures(defaultDetectorConfig.entities);

@@ -34,6 +34,9 @@ export const accountSpec: WindowSpec = {
     { kind: "sum", name: "saturated", rings: ["24h/6h"] },
     { kind: "sum", name: "rateLimited", rings: ["1h"] },
     { kind: "sum", name: "newModel", rings: ["24h/6h"] },
+    // Requests on a harvest stream (features.ts, streams.ts), and those of them that harvested.
+    { kind: "sum", name: "streamed", rings: ["24h/6h"] },
+    { kind: "sum", name: "streamHarvested", rings: ["24h/6h"] },
     { kind: "regularity", name: "gaps", rings: ["1h"], gapCapMs: 10 * MIN },
     { kind: "distinct", name: "prefixes", input: "prefix", rings: ["24h/6h"], precision: 6 },
     { kind: "distinct", name: "asns", input: "asn", rings: ["24h/6h"], precision: 6 },

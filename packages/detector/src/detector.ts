@@ -210,6 +210,7 @@ export class Detector {
     this.touchEpoch++;
     // Expire after reading: an account idle past the timeout is not among the touched.
     store.expire(nowMs);
+    this.features.streams.expire(nowMs);
     this.entities?.expire(nowMs);
     const all = [...vectors.values()];
     const step = Math.max(1, Math.ceil(all.length / this.config.baselineSample));

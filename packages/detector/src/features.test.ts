@@ -109,3 +109,37 @@ describe("AccountFeatures: distinct_prefixes", () => {
     );
   });
 });
+
+describe("harvest streams of one account", () => {
+  // A reseller: its customers' free-form questions, and a campaign's wrapper around problems
+  // whose answers are reasoning traces, every fifth request.
+  const mixed = (i: number, campaign: boolean): FeatureEvent => ({
+    ...event(i, false, false),
+    event_time_ms: T0 + i * 10_000,
+    prompt_template_hash: Uint8Array.of(1, 2, 3, 4, 5, 6, i >> 8, i & 255),
+    question_head_hash: campaign ? Uint8Array.of(7, 7, 7, 7, 7, 7, 7, 7) : null,
+    question_tail_hash: campaign ? Uint8Array.of(8, 8, 8, 8, 8, 8, i >> 8, i & 255) : null,
+    response_trace: campaign ? 0.9 : i % 25 === 1 ? 0.9 : 0.1,
+  });
+
+  function streamSignals(campaignEvery: number): Record<string, number> {
+    const f = new AccountFeatures();
+    const n = 1_000;
+    for (let i = 0; i < n; i++) f.observe(mixed(i, campaignEvery > 0 && i % campaignEvery === 0));
+    const out = new Float64Array(signalNames.length);
+    expect(f.signals("acct", T0 + n * 10_000, out)).toBe(true);
+    return Object.fromEntries(signalNames.map((x) => [x, out[signalIndex[x]] as number]));
+  }
+
+  it("sees the campaign's stream where the account's overall rates stay low", () => {
+    const s = streamSignals(5);
+    expect(s.trace_rate).toBeLessThan(0.3);
+    expect(s.stream_harvest_rate).toBeGreaterThan(0.9);
+  });
+
+  it("is 0 without a stream, and absent when no request carried prompt text", () => {
+    expect(streamSignals(0).stream_harvest_rate).toBe(0);
+    const redacted = signalsOf(Array.from({ length: 20 }, (_, i) => event(i, true, false)));
+    expect(redacted.stream_harvest_rate).toBeNaN();
+  });
+});

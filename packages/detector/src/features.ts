@@ -3,6 +3,7 @@ import { isNoPrompt } from "@distillguard/fingerprint";
 import type { StoreHooks, WindowStore } from "@distillguard/windows";
 import { createWindowStore, type WindowSpec } from "@distillguard/windows";
 import { accountSpec } from "./account-spec.ts";
+import { defaultStreamConfig, HarvestStreams, type StreamConfig } from "./streams.ts";
 
 /** The request fields account features read: a structural subset of ApiRequest. */
 export interface FeatureEvent {
@@ -24,7 +25,18 @@ export interface FeatureEvent {
   cot_elicitation: number;
   /** The answer's reasoning-trace score (ApiRequest v3); null or absent when the log has none. */
   response_trace?: number | null;
+  /** The question's frame (ApiRequest v4): template hashes of its first and last paragraphs. */
+  question_head_hash?: Uint8Array | null;
+  question_tail_hash?: Uint8Array | null;
 }
+
+/**
+ * An account runs a harvest stream once this many of its requests in 24 h, and at least
+ * `STREAM_MIN_SHARE` of them, went to frames that were harvest streams (streams.ts): fewer is
+ * a habit (a student's "explain step by step:" wrapper on a few dozen questions), not a harvest.
+ */
+export const STREAM_MIN_REQUESTS = 50;
+export const STREAM_MIN_SHARE = 0.01;
 
 /** Signals per account, in this order in every signal vector. */
 export const signalNames = [
@@ -49,6 +61,9 @@ export const signalNames = [
   "template_top_share",
   "template_entropy_bits",
   "new_model_share",
+  // Share of the account's requests on harvest streams that harvested reasoning; 0 when too
+  // few of its requests were on one (STREAM_MIN_REQUESTS, STREAM_MIN_SHARE).
+  "stream_harvest_rate",
 ] as const;
 
 export type SignalName = (typeof signalNames)[number];
@@ -69,9 +84,17 @@ export class AccountFeatures {
   private readonly out: Float64Array;
   /** Models counted as "the newest" (set when a release happens). */
   readonly newModels = new Set<string>();
+  /** Frame statistics over all accounts: which frames are harvest streams (streams.ts). */
+  readonly streams: HarvestStreams;
 
-  constructor(spec: WindowSpec = accountSpec, hooks: StoreHooks = {}, store?: WindowStore) {
+  constructor(
+    spec: WindowSpec = accountSpec,
+    hooks: StoreHooks = {},
+    store?: WindowStore,
+    streams: StreamConfig = defaultStreamConfig,
+  ) {
     this.store = store ?? createWindowStore(spec, hooks);
+    this.streams = new HarvestStreams(streams);
     const s = this.store;
     const val = (n: string) => s.valueIndex(n);
     const hash = (n: string) => s.hashIndex(n);
@@ -92,6 +115,8 @@ export class AccountFeatures {
         "saturated",
         "rateLimited",
         "newModel",
+        "streamed",
+        "streamHarvested",
       ].map((n) => [n, val(n)]),
     );
     this.h = Object.fromEntries(["prefix", "asn", "simhashBucket", "template"].map((n) => [n, hash(n)]));
@@ -116,6 +141,8 @@ export class AccountFeatures {
         "saturated@24h/6h",
         "rateLimited@1h",
         "newModel@24h/6h",
+        "streamed@24h/6h",
+        "streamHarvested@24h/6h",
         "gaps.cv@1h",
         "prefixes@24h/6h",
         "asns@24h/6h",
@@ -163,6 +190,16 @@ export class AccountFeatures {
     const th = hi.template as number;
     hs[2 * th] = (((t[0] ?? 0) << 24) | ((t[1] ?? 0) << 16) | ((t[2] ?? 0) << 8) | (t[3] ?? 0)) >>> 0;
     hs[2 * th + 1] = (((t[4] ?? 0) << 24) | ((t[5] ?? 0) << 16) | ((t[6] ?? 0) << 8) | (t[7] ?? 0)) >>> 0;
+    // What this request harvested: a traced answer, or (no answer logged) a request for one.
+    const harvested = answered ? trace >= 0.5 : v[vi.cot as number] === 1;
+    const streamed = this.streams.observe(
+      e.question_head_hash ?? null,
+      e.question_tail_hash ?? null,
+      harvested,
+      e.event_time_ms,
+    );
+    v[vi.streamed as number] = streamed ? 1 : 0;
+    v[vi.streamHarvested as number] = streamed && harvested ? 1 : 0;
     return this.store.update(e.account_id, e.event_time_ms);
   }
 
@@ -236,6 +273,11 @@ export class AccountFeatures {
       absent("template_entropy_bits");
     }
     set("new_model_share", per(g("newModel@24h/6h"), n24));
+    const streamed = g("streamed@24h/6h");
+    if (prompted === 0) absent("stream_harvest_rate");
+    else if (streamed >= Math.max(STREAM_MIN_REQUESTS, STREAM_MIN_SHARE * n24))
+      set("stream_harvest_rate", per(g("streamHarvested@24h/6h"), streamed));
+    else set("stream_harvest_rate", 0);
   }
 }
 

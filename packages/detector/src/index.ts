@@ -20,3 +20,4 @@ export {
 } from "./entities.ts";
 export { AccountFeatures, type FeatureEvent, type SignalName, signalIndex, signalNames } from "./features.ts";
 export { AccountScorer, defaultScorerConfig, type ScorerConfig, type SignalRule } from "./scorer.ts";
+export { defaultStreamConfig, HarvestStreams, type StreamConfig } from "./streams.ts";

@@ -80,6 +80,18 @@ describe("AccountScorer", () => {
     expect(blind.score).toBeLessThan(s.config.openScore);
   });
 
+  it("sees a campaign mixed into a reseller's traffic by its harvest stream, not its overall rates", () => {
+    const s = new AccountScorer();
+    s.updateBaselines(population.map((v, i) => vector({ ...fromVector(v), trace_rate: (i % 5) * 0.01 })));
+    // A reseller: 40k requests a day, a fifth of them a campaign's wrappers (tune seed 1's router).
+    const reseller = { requests_24h: 40_000, cot_rate: 0.13, trace_rate: 0.19, output_per_request: 360 };
+    const mixed = s.score(vector({ ...reseller, stream_harvest_rate: 0.86 }));
+    expect(mixed.score).toBeGreaterThan(s.config.openScore);
+    expect(mixed.signals[0]?.name).toBe("stream_harvest_rate");
+    // The same account without the stream is not flagged: 0.19 is below the harvest gate.
+    expect(s.score(vector({ ...reseller, stream_harvest_rate: 0 })).score).toBeLessThan(s.config.openScore);
+  });
+
   it("does not score accounts with too little evidence", () => {
     const s = new AccountScorer();
     expect(s.scorable(vector({ requests_24h: 99 }))).toBe(false);

@@ -25,7 +25,8 @@ export interface ScorerConfig {
   zCap: number;
   /**
    * Hard requirements to flag: extraction harvests reasoning traces (public cases), seen in
-   * what it asks (cot_rate) or in what its answers carry (trace_rate), whichever is higher ...
+   * what it asks (cot_rate), in what its answers carry (trace_rate) or in one stream of its
+   * traffic (stream_harvest_rate), whichever is highest ...
    */
   minCotRate: number;
   /**
@@ -45,6 +46,10 @@ export const defaultScorerConfig: ScorerConfig = {
   rules: {
     cot_rate: { weight: 3, scale: "rate", madFloor: 0.05, group: "harvest" },
     trace_rate: { weight: 3, scale: "rate", madFloor: 0.05, group: "harvest" },
+    // A reseller's account mixes a campaign into its customers' traffic: the harvest shows in
+    // one stream of it (a frame that carries ≥ 50 requests a day, most of them harvested), not
+    // in the account's overall rates (tune seed 1: trace rate 0.19 overall, missed).
+    stream_harvest_rate: { weight: 3, scale: "rate", madFloor: 0.05, group: "harvest" },
     output_per_request: { weight: 1.5, scale: "log", madFloor: 0.3 },
     reasoning_per_request: { weight: 1, scale: "log", madFloor: 0.5 },
     saturation_rate: { weight: 1, scale: "rate", madFloor: 0.05 },
@@ -150,7 +155,11 @@ export class AccountScorer {
     // look for, however unusual the account is otherwise.
     const output = parts.find((p) => p.name === "output_per_request");
     // Either may be absent (redacted prompts, no answers in the logs): absent is no evidence.
-    const harvest = Math.max(present(v[signalIndex.cot_rate]), present(v[signalIndex.trace_rate]));
+    const harvest = Math.max(
+      present(v[signalIndex.cot_rate]),
+      present(v[signalIndex.trace_rate]),
+      present(v[signalIndex.stream_harvest_rate]),
+    );
     if (harvest < this.config.minCotRate || (output !== undefined && output.z < this.config.minOutputZ)) {
       score = Math.min(score, this.config.openScore * 0.99);
     }
