@@ -876,6 +876,29 @@ describe("start bursts", () => {
     expect(r.campaigns[0]?.member_count).toBe(15);
   });
 
+  it("do not pull in a newcomer that made most of the group's requests", () => {
+    // An eval harness whose run starts as the sweep does: a newcomer in the burst, on the
+    // sweep's first template, asking for steps 150 times in the half hour the sweep sends 90.
+    const harness = Array.from(
+      { length: 150 },
+      (_, i): LinkEvent => ({
+        ...(cohort("harness", 1, 0, 1)[0] as LinkEvent),
+        event_time_ms: 60 * M + i * 12_000,
+        client_address: "34.120.0.17",
+        cot_elicitation: 0.9,
+        prompt_template_hash: template(50),
+      }),
+    );
+    const r = run(
+      new CampaignLinker(defaultLinkerConfig),
+      [...before, ...harness, ...cohort("sweep", 15, 60 * M, 6)],
+      90 * M,
+    );
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.members).not.toContain("harness0");
+    expect(r.campaigns[0]?.member_count).toBe(15);
+  });
+
   it("link accounts opened together on their first request: a burst needs no regulars", () => {
     // A warm detector meets a hydra whose accounts have made one request each (one every ~2 h
     // per account): none has been seen twice, so none can show rotation or a shared pool, but

@@ -252,9 +252,13 @@ export class CampaignLinker {
         let seenTwice = 0;
         let regularsFit = 0;
         const once: number[] = [];
-        for (const slot of g.fp.accounts.keys()) {
+        for (const [slot, requests] of g.fp.accounts) {
           const a = bySlot.get(slot);
           if (!a) continue;
+          // A campaign spreads its work over accounts; one that made most of a group's requests
+          // is another actor on the same wrapper (an eval harness whose run began as a sweep
+          // did, tune seed 1), whose own score judges it. The rest link without it.
+          if (2 * requests > g.fp.requests) continue;
           if (a.addressed < 2 && a.asnSeen < 2) {
             if (inStartBurst(a, g.kinds, g.f)) fits.push(slot);
             else once.push(slot);
