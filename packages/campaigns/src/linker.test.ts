@@ -876,9 +876,10 @@ describe("start bursts", () => {
     expect(r.campaigns[0]?.member_count).toBe(15);
   });
 
-  it("do not pull in a newcomer that made most of the group's requests", () => {
-    // An eval harness whose run starts as the sweep does: a newcomer in the burst, on the
-    // sweep's first template, asking for steps 150 times in the half hour the sweep sends 90.
+  it("do not pull in a newcomer with far more requests than the group's members", () => {
+    // An eval harness whose run starts as the sweep does: a newcomer in the burst that asks for
+    // steps 150 times in the half hour, 10 of them on the sweep's first template, while each
+    // sweep account sends 6 (tune seed 1, real text: thousands against ~70).
     const harness = Array.from(
       { length: 150 },
       (_, i): LinkEvent => ({
@@ -886,7 +887,7 @@ describe("start bursts", () => {
         event_time_ms: 60 * M + i * 12_000,
         client_address: "34.120.0.17",
         cot_elicitation: 0.9,
-        prompt_template_hash: template(50),
+        prompt_template_hash: template(i % 15 === 0 ? 50 : 99),
       }),
     );
     const r = run(

@@ -252,13 +252,15 @@ export class CampaignLinker {
         let seenTwice = 0;
         let regularsFit = 0;
         const once: number[] = [];
-        for (const [slot, requests] of g.fp.accounts) {
+        const busy = outlierVolume(g.fp.accounts.keys(), bySlot);
+        for (const slot of g.fp.accounts.keys()) {
           const a = bySlot.get(slot);
           if (!a) continue;
-          // A campaign spreads its work over accounts; one that made most of a group's requests
-          // is another actor on the same wrapper (an eval harness whose run began as a sweep
-          // did, tune seed 1), whose own score judges it. The rest link without it.
-          if (2 * requests > g.fp.requests) continue;
+          // A campaign spreads its work over accounts that behave alike; one with far more
+          // requests than the group's typical member is another actor on the same wrapper (an
+          // eval harness whose run began inside a sweep's start burst, tune seed 1: thousands of
+          // requests against the sweep accounts' ~70), judged by its own account score.
+          if (a.requests > busy) continue;
           if (a.addressed < 2 && a.asnSeen < 2) {
             if (inStartBurst(a, g.kinds, g.f)) fits.push(slot);
             else once.push(slot);
@@ -533,4 +535,19 @@ export class CampaignLinker {
   baselines(): Record<keyof LinkerConfig["priors"], Baseline> {
     return this.lastGroupBaselines;
   }
+}
+
+/**
+ * Requests above which a member is not one of a group's many alike accounts: 20× the median
+ * member's, and at least 100 (a group of accounts seen a few times each is not judged on it).
+ */
+function outlierVolume(slots: Iterable<number>, bySlot: ReadonlyMap<number, AccountState>): number {
+  const counts: number[] = [];
+  for (const slot of slots) {
+    const a = bySlot.get(slot);
+    if (a) counts.push(a.requests);
+  }
+  if (counts.length === 0) return Number.POSITIVE_INFINITY;
+  counts.sort((x, y) => x - y);
+  return Math.max(100, 20 * (counts[counts.length >> 1] as number));
 }
