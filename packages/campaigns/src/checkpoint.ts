@@ -20,12 +20,14 @@ import { FingerprintState, type FingerprintTable, type GroupKind } from "./finge
 import type { Baselines } from "./grouping.ts";
 import { networkKey } from "./keys.ts";
 import type { CampaignState } from "./matching.ts";
+import type { QuestionTable } from "./questions.ts";
 
 /** Everything a linker holds; checkpoints write it and fill a fresh one. */
 export interface LinkerState {
   accounts: AccountTable;
   fingerprints: FingerprintTable;
   networks: FingerprintTable;
+  questions: QuestionTable;
   campaigns: Map<string, CampaignState>;
   alerts: AlertLifecycle;
   arrivals: Arrivals;
@@ -74,8 +76,11 @@ type FingerprintRow = [
   cot: number,
   last: number,
   accounts: [number, number][],
-  /** Absent in checkpoints from before response evidence: none seen. */
-  answers?: [answered: number, traced: number],
+  /**
+   * Absent in checkpoints from before response evidence: none seen. `novel` is absent from
+   * before question breadth: every request counts as a new question, as it did then.
+   */
+  answers?: [answered: number, traced: number, novel?: number],
 ];
 
 interface CampaignRow {
@@ -118,6 +123,8 @@ interface Checkpoint {
    */
   networks?: FingerprintRow[];
   networkAdmission?: number[];
+  /** Prompts seen (slot, key pairs); absent before question breadth: the restored linker starts afresh. */
+  questions?: number[];
 }
 
 function fingerprintRows(table: FingerprintTable): FingerprintRow[] {
@@ -129,7 +136,7 @@ function fingerprintRows(table: FingerprintTable): FingerprintRow[] {
     f.cot,
     f.last,
     [...f.accounts],
-    [f.answered, f.traced],
+    [f.answered, f.traced, f.novel],
   ]);
 }
 
@@ -143,6 +150,7 @@ function restoreFingerprints(
     f.requests = requests;
     f.cot = cot;
     [f.answered, f.traced] = answers ?? [0, 0];
+    f.novel = answers?.[2] ?? requests;
     for (const [slot, count] of accounts) f.accounts.set(slot, count);
     table.tracked.set(key, f);
   }
@@ -185,6 +193,7 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
     admission: s.fingerprints.admission(),
     networks: fingerprintRows(s.networks),
     networkAdmission: s.networks.admission(),
+    questions: s.questions.used(),
     campaigns: [...s.campaigns.values()].map((c) => ({
       id: c.id,
       members: [...c.members],
@@ -251,6 +260,7 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
   }
   restoreFingerprints(s.fingerprints, st.fingerprints, st.admission);
   restoreFingerprints(s.networks, st.networks ?? [], st.networkAdmission ?? []);
+  s.questions.restore(st.questions ?? []);
   for (const c of st.campaigns) {
     s.campaigns.set(c.id, {
       id: c.id,

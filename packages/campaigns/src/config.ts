@@ -58,6 +58,13 @@ export interface LinkerConfig {
   agreeZ: number;
   madFloor: number;
   /**
+   * New questions a group must have brought per member (prompts the linker had not seen
+   * before) for what it asks and harvests to count as evidence: a campaign harvests answers it
+   * does not have, a class pasting its teacher's handout asks the same few problems (breadth
+   * ~1/class size). Below it, `cot_rate` and `trace_rate` are left out of the group's score.
+   */
+  minBreadth: number;
+  /**
    * Start bursts: accounts that first appear together. Members first seen at least `warmupMs`
    * after the linker's first event are newcomers (before that, every account is new to a
    * linker that just started, so the signal is absent); a group's burst is the most newcomers
@@ -102,6 +109,7 @@ export const defaultLinkerConfig: LinkerConfig = {
   minSignals: 2,
   agreeZ: 2,
   madFloor: 0.05,
+  minBreadth: 0.5,
   // maxChance: ~1,000 groups looked at 288 times a day; 1e-6 keeps chance bursts to about one
   // a few days.
   burst: { warmupMs: 30 * 60_000, windowMs: 30 * 60_000, minNetworks: 3, minReference: 50, maxChance: 1e-6 },

@@ -20,6 +20,8 @@ export class FingerprintState {
   /** Requests whose logs carry the answer, and those whose answer carried a reasoning trace. */
   answered = 0;
   traced = 0;
+  /** Requests whose exact prompt the linker had not seen before (or whose log has no prompt). */
+  novel = 0;
   last: number;
   /** Requests on it per account slot. */
   readonly accounts = new Map<number, number>();
@@ -62,8 +64,25 @@ export class FingerprintTable {
    * no answer, else whether the answer carried a reasoning trace (0 or 1). No allocation
    * unless admitted.
    */
-  touch(kind: ContentKind, hash: Uint8Array, account: number, t: number, cot: boolean, trace: number): void {
-    this.touchKey(kind, kind === "template" ? hash53(hash) : -hash53(hash) - 1, hash, account, t, cot, trace);
+  touch(
+    kind: ContentKind,
+    hash: Uint8Array,
+    account: number,
+    t: number,
+    cot: boolean,
+    trace: number,
+    novel: boolean,
+  ): void {
+    this.touchKey(
+      kind,
+      kind === "template" ? hash53(hash) : -hash53(hash) - 1,
+      hash,
+      account,
+      t,
+      cot,
+      trace,
+      novel,
+    );
   }
 
   /**
@@ -78,6 +97,7 @@ export class FingerprintTable {
     t: number,
     cot: boolean,
     trace: number,
+    novel: boolean,
   ): void {
     let fp = this.tracked.get(key);
     if (!fp) {
@@ -92,10 +112,13 @@ export class FingerprintTable {
       fp = new FingerprintState(kind, key, hash ? hex(hash) : networkHex(key), t);
       this.tracked.set(key, fp);
       if (this.live.has(first)) fp.accounts.set(first, 1);
+      // The first user's request was its own question, as far as this group can tell.
       fp.requests = 1;
+      fp.novel = 1;
       this.firstKey[slot] = -1;
     }
     fp.requests++;
+    if (novel) fp.novel++;
     if (cot) fp.cot++;
     if (trace >= 0) {
       fp.answered++;

@@ -42,6 +42,11 @@ export interface GroupFeatures {
   /** First-seen times bounding that burst (inclusive); NaN when there is none. */
   burstFrom: number;
   burstTo: number;
+  /**
+   * New questions per member: requests on the group's fingerprint whose exact prompt the
+   * linker had not seen before. null: not measured (a campaign's members, the population).
+   */
+  breadth: number | null;
 }
 
 /**
@@ -64,7 +69,7 @@ export type Baselines = Record<keyof LinkerConfig["priors"], Baseline>;
 
 export type ScoringConfig = Pick<
   LinkerConfig,
-  "zCap" | "minSignals" | "agreeZ" | "madFloor" | "scoreSignals" | "priors" | "linkScore"
+  "zCap" | "minSignals" | "agreeZ" | "madFloor" | "scoreSignals" | "priors" | "linkScore" | "minBreadth"
 >;
 
 export interface GroupScore {
@@ -174,6 +179,7 @@ export function groupFeatures(
     startBurstShare,
     burstFrom,
     burstTo,
+    breadth: null,
   };
 }
 
@@ -352,11 +358,16 @@ export function memberOfPool(a: AccountState, pool: ReadonlySet<number>): boolea
 
 /**
  * Mean of the strongest `scoreSignals` present signals' z-scores, each clipped to [0, zCap]:
+ * content signals count only for a group that brought at least `minBreadth` new questions per
+ * member.
  * those signals must all contribute for a high score. Absent signals are left out, not
  * counted as zero (the mean is over what the logs carry). Unless signals of at least
  * `minSignals` kinds reach `agreeZ`, the group scores 0: one kind of evidence links nothing.
  */
 export function scoreGroup(f: GroupFeatures, base: Baselines, cfg: ScoringConfig): GroupScore {
+  // A group that asks what its members already asked harvests nothing new: a class pasting the
+  // teacher's handout, whose step-by-step questions and worked answers are no campaign's.
+  const narrow = f.breadth !== null && f.breadth < cfg.minBreadth;
   const all = [
     { name: "cot_rate", value: f.cotRate as number | null, b: base.cotRate },
     { name: "trace_rate", value: f.traceRate, b: base.traceRate },
@@ -371,7 +382,7 @@ export function scoreGroup(f: GroupFeatures, base: Baselines, cfg: ScoringConfig
   ];
   const absent = all.filter((p) => p.value === null).map((p) => p.name);
   const parts = all.flatMap((p) => {
-    if (p.value === null) return [];
+    if (p.value === null || (narrow && evidenceKind[p.name] === "content")) return [];
     const z = robustZ(p.value, p.b, cfg.madFloor);
     return [{ name: p.name, value: p.value, b: p.b, z, c: Math.min(Math.max(z, 0), cfg.zCap) }];
   });
@@ -441,6 +452,7 @@ export function populationBaselines(groups: readonly CandidateGroup[], cfg: Scor
       startBurstShare: medianOf(list, (f) => f.startBurstShare),
       burstFrom: Number.NaN,
       burstTo: Number.NaN,
+      breadth: null,
     });
   }
   const priors = cfg.priors;

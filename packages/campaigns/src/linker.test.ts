@@ -19,6 +19,13 @@ import { baselineOf, robustZ, UnionFind } from "./stats.ts";
  */
 const defaultLinkerConfig: LinkerConfig = { ...shipped, alertWarmupMs: 0 };
 
+/** A whole prompt's simhash: equal for the very same prompt. */
+const prompt = (n: number) => {
+  const b = Buffer.alloc(8);
+  b.writeUInt32BE(0x5e000000 + n, 4);
+  return b;
+};
+
 const template = (n: number) => {
   const b = Buffer.alloc(8);
   b.writeUInt32BE(0xabc00000 + n, 4);
@@ -183,9 +190,14 @@ describe("CampaignLinker", () => {
   });
 
   it("continues from a checkpoint exactly as if it had never stopped", () => {
-    // Answers logged for some requests (traced or not), absent for others: all restored.
+    // Answers logged for some requests (traced or not), absent for others, and prompts the
+    // app's users repeat (the questions seen): all restored.
     const events = [...coordinated(12, 0, 6), ...appUsers(40, 0, 6)]
-      .map((e, i) => ({ ...e, response_trace: i % 3 === 0 ? null : e.cot_elicitation > 0 ? 0.9 : 0.1 }))
+      .map((e, i) => ({
+        ...e,
+        response_trace: i % 3 === 0 ? null : e.cot_elicitation > 0 ? 0.9 : 0.1,
+        prompt_simhash: prompt(e.cot_elicitation > 0 ? i : 1_000 + (i % 7)),
+      }))
       .sort((x, y) => x.event_time_ms - y.event_time_ms);
     const half = Math.floor(events.length / 2);
     const mid = events[half - 1]?.event_time_ms ?? 0;
@@ -898,6 +910,41 @@ describe("start bursts", () => {
     expect(r.campaigns).toHaveLength(1);
     expect(r.campaigns[0]?.members).not.toContain("harness0");
     expect(r.campaigns[0]?.member_count).toBe(15);
+  });
+
+  it("do not link a class that opens its accounts in one lecture and pastes the teacher's handout", () => {
+    // Fifteen students sign up in one lecture, each from a line of their own, and each pastes
+    // the same four problems with the teacher's "show me step by step", getting worked answers
+    // back: content and a start burst, as in a campaign's first minutes, but four questions for
+    // fifteen people. A campaign harvests answers it does not have yet.
+    const lecture = (name: string, ownQuestions: boolean) =>
+      cohort(name, 15, 60 * M, 4).map((e, n) => ({
+        ...e,
+        cot_elicitation: 0.9,
+        response_trace: 0.9,
+        prompt_simhash: prompt(ownQuestions ? 1_000 + n : n % 4),
+      }));
+    const at = 90 * M;
+    expect(
+      run(new CampaignLinker(defaultLinkerConfig), [...before, ...lecture("class", false)], at).campaigns,
+    ).toEqual([]);
+    // The same accounts asking sixty problems between them are linked.
+    const harvest = run(new CampaignLinker(defaultLinkerConfig), [...before, ...lecture("sweep", true)], at);
+    expect(harvest.campaigns).toHaveLength(1);
+    expect(harvest.campaigns[0]?.member_count).toBe(15);
+    // So are accounts resending the same four problems at temperatures of their own: samples.
+    const samples = lecture("sampler", false).map((e, n) => ({
+      ...e,
+      request_temperature: 0.3 + Math.floor(n / 4) / 20,
+    }));
+    expect(run(new CampaignLinker(defaultLinkerConfig), [...before, ...samples], at).campaigns).toHaveLength(
+      1,
+    );
+    // Without prompt hashes in the logs breadth is not measured, and the class looks like that.
+    const unknown = lecture("class", false).map((e) => ({ ...e, prompt_simhash: null }));
+    expect(run(new CampaignLinker(defaultLinkerConfig), [...before, ...unknown], at).campaigns).toHaveLength(
+      1,
+    );
   });
 
   it("link accounts opened together on their first request: a burst needs no regulars", () => {

@@ -22,6 +22,7 @@ import {
 } from "./grouping.ts";
 import { networkKey, networkName } from "./keys.ts";
 import { type CampaignState, leave, matchComponent } from "./matching.ts";
+import { QuestionTable } from "./questions.ts";
 import { type Baseline, UnionFind } from "./stats.ts";
 
 export { defaultLinkerConfig, type LinkerConfig } from "./config.ts";
@@ -36,6 +37,10 @@ export interface LinkEvent {
   tls_fingerprint: string | null;
   prompt_template_hash: Uint8Array;
   system_prompt_hash: Uint8Array | null;
+  /** Simhash of the whole prompt: identical prompts have identical ones. Absent: not known. */
+  prompt_simhash?: Uint8Array | null;
+  /** Sampling temperature asked for: a prompt resent at another one is a new sample. */
+  request_temperature?: number | null;
   /** The question's frame (ApiRequest v4): its first and last paragraphs' template hashes. */
   question_head_hash?: Uint8Array | null;
   question_tail_hash?: Uint8Array | null;
@@ -97,6 +102,8 @@ export class CampaignLinker {
   private readonly fingerprints: FingerprintTable;
   /** Networks (/24, /48) two or more accounts used: content-free candidate groups. */
   private readonly networks: FingerprintTable;
+  /** Prompts seen, so a group's new questions can be counted (its breadth). */
+  private readonly questions: QuestionTable;
   private readonly campaigns = new Map<string, CampaignState>();
   private readonly alerts: AlertLifecycle;
   private lastGroupBaselines: Baselines;
@@ -115,6 +122,7 @@ export class CampaignLinker {
   constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
     this.fingerprints = new FingerprintTable(config.admissionSlots, this.accounts.bySlot);
     this.networks = new FingerprintTable(config.admissionSlots, this.accounts.bySlot);
+    this.questions = new QuestionTable(config.admissionSlots);
     this.alerts = campaignAlerts(config);
     this.lastGroupBaselines = { ...config.priors };
   }
@@ -157,23 +165,27 @@ export class CampaignLinker {
       a.traced += trace;
     }
     // Redacted logs carry NO_PROMPT: one value every such caller shares, not a template.
-    if (!isNoPrompt(e.prompt_template_hash)) {
-      this.fingerprints.touch("template", e.prompt_template_hash, a.slot, t, cot, trace);
+    const redacted = isNoPrompt(e.prompt_template_hash);
+    // A prompt the log does not carry says nothing about what was asked: it counts as new.
+    const sim = e.prompt_simhash;
+    const novel = redacted || !sim || this.questions.novel(sim, e.request_temperature ?? null);
+    if (!redacted) {
+      this.fingerprints.touch("template", e.prompt_template_hash, a.slot, t, cot, trace, novel);
     }
     if (e.system_prompt_hash) {
-      this.fingerprints.touch("system_prompt", e.system_prompt_hash, a.slot, t, cot, trace);
+      this.fingerprints.touch("system_prompt", e.system_prompt_hash, a.slot, t, cot, trace, novel);
     }
     // A wrapper around a varying payload: the question's end paragraphs are templates too (the
     // same hash function), so a wrapper used before the payload by one account and after it by
     // another, or sent alone, is one group.
     const head = e.question_head_hash;
     const tail = e.question_tail_hash;
-    if (head) this.fingerprints.touch("template", head, a.slot, t, cot, trace);
+    if (head) this.fingerprints.touch("template", head, a.slot, t, cot, trace, novel);
     if (tail && !(head && sameHash(head, tail)))
-      this.fingerprints.touch("template", tail, a.slot, t, cot, trace);
+      this.fingerprints.touch("template", tail, a.slot, t, cot, trace, novel);
     // The network is a candidate group of its own: a pool's accounts meet on its /24s even
     // when every prompt is its own (real problems in a campaign's wrapper never repeat).
-    if (!Number.isNaN(p)) this.networks.touchKey("ip_prefix", p, null, a.slot, t, cot, trace);
+    if (!Number.isNaN(p)) this.networks.touchKey("ip_prefix", p, null, a.slot, t, cot, trace, novel);
   }
 
   /** Re-links, re-scores and advances alert lifecycles as of event time `nowMs`. */
@@ -189,18 +201,17 @@ export class CampaignLinker {
     for (const table of [this.fingerprints, this.networks]) {
       for (const fp of table.tracked.values()) {
         if (fp.accounts.size < cfg.minMembers || fp.accounts.size > glue) continue;
-        groups.push({
-          fp,
-          f: groupFeatures(
-            fp.accounts.keys(),
-            fp.cot / fp.requests,
-            fp.answered >= MIN_ANSWERED ? fp.traced / fp.answered : null,
-            bySlot,
-            this.prefixUse,
-            burst,
-            fp.kind === "ip_prefix" ? fp.key : Number.NaN,
-          ),
-        });
+        const f = groupFeatures(
+          fp.accounts.keys(),
+          fp.cot / fp.requests,
+          fp.answered >= MIN_ANSWERED ? fp.traced / fp.answered : null,
+          bySlot,
+          this.prefixUse,
+          burst,
+          fp.kind === "ip_prefix" ? fp.key : Number.NaN,
+        );
+        f.breadth = fp.novel / Math.max(1, f.members);
+        groups.push({ fp, f });
       }
     }
     const base = populationBaselines(groups, cfg);
@@ -485,6 +496,7 @@ export class CampaignLinker {
       accounts: this.accounts,
       fingerprints: this.fingerprints,
       networks: this.networks,
+      questions: this.questions,
       campaigns: this.campaigns,
       alerts: this.alerts,
       arrivals: this.arrivals,
