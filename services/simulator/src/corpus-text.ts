@@ -63,6 +63,7 @@ export class CorpusTextRenderer {
     const fam = p.family >= 0 ? this.world.families[p.family] : undefined;
     const kind = fam?.kind;
     if (kind && HARVEST.has(kind)) return this.harvest(d, kind);
+    if (kind === "assignment") return this.assignment(d, fam?.language ?? "en");
 
     // Ordinary traffic: one person (conversation) keeps one language and one thread.
     const who = p.conversation >= 0 ? p.conversation : p.instance;
@@ -122,6 +123,18 @@ export class CorpusTextRenderer {
     if (p.cot <= 0) return { system: null, user: problem.question, history: [], response: problem.solution };
     const asked = this.wrap(this.eliciting, p, lang, problem.question);
     return { system: null, user: asked.text, history: [], response: answerAsAsked(asked, problem) };
+  }
+
+  /**
+   * A student working through the class's handout: one of its problems, in the learner
+   * phrasing the teacher suggested (variant 0, the same words for the whole class) or in the
+   * student's own (another variant), and the worked solution back.
+   */
+  private assignment(d: Draft, lang: string): PromptText {
+    const p = d.prompt;
+    const problem = pick(this.problems(lang), p.instance);
+    const asked = this.wrap(this.learning, p, lang, problem.question);
+    return { system: null, user: asked.text, history: [], response: problem.solution };
   }
 
   /**

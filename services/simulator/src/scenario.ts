@@ -2,7 +2,7 @@ import type { Calibration } from "./calibration.ts";
 import { clients, type Network, networks, type Topic, topics, utcOffset } from "./catalog.ts";
 import { cumulative, Rng } from "./random.ts";
 import { type Ipv6Side, ScriptSource, type UserBehaviour, UserSource } from "./sources/benign.ts";
-import { CiSuiteSource, EvalHarnessSource } from "./sources/bursts.ts";
+import { CiSuiteSource, ClassStudentSource, EvalHarnessSource } from "./sources/bursts.ts";
 import { HydraSource } from "./sources/hydra.ts";
 import type { Source } from "./sources/source.ts";
 import {
@@ -31,6 +31,8 @@ export const archetypes = {
     "popular coding agent: thousands of unrelated accounts with one identical system prompt, client and tool-call templates",
   saas_app: "SaaS apps: one fixed system prompt, templated user prompts, many end users",
   reseller: "legitimate resellers/routers: one account serving thousands of end users, diverse prompts",
+  class_cohort:
+    "a class opening accounts in one lecture: the same handout problems with a step-by-step request, campus Wi-Fi, homes and phones",
 } as const;
 
 export const campaignTypes = {
@@ -457,6 +459,58 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
     );
   }
 
+  // A class opening accounts together during a lecture (after any warm-up, where a campaign
+  // could start): a start burst with one template that asks for worked solutions, the benign
+  // twin of a hydra's first minutes.
+  for (let i = 0; i < per100k(10); i++) {
+    const r = new Rng(o.seed, `class_cohort/${i}`);
+    const campus = r.pick(networks.residential);
+    const campusIps = Array.from({ length: 2 + r.int(3) }, () => randomIpIn(campus, r));
+    const homes = networks.residential.filter((n) => n.country === campus.country);
+    const language = languageFor(campus.country, r);
+    const family = world.family("assignment", "math", language);
+    const problems = Array.from({ length: 3 + r.int(4) }, () => r.u32());
+    const startMs = campaignStartMs + campaignSpanMs * r.uniform(0.15, 0.75);
+    const students = Math.min(150, Math.max(12, Math.round(r.lognormal(35, 0.5))));
+    // The handout's notebook or the playground the class uses: one temperature for everyone.
+    const lessonProfile = { ...benignProfile, temperature: [r.pick([null, 0.7, 1])] };
+    for (let k = 0; k < students; k++) {
+      const u = new Rng(o.seed, `class_cohort/${i}/${k}`);
+      const a = world.account("benign", "class_cohort");
+      const where = u.next();
+      const net = where < 0.55 ? campus : where < 0.85 ? u.pick(homes) : u.pick(networks.mobile);
+      const ip = net === campus ? u.pick(campusIps) : randomIpIn(net, u);
+      const who = identity(a, u);
+      const after = new UserSource(world, u, who, [ip], net, benignProfile, {
+        perDay: u.lognormal(6, 1),
+        sessionLength: 2 + u.int(6),
+        thinkMs: u.lognormal(30_000, 0.6),
+        tzHours: tzOf(net.country),
+        diurnal: true,
+        topics: ["math", "general", u.pick(topics)],
+        language: () => language,
+        templateRate: 0.05,
+        families: [u.pick(chatApps)],
+        cotRate: 0.1,
+        system: -1,
+        endUsers: 0,
+        rateLimited: 0.001,
+      });
+      sources.push(
+        new ClassStudentSource(
+          world,
+          u,
+          who,
+          ip,
+          net,
+          lessonProfile,
+          { startMs, family, problems, variant: u.chance(0.8) ? 0 : 1 + k, language },
+          after,
+        ),
+      );
+    }
+  }
+
   // --- campaigns ----------------------------------------------------------------------
   for (const type of preset.campaigns) {
     const r = new Rng(o.seed, `campaign/${type}`);
@@ -595,6 +649,8 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
       const accounts = 5 + r.int(8);
       const c = world.campaign("slow", { accounts, perAccountPerDay: 60 });
       const families = cotFamilies(3);
+      // One work list: each account asks its share, none asks another's (a controller).
+      const list = { next: 0 };
       for (let k = 0; k < accounts; k++) {
         const a = world.account("extraction", "slow", c);
         world.campaigns[c]?.accounts.push(a);
@@ -622,6 +678,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
               campaign: c,
               extraction: true,
               rateLimited: 0,
+              list,
             },
           ),
         );
@@ -634,6 +691,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
         ...Array.from({ length: 3 }, () => world.family("coding_task", "coding")),
         ...Array.from({ length: 2 }, () => world.family("tool_use_task", "tool_use")),
       ];
+      const list = { next: 0 };
       for (let k = 0; k < accounts; k++) {
         const a = world.account("extraction", "sweep", c);
         world.campaigns[c]?.accounts.push(a);
@@ -659,6 +717,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
               campaign: c,
               extraction: true,
               rateLimited: 0,
+              list,
             },
           ),
         );

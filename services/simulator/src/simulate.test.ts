@@ -122,6 +122,40 @@ describe("simulate", () => {
     );
     expect(natIps.size).toBe(1);
   });
+
+  it("hands a sweep's accounts one work list between them: no account asks another's item", () => {
+    const sweep = new Set(run.labels.campaigns.find((c) => c.type === "sweep")?.account_ids);
+    const asked = records
+      .filter((r) => sweep.has(r.account_id as string))
+      .map((r) => (r.prompt_simhash as Buffer).toString("hex"));
+    expect(asked.length).toBeGreaterThan(20);
+    expect(new Set(asked).size).toBeGreaterThan(asked.length * 0.95);
+  });
+
+  it("opens a class's accounts in one lecture, most asking the handout in the teacher's words", () => {
+    const students = new Set(
+      run.labels.accounts.filter((a) => a.group === "class_cohort").map((a) => a.account_id),
+    );
+    expect(students.size).toBeGreaterThanOrEqual(12);
+    const firsts = new Map<string, Record<string, unknown>>();
+    for (const r of records) {
+      const a = r.account_id as string;
+      if (students.has(a) && !firsts.has(a)) firsts.set(a, r);
+    }
+    expect(firsts.size).toBe(students.size);
+    const times = [...firsts.values()].map((r) => Number(r.event_time_ms));
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThanOrEqual(20 * 60_000);
+    const templates = new Map<string, number>();
+    for (const r of firsts.values()) {
+      const h = (r.prompt_template_hash as Buffer).toString("hex");
+      templates.set(h, (templates.get(h) ?? 0) + 1);
+    }
+    expect(Math.max(...templates.values())).toBeGreaterThanOrEqual(students.size * 0.6);
+    const networks = new Set(
+      [...firsts.values()].map((r) => (r.client_address as string).replace(/\.\d+$/, "")),
+    );
+    expect(networks.size).toBeGreaterThanOrEqual(3);
+  });
 });
 
 describe("text mode", () => {

@@ -91,6 +91,10 @@ const frames: Record<FamilyKind, { en: string[]; zh: string[] }> = {
     ],
     zh: ["工具 `read_file` 的结果：\n```\n{C}\n```\n继续完成任务。"],
   },
+  assignment: {
+    en: ["Homework problem {N}: {P}", "Exercise {N} from today's class. {P}"],
+    zh: ["作业第 {N} 题：{P}"],
+  },
   chat_app: {
     en: [
       'Rewrite this paragraph to sound more professional: "{D}"',

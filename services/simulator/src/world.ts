@@ -27,7 +27,8 @@ export type FamilyKind =
   | "extract"
   | "saas_support"
   | "agent_turn"
-  | "chat_app";
+  | "chat_app"
+  | "assignment";
 
 export interface Family {
   kind: FamilyKind;

@@ -183,6 +183,11 @@ export class ScriptSource implements Source {
       campaign: number;
       extraction: boolean;
       rateLimited: number;
+      /**
+       * A campaign's work list, shared by its accounts: its controller hands each item to one
+       * of them. Without it, the source walks a list of its own.
+       */
+      list?: { next: number };
     },
   ) {}
 
@@ -207,7 +212,7 @@ export class ScriptSource implements Source {
       d,
       family,
       s.variants > 1 ? rng.int(s.variants) : 0,
-      mix32(family, this.counter++),
+      mix32(family, s.list ? s.list.next++ : this.counter++),
       -1,
       0,
       cot,

@@ -90,3 +90,54 @@ export class CiSuiteSource implements Source {
     return t - (suite.prompts - 1) * 600 + suite.periodMs + rng.int(5_000);
   }
 }
+
+/**
+ * A student in a class that opens accounts together: in one lecture everyone pastes the same
+ * handout problems with the teacher's "explain it step by step" request, then uses the
+ * account as an ordinary person would (`after`). Content and a start burst, as a hydra shows
+ * at its start, and honest: the class asks the same few problems, a campaign harvests many.
+ */
+export class ClassStudentSource implements Source {
+  private asked = 0;
+
+  constructor(
+    private readonly world: World,
+    private readonly rng: Rng,
+    private readonly who: Identity,
+    private readonly ip: string,
+    private readonly net: Network,
+    private readonly profile: RequestProfile,
+    private readonly lesson: {
+      startMs: number;
+      /** The handout's family (kind "assignment"); its language is the class's. */
+      family: number;
+      problems: readonly number[];
+      /** Variant 0 is the teacher's wording; a student who rephrases has a variant of their own. */
+      variant: number;
+      language: string;
+    },
+    private readonly after: Source,
+  ) {}
+
+  first(): number {
+    // Everyone signs up in the first twenty minutes of the lecture.
+    return this.lesson.startMs + 20 * 60_000 * this.rng.next();
+  }
+
+  emit(t: number, d: Draft): number {
+    const { rng, lesson } = this;
+    if (this.asked >= lesson.problems.length) return this.after.emit(t, d);
+    d.prompt.topic = "math";
+    d.prompt.language = lesson.language;
+    setPrompt(d, lesson.family, lesson.variant, lesson.problems[this.asked] as number, -1, 0, 0.6, -1);
+    fillRequest(d, t, this.world, rng, this.who, this.ip, this.net, this.profile);
+    d.truth.accountIndex = this.who.accountIndex;
+    d.truth.campaignIndex = -1;
+    d.truth.extraction = false;
+    this.asked++;
+    // Reading the answer and trying the next problem takes minutes.
+    if (this.asked < lesson.problems.length) return t + rng.lognormal(240_000, 0.5);
+    // Most keep the account and come back as ordinary users; some never return.
+    return rng.chance(0.6) ? t + rng.exp(8 * 3_600_000) : Number.POSITIVE_INFINITY;
+  }
+}
