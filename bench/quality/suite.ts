@@ -125,7 +125,7 @@ export const tuneSuite: Suite = {
     { scenario: "hydra", seeds: [1, 2, 3, 4], duration: "12h", accounts: 10_000 },
     { scenario: "router", seeds: [1, 2], duration: "12h", accounts: 10_000 },
     { scenario: "slow", seeds: [1], duration: "3d", accounts: 5_000 },
-    { scenario: "sweep", seeds: [1, 2], duration: "12h", accounts: 10_000 },
+    { scenario: "sweep", seeds: [1, 2, 3, 4], duration: "12h", accounts: 10_000 },
     { scenario: "baseline", seeds: [1], duration: "24h", accounts: 50_000 },
   ],
 };
