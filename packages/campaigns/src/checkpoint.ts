@@ -16,7 +16,7 @@ import type { Severity } from "@distillguard/contract";
 import { AccountState, type AccountTable } from "./accounts.ts";
 import type { Arrivals } from "./arrivals.ts";
 import type { LinkerConfig } from "./config.ts";
-import { FingerprintState, type FingerprintTable, type GroupKind } from "./fingerprints.ts";
+import { FingerprintState, type FingerprintTable, type GroupKind, packMember } from "./fingerprints.ts";
 import type { Baselines } from "./grouping.ts";
 import { networkKey } from "./keys.ts";
 import type { CampaignState } from "./matching.ts";
@@ -150,8 +150,10 @@ function restoreFingerprints(
     f.requests = requests;
     f.cot = cot;
     [f.answered, f.traced] = answers ?? [0, 0];
+    // From before question breadth: every request was a new question, as the linker then took it.
+    const old = answers?.[2] === undefined;
     f.novel = answers?.[2] ?? requests;
-    for (const [slot, count] of accounts) f.accounts.set(slot, count);
+    for (const [slot, count] of accounts) f.accounts.set(slot, old ? packMember(count, count) : count);
     table.tracked.set(key, f);
   }
   table.restoreAdmission(admission);

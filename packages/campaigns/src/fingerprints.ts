@@ -13,6 +13,21 @@ export function networkHex(key: number): string {
   return (key + 2 ** 49).toString(16).padStart(16, "0");
 }
 
+/**
+ * A member's requests on a fingerprint and how many of them were new questions, packed into
+ * one number (each below 2^24 within the horizon), so a group's members cost no more memory.
+ */
+const NOVEL = 2 ** 24;
+export function requestsOn(v: number): number {
+  return v % NOVEL;
+}
+export function novelOn(v: number): number {
+  return Math.floor(v / NOVEL);
+}
+export function packMember(requests: number, novel: number): number {
+  return requests + novel * NOVEL;
+}
+
 /** A fingerprint (template or system-prompt hash, or a network) that two or more accounts used. */
 export class FingerprintState {
   requests = 0;
@@ -23,7 +38,7 @@ export class FingerprintState {
   /** Requests whose exact prompt the linker had not seen before (or whose log has no prompt). */
   novel = 0;
   last: number;
-  /** Requests on it per account slot. */
+  /** Requests on it per account slot, and how many were new questions (`packMember`). */
   readonly accounts = new Map<number, number>();
 
   constructor(
@@ -111,7 +126,7 @@ export class FingerprintTable {
       if (first === account) return;
       fp = new FingerprintState(kind, key, hash ? hex(hash) : networkHex(key), t);
       this.tracked.set(key, fp);
-      if (this.live.has(first)) fp.accounts.set(first, 1);
+      if (this.live.has(first)) fp.accounts.set(first, packMember(1, 1));
       // The first user's request was its own question, as far as this group can tell.
       fp.requests = 1;
       fp.novel = 1;
@@ -125,7 +140,7 @@ export class FingerprintTable {
       fp.traced += trace;
     }
     fp.last = Math.max(fp.last, t);
-    fp.accounts.set(account, (fp.accounts.get(account) ?? 0) + 1);
+    fp.accounts.set(account, (fp.accounts.get(account) ?? 0) + (novel ? NOVEL + 1 : 1));
   }
 
   /** Forgets fingerprints unseen since `cutoff`, and forgotten accounts from the others. */

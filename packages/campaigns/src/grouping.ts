@@ -6,6 +6,7 @@ import type { Signal } from "@distillguard/contract";
 import { type AccountState, MAX_DISTINCT } from "./accounts.ts";
 import type { Arrivals } from "./arrivals.ts";
 import type { LinkerConfig } from "./config.ts";
+import { novelOn } from "./fingerprints.ts";
 import { type Baseline, baselineOf, robustZ, UnionFind } from "./stats.ts";
 
 export interface GroupFeatures {
@@ -62,6 +63,11 @@ export interface BurstScope {
   minReference: number;
   /** Largest chance (a Chernoff bound) at which a burst still counts. */
   maxChance: number;
+  /**
+   * New questions per member the burst's own members must have brought on the group's
+   * fingerprint: a class opening its accounts in one lecture pastes one handout.
+   */
+  minBreadth: number;
   arrivals: Arrivals;
 }
 
@@ -112,6 +118,8 @@ export function groupFeatures(
   prefixUse: Map<number, number>,
   burst: BurstScope | null = null,
   ownNetwork = Number.NaN,
+  /** Per member, its requests on the fingerprint and the new questions among them (`packMember`). */
+  perMember: ReadonlyMap<number, number> | null = null,
 ): GroupFeatures {
   let members = 0;
   let newcomers = 0;
@@ -130,6 +138,8 @@ export function groupFeatures(
     if (burst && a.first >= burst.sinceMs) {
       reserveNewcomers(newcomers + 1);
       firstSeen[newcomers] = a.first;
+      const v = perMember?.get(slot);
+      newcomerNovel[newcomers] = v === undefined ? Number.NaN : novelOn(v);
       newcomerNetwork[newcomers++] = a.prefixCount > 0 ? a.prefix0 : Number.NaN;
     }
     if (a.prefixCount > 0) addressed++;
@@ -162,7 +172,7 @@ export function groupFeatures(
       use.clear();
       for (let i = w.lo; i <= w.hi; i++) use.set(newcomerNetwork[newcomerOrder[i] as number] as number, 1);
       use.delete(Number.NaN);
-      if (use.size >= burst.minNetworks) {
+      if (use.size >= burst.minNetworks && burstBreadth(w.lo, w.hi) >= burst.minBreadth) {
         startBurstShare = w.excess / members;
         burstFrom = firstSeen[newcomerOrder[w.lo] as number] as number;
         burstTo = firstSeen[newcomerOrder[w.hi] as number] as number;
@@ -183,11 +193,27 @@ export function groupFeatures(
   };
 }
 
-// Newcomers of the group being measured: first-seen time and first network (NaN: none),
-// and their order by time. Scratch, grown as needed: an evaluation allocates none per group.
+// Newcomers of the group being measured: first-seen time, first network (NaN: none), new
+// questions on the fingerprint (NaN: not known), and their order by time. Scratch, grown as
+// needed: an evaluation allocates none per group.
 let firstSeen = new Float64Array(1024);
 let newcomerNetwork = new Float64Array(1024);
+let newcomerNovel = new Float64Array(1024);
 let newcomerOrder = new Uint32Array(1024);
+
+/**
+ * New questions per member among the burst's members (positions lo..hi of `newcomerOrder`);
+ * Infinity when not known (a campaign's members: the question is asked of candidate groups).
+ */
+function burstBreadth(lo: number, hi: number): number {
+  let novel = 0;
+  for (let i = lo; i <= hi; i++) {
+    const n = newcomerNovel[newcomerOrder[i] as number] as number;
+    if (Number.isNaN(n)) return Number.POSITIVE_INFINITY;
+    novel += n;
+  }
+  return novel / (hi - lo + 1);
+}
 
 /**
  * The window of at most `windowMs` holding at least `minCount` of the group's `n` newcomers
@@ -244,8 +270,11 @@ function reserveNewcomers(n: number): void {
   times.set(firstSeen);
   const nets = new Float64Array(size);
   nets.set(newcomerNetwork);
+  const novel = new Float64Array(size);
+  novel.set(newcomerNovel);
   firstSeen = times;
   newcomerNetwork = nets;
+  newcomerNovel = novel;
   newcomerOrder = new Uint32Array(size);
 }
 

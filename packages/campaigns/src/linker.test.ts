@@ -940,6 +940,18 @@ describe("start bursts", () => {
     expect(run(new CampaignLinker(defaultLinkerConfig), [...before, ...samples], at).campaigns).toHaveLength(
       1,
     );
+    // Learners who have long used the same public phrasing with questions of their own make the
+    // group broad; the burst is still the class, which brought no new questions.
+    const learners = cohort("learner", 12, 0, 3, (a) => `81.${a}.1.1`, 2 * M).map((e, n) => ({
+      ...e,
+      cot_elicitation: 0.9,
+      response_trace: 0.9,
+      prompt_simhash: prompt(5_000 + n),
+    }));
+    expect(
+      run(new CampaignLinker(defaultLinkerConfig), [...before, ...learners, ...lecture("class", false)], at)
+        .campaigns,
+    ).toEqual([]);
     // Without prompt hashes in the logs breadth is not measured, and the class looks like that.
     const unknown = lecture("class", false).map((e) => ({ ...e, prompt_simhash: null }));
     expect(run(new CampaignLinker(defaultLinkerConfig), [...before, ...unknown], at).campaigns).toHaveLength(

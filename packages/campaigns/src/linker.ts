@@ -6,7 +6,7 @@ import { campaignAlerts, campaignSummary } from "./alerts.ts";
 import { Arrivals } from "./arrivals.ts";
 import { type LinkerState, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { defaultLinkerConfig, type LinkerConfig } from "./config.ts";
-import { type FingerprintState, FingerprintTable } from "./fingerprints.ts";
+import { type FingerprintState, FingerprintTable, requestsOn } from "./fingerprints.ts";
 import {
   agreeingKinds,
   type Baselines,
@@ -209,6 +209,7 @@ export class CampaignLinker {
           this.prefixUse,
           burst,
           fp.kind === "ip_prefix" ? fp.key : Number.NaN,
+          fp.accounts,
         );
         f.breadth = fp.novel / Math.max(1, f.members);
         groups.push({ fp, f });
@@ -384,7 +385,7 @@ export class CampaignLinker {
       for (const [slot, count] of fp.accounts) {
         if (members.has(slot)) {
           inside++;
-          onShared += count;
+          onShared += requestsOn(count);
         }
       }
       if (inside >= 2)
@@ -461,6 +462,7 @@ export class CampaignLinker {
       minNetworks,
       minReference: this.config.burst.minReference,
       maxChance: this.config.burst.maxChance,
+      minBreadth: this.config.minBreadth,
       arrivals: this.arrivals,
     };
   }
