@@ -123,8 +123,11 @@ interface Checkpoint {
    */
   networks?: FingerprintRow[];
   networkAdmission?: number[];
-  /** Prompts seen (slot, key pairs); absent before question breadth: the restored linker starts afresh. */
-  questions?: number[];
+  /**
+   * Prompts seen (slot, simhash high and low words, temperature code); absent before question
+   * breadth: the restored linker starts afresh.
+   */
+  questionBands?: number[];
 }
 
 function fingerprintRows(table: FingerprintTable): FingerprintRow[] {
@@ -195,7 +198,7 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
     admission: s.fingerprints.admission(),
     networks: fingerprintRows(s.networks),
     networkAdmission: s.networks.admission(),
-    questions: s.questions.used(),
+    questionBands: s.questions.used(),
     campaigns: [...s.campaigns.values()].map((c) => ({
       id: c.id,
       members: [...c.members],
@@ -262,7 +265,7 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
   }
   restoreFingerprints(s.fingerprints, st.fingerprints, st.admission);
   restoreFingerprints(s.networks, st.networks ?? [], st.networkAdmission ?? []);
-  s.questions.restore(st.questions ?? []);
+  s.questions.restore(st.questionBands ?? []);
   for (const c of st.campaigns) {
     s.campaigns.set(c.id, {
       id: c.id,

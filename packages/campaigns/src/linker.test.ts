@@ -19,10 +19,11 @@ import { baselineOf, robustZ, UnionFind } from "./stats.ts";
  */
 const defaultLinkerConfig: LinkerConfig = { ...shipped, alertWarmupMs: 0 };
 
-/** A whole prompt's simhash: equal for the very same prompt. */
+/** A whole prompt's simhash: equal for the very same prompt, far apart (~32 bits) for others. */
 const prompt = (n: number) => {
   const b = Buffer.alloc(8);
-  b.writeUInt32BE(0x5e000000 + n, 4);
+  b.writeUInt32BE(Math.imul(n + 1, 0x9e3779b1) >>> 0, 0);
+  b.writeUInt32BE(Math.imul(n + 7, 0x85ebca6b) >>> 0, 4);
   return b;
 };
 

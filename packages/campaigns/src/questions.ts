@@ -1,41 +1,98 @@
-import { hash53 } from "./keys.ts";
-
 /**
- * The exact prompts the linker has seen (by simhash), so a group can be asked how many new
+ * The prompts the linker has seen (by simhash), so a group can be asked how many new
  * questions it brought: a campaign harvests answers it does not have yet, a class pasting its
- * teacher's handout repeats a handful. Direct-mapped: a slot keeps its latest prompt, so under
- * heavy traffic an old prompt may be forgotten and count as new again. The table thus errs
- * towards breadth, which is how the linker behaved without it.
+ * teacher's handout repeats a handful. A prompt within `maxDistance` bits of one seen before
+ * (the same question with a word changed: simhash's near-duplicates) is not new, and neither is
+ * the very same prompt; the same prompt at another temperature is a new sample, which
+ * harvesters collect on purpose (../shared/THREAT-MODEL.md, harvesting habits).
+ *
+ * Near-duplicates are found by banding: two simhashes at most 3 bits apart agree exactly on
+ * one of four 16-bit bands, so each band keeps, per (band value, temperature), the last
+ * simhash that had it. Direct-mapped: a slot keeps its latest prompt, so under heavy traffic
+ * an old prompt may be forgotten and count as new again. The table thus errs towards
+ * breadth, which is how the linker behaved without it.
  */
 export class QuestionTable {
-  private readonly keys: Float64Array;
+  private readonly hi: Uint32Array;
+  private readonly lo: Uint32Array;
+  /** Temperature code + 1 of the prompt in each slot; 0: empty. */
+  private readonly temp: Int32Array;
+  private readonly perBand: number;
 
-  constructor(readonly slots: number) {
-    this.keys = new Float64Array(slots).fill(-1);
+  constructor(
+    readonly slots: number,
+    readonly maxDistance = 3,
+  ) {
+    this.perBand = Math.max(1, Math.floor(slots / BANDS));
+    this.hi = new Uint32Array(this.perBand * BANDS);
+    this.lo = new Uint32Array(this.perBand * BANDS);
+    this.temp = new Int32Array(this.perBand * BANDS);
   }
 
-  /**
-   * Whether `simhash` is a prompt not seen before at this `temperature` (as far as the table
-   * remembers); remembers it. The same prompt resent at another temperature is a new sample,
-   * which harvesters collect on purpose (../shared/THREAT-MODEL.md, harvesting habits).
-   */
+  /** Whether `simhash` (8 bytes) at `temperature` is a question not seen before; remembers it. */
   novel(simhash: Uint8Array, temperature: number | null = null): boolean {
-    const t = temperature === null || !Number.isFinite(temperature) ? 0 : Math.round(temperature * 1_000) + 1;
-    const key = (hash53(simhash) + t * 0x9e3779b1) % 2 ** 53;
-    const slot = key % this.slots;
-    if (this.keys[slot] === key) return false;
-    this.keys[slot] = key;
+    const hi = word(simhash, 0);
+    const lo = word(simhash, 4);
+    const code =
+      temperature === null || !Number.isFinite(temperature) ? 1 : Math.round(temperature * 1_000) + 2;
+    for (let b = 0; b < BANDS; b++) {
+      const s = this.slotOf(b, hi, lo, code);
+      if (
+        this.temp[s] === code &&
+        popcount(((this.hi[s] as number) ^ hi) >>> 0) + popcount(((this.lo[s] as number) ^ lo) >>> 0) <=
+          this.maxDistance
+      ) {
+        return false;
+      }
+    }
+    for (let b = 0; b < BANDS; b++) {
+      const s = this.slotOf(b, hi, lo, code);
+      this.hi[s] = hi;
+      this.lo[s] = lo;
+      this.temp[s] = code;
+    }
     return true;
   }
 
-  /** Used slots as flat pairs (slot, key), for checkpoints. */
+  private slotOf(band: number, hi: number, lo: number, code: number): number {
+    const v = band < 2 ? (hi >>> (16 * band)) & 0xffff : (lo >>> (16 * (band - 2))) & 0xffff;
+    const h = Math.imul(v ^ Math.imul(code, 0x9e3779b1), 0x85ebca6b) ^ band;
+    return band * this.perBand + (((h ^ (h >>> 15)) >>> 0) % this.perBand);
+  }
+
+  /** Used slots as flat quadruples (slot, hi, lo, temperature code), for checkpoints. */
   used(): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] !== -1) out.push(i, this.keys[i] as number);
+    for (let i = 0; i < this.temp.length; i++) {
+      if (this.temp[i] !== 0) out.push(i, this.hi[i] as number, this.lo[i] as number, this.temp[i] as number);
+    }
     return out;
   }
 
-  restore(pairs: readonly number[]): void {
-    for (let i = 0; i < pairs.length; i += 2) this.keys[pairs[i] as number] = pairs[i + 1] as number;
+  restore(rows: readonly number[]): void {
+    for (let i = 0; i + 3 < rows.length; i += 4) {
+      const s = rows[i] as number;
+      this.hi[s] = rows[i + 1] as number;
+      this.lo[s] = rows[i + 2] as number;
+      this.temp[s] = rows[i + 3] as number;
+    }
   }
+}
+
+const BANDS = 4;
+
+function word(b: Uint8Array, at: number): number {
+  return (
+    (((b[at] as number) << 24) |
+      ((b[at + 1] as number) << 16) |
+      ((b[at + 2] as number) << 8) |
+      (b[at + 3] as number)) >>>
+    0
+  );
+}
+
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
