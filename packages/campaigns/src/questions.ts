@@ -13,10 +13,11 @@
  * breadth, which is how the linker behaved without it.
  */
 export class QuestionTable {
-  private readonly hi: Uint32Array;
-  private readonly lo: Uint32Array;
-  /** Temperature code + 1 of the prompt in each slot; 0: empty. */
-  private readonly temp: Int32Array;
+  /**
+   * Per slot, four words side by side (one cache line per lookup): the simhash's high and
+   * low words, its temperature code (0: empty slot) and padding.
+   */
+  private readonly table: Uint32Array;
   private readonly perBand: number;
 
   constructor(
@@ -24,9 +25,7 @@ export class QuestionTable {
     readonly maxDistance = 3,
   ) {
     this.perBand = Math.max(1, Math.floor(slots / BANDS));
-    this.hi = new Uint32Array(this.perBand * BANDS);
-    this.lo = new Uint32Array(this.perBand * BANDS);
-    this.temp = new Int32Array(this.perBand * BANDS);
+    this.table = new Uint32Array(this.perBand * BANDS * 4);
   }
 
   /** Whether `simhash` (8 bytes) at `temperature` is a question not seen before; remembers it. */
@@ -35,21 +34,21 @@ export class QuestionTable {
     const lo = word(simhash, 4);
     const code =
       temperature === null || !Number.isFinite(temperature) ? 1 : Math.round(temperature * 1_000) + 2;
+    const t = this.table;
     for (let b = 0; b < BANDS; b++) {
-      const s = this.slotOf(b, hi, lo, code);
+      const s = this.slotOf(b, hi, lo, code) * 4;
       if (
-        this.temp[s] === code &&
-        popcount(((this.hi[s] as number) ^ hi) >>> 0) + popcount(((this.lo[s] as number) ^ lo) >>> 0) <=
-          this.maxDistance
+        t[s + 2] === code &&
+        popcount(((t[s] as number) ^ hi) >>> 0) + popcount(((t[s + 1] as number) ^ lo) >>> 0) <= this.maxDistance
       ) {
         return false;
       }
     }
     for (let b = 0; b < BANDS; b++) {
-      const s = this.slotOf(b, hi, lo, code);
-      this.hi[s] = hi;
-      this.lo[s] = lo;
-      this.temp[s] = code;
+      const s = this.slotOf(b, hi, lo, code) * 4;
+      t[s] = hi;
+      t[s + 1] = lo;
+      t[s + 2] = code;
     }
     return true;
   }
@@ -63,18 +62,19 @@ export class QuestionTable {
   /** Used slots as flat quadruples (slot, hi, lo, temperature code), for checkpoints. */
   used(): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.temp.length; i++) {
-      if (this.temp[i] !== 0) out.push(i, this.hi[i] as number, this.lo[i] as number, this.temp[i] as number);
+    const t = this.table;
+    for (let i = 0; i < t.length; i += 4) {
+      if (t[i + 2] !== 0) out.push(i / 4, t[i] as number, t[i + 1] as number, t[i + 2] as number);
     }
     return out;
   }
 
   restore(rows: readonly number[]): void {
     for (let i = 0; i + 3 < rows.length; i += 4) {
-      const s = rows[i] as number;
-      this.hi[s] = rows[i + 1] as number;
-      this.lo[s] = rows[i + 2] as number;
-      this.temp[s] = rows[i + 3] as number;
+      const s = (rows[i] as number) * 4;
+      this.table[s] = rows[i + 1] as number;
+      this.table[s + 1] = rows[i + 2] as number;
+      this.table[s + 2] = rows[i + 3] as number;
     }
   }
 }
