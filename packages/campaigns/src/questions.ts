@@ -39,7 +39,8 @@ export class QuestionTable {
       const s = this.slotOf(b, hi, lo, code) * 4;
       if (
         t[s + 2] === code &&
-        popcount(((t[s] as number) ^ hi) >>> 0) + popcount(((t[s + 1] as number) ^ lo) >>> 0) <= this.maxDistance
+        popcount(((t[s] as number) ^ hi) >>> 0) + popcount(((t[s + 1] as number) ^ lo) >>> 0) <=
+          this.maxDistance
       ) {
         return false;
       }
