@@ -2,7 +2,7 @@
 // stream (no evaluate). Used to pick the next optimisation; figures in docs/benchmarks.md.
 //   node --expose-gc --import tsx bench/detector/parts.ts [--duration 2h] [--accounts 125000]
 
-import { CampaignLinker } from "@distillguard/campaigns";
+import { CampaignLinker, QuestionTable } from "@distillguard/campaigns";
 import type { ApiRequest } from "@distillguard/contract";
 import {
   AccountFeatures,
@@ -59,6 +59,11 @@ const parts: Record<string, () => (e: ApiRequest) => void> = {
     const s = new HarvestStreams();
     return (e) =>
       s.observe(e.prompt_template_hash, e.prompt_simhash, e.cot_elicitation >= 0.5, e.event_time_ms);
+  },
+  // Part of the linker above: whether each prompt is a new question (breadth).
+  "question table (linker part)": () => {
+    const q = new QuestionTable(1 << 20);
+    return (e) => q.novel(e.prompt_simhash, e.request_temperature);
   },
   "entity windows (default kinds)": () => {
     const x = new EntityFeatures(defaultDetectorConfig.entities);

@@ -10,4 +10,5 @@ export {
   scanNetwork,
 } from "./keys.ts";
 export { CampaignLinker, type Evaluation, type LinkEvent } from "./linker.ts";
+export { QuestionTable } from "./questions.ts";
 export { type Baseline, baselineOf, robustZ, UnionFind } from "./stats.ts";
