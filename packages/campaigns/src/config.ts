@@ -61,7 +61,8 @@ export interface LinkerConfig {
    * New questions a group must have brought per member (prompts the linker had not seen
    * before) for what it asks and harvests to count as evidence: a campaign harvests answers it
    * does not have, a class pasting its teacher's handout asks the same few problems (breadth
-   * ~1/class size). Below it, `cot_rate` and `trace_rate` are left out of the group's score.
+   * ~1/class size). Below it, `cot_rate` and `trace_rate` are left out of the group's score,
+   * and a start burst whose own members brought fewer is no burst.
    */
   minBreadth: number;
   /**

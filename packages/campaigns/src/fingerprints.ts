@@ -35,7 +35,7 @@ export class FingerprintState {
   /** Requests whose logs carry the answer, and those whose answer carried a reasoning trace. */
   answered = 0;
   traced = 0;
-  /** Requests whose exact prompt the linker had not seen before (or whose log has no prompt). */
+  /** Requests whose prompt was a new question to the linker (or whose log has no prompt). */
   novel = 0;
   last: number;
   /** Requests on it per account slot, and how many were new questions (`packMember`). */

@@ -44,8 +44,9 @@ export interface GroupFeatures {
   burstFrom: number;
   burstTo: number;
   /**
-   * New questions per member: requests on the group's fingerprint whose exact prompt the
-   * linker had not seen before. null: not measured (a campaign's members, the population).
+   * New questions per member: requests on the group's fingerprint whose prompt the linker
+   * had not seen before (`QuestionTable`). null: not measured (a campaign's members, the
+   * population).
    */
   breadth: number | null;
 }
@@ -387,9 +388,8 @@ export function memberOfPool(a: AccountState, pool: ReadonlySet<number>): boolea
 
 /**
  * Mean of the strongest `scoreSignals` present signals' z-scores, each clipped to [0, zCap]:
- * content signals count only for a group that brought at least `minBreadth` new questions per
- * member.
- * those signals must all contribute for a high score. Absent signals are left out, not
+ * those signals must all contribute for a high score. Content signals count only for a group
+ * that brought at least `minBreadth` new questions per member. Absent signals are left out, not
  * counted as zero (the mean is over what the logs carry). Unless signals of at least
  * `minSignals` kinds reach `agreeZ`, the group scores 0: one kind of evidence links nothing.
  */
