@@ -101,6 +101,39 @@ describe("robust statistics", () => {
 });
 
 describe("CampaignLinker", () => {
+  it("alerts on a campaign that hides its extraction among ordinary-looking requests", () => {
+    // Each account sends three requests of its own (no shared template, no reasoning asked)
+    // for every one on the campaign's template: its members' rates taken together are a
+    // quarter of the template's, and the group that linked them is what the alert must keep.
+    const extraction = coordinated(12, 0, 4);
+    const cover = extraction.flatMap((e, n) =>
+      [1, 2, 3].map((j) => ({
+        ...e,
+        event_time_ms: e.event_time_ms + j * 200,
+        // The pool's next exit, as on every request.
+        client_address: `10.${(n + 13 * j) % 50}.${(3 * n + 7 * j) % 200}.9`,
+        client_asn: 64_000 + ((n + j) % 9),
+        prompt_template_hash: template(1_000 + 3 * n + j),
+        cot_elicitation: 0,
+        usage_reasoning_tokens: 0,
+      })),
+    );
+    const events = [...extraction, ...cover, ...appUsers(40, 0, 16)].sort(
+      (x, y) => x.event_time_ms - y.event_time_ms,
+    );
+    const l = new CampaignLinker(defaultLinkerConfig);
+    for (const e of events) l.observe(e);
+    const r = l.evaluate(events[events.length - 1]?.event_time_ms ?? 0);
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.member_count).toBe(12);
+    expect(r.campaigns[0]?.cot_rate).toBeCloseTo(0.25);
+    expect(r.alerts.map((a) => a.state)).toEqual(["open"]);
+    // The explanation is the linking group's: its template asks for reasoning nearly every time.
+    expect(r.campaigns[0]?.signals[0]?.name).toBe("cot_rate");
+    expect(r.campaigns[0]?.signals[0]?.value).toBeGreaterThan(0.9);
+    expect(r.alerts[0]?.summary).toMatch(/^12 accounts linked by template .*; cot_rate 0\.96/);
+  });
+
   it("links a coordinated group, names what it shares, and leaves app users alone", () => {
     const l = new CampaignLinker(defaultLinkerConfig);
     const events = [...coordinated(12, 0, 4), ...appUsers(40, 0, 4)].sort(
@@ -326,9 +359,11 @@ describe("campaign alerts", () => {
     const b = `campaign:${out[0]?.campaigns[0]?.campaign_id}:${H}`;
     const aId = out[1]?.campaigns.find((c) => c.member_count === 12)?.campaign_id;
     expect(out[1]?.alerts).toEqual([]);
+    // High: b's own group, which alerted high, is in the survivor; a's plain members, taken
+    // together with b's, would dilute it to medium.
     expect(out[2]?.alerts.map(brief)).toEqual([
       ["resolved", b, 1, H, "low"],
-      ["open", `campaign:${aId}:${H}`, 0, H, "medium"],
+      ["open", `campaign:${aId}:${H}`, 0, H, "high"],
     ]);
     expect(out[2]?.alerts[1]?.summary).toContain(`; absorbed ${b} (opened 1970-01-01T01:00:00Z)`);
   });

@@ -12,6 +12,7 @@ import {
   type Baselines,
   type BurstScope,
   type GroupFeatures,
+  type GroupScore,
   groupFeatures,
   inStartBurst,
   memberMayVouch,
@@ -224,7 +225,7 @@ export class CampaignLinker {
     //    group, so it acts only with evidence of another kind (what it harvests, or accounts
     //    opened together) — an office NAT of students asking for steps has content alone, and
     //    a carrier's NAT pool has network kinds alone. The networks that act are the pool's.
-    const acting: { fp: FingerprintState; f: GroupFeatures; kinds: Set<string> }[] = [];
+    const acting: { fp: FingerprintState; f: GroupFeatures; kinds: Set<string>; scored: GroupScore }[] = [];
     const pool = this.poolNetworks;
     pool.clear();
     for (const g of groups) {
@@ -235,11 +236,12 @@ export class CampaignLinker {
         if (!kinds.has("content") && !kinds.has("start")) continue;
         pool.add(g.fp.key);
       }
-      acting.push({ fp: g.fp, f: g.f, kinds });
+      acting.push({ fp: g.fp, f: g.f, kinds, scored });
     }
     const uf = new UnionFind();
     const linking: FingerprintState[] = [];
     const linked: number[][] = [];
+    const linkedBy: GroupScore[] = [];
     const use = this.prefixUse;
     for (const g of acting) {
       const fits: number[] = [];
@@ -291,6 +293,7 @@ export class CampaignLinker {
       if (fits.length < cfg.minMembers) continue;
       linking.push(g.fp);
       linked.push(fits);
+      linkedBy.push(g.scored);
       for (let i = 1; i < fits.length; i++) uf.union(fits[0] as number, fits[i] as number);
     }
     const components = new Map<number, Set<number>>();
@@ -317,7 +320,15 @@ export class CampaignLinker {
         if (r) out.alerts.push(r);
       }
       seen.add(c.id);
-      this.report(c, members, linking, base, nowMs, burst, out);
+      // The strongest group that linked members of this component: its fits are all in one
+      // component, so its first fit says which.
+      let strongest: GroupScore | null = null;
+      for (let i = 0; i < linked.length; i++) {
+        const s = linkedBy[i] as GroupScore;
+        if (members.has(linked[i]?.[0] as number) && (strongest === null || s.score > strongest.score))
+          strongest = s;
+      }
+      this.report(c, members, linking, base, nowMs, burst, strongest, out);
     }
     for (const c of this.campaigns.values()) {
       if (seen.has(c.id) || !this.alerts.isOpen(c.id)) continue;
@@ -336,6 +347,7 @@ export class CampaignLinker {
     base: Baselines,
     nowMs: number,
     burst: BurstScope | null,
+    strongest: GroupScore | null,
     out: Evaluation,
   ): void {
     let requests = c.carried.requests;
@@ -372,7 +384,14 @@ export class CampaignLinker {
       this.prefixUse,
       burst,
     );
-    const { score, signals, absent } = scoreGroup(f, base, this.config);
+    // A component is as suspect as the strongest group that linked it, whatever else its
+    // members send: a campaign that mixes its extraction with ordinary-looking requests (the
+    // threat model's hydra; a capability sweep asks for reasoning on 3 tasks in 10, tune seed 2)
+    // dilutes its members' rates taken together, and merging more evidence must not lower a
+    // score. The explanation is then that group's.
+    const whole = scoreGroup(f, base, this.config);
+    const { score, signals, absent } =
+      strongest !== null && strongest.score > whole.score ? strongest : whole;
 
     // Shared fingerprints, weighted IDF-style: rarer across all accounts weighs more.
     const n = Math.max(1, this.accounts.size);
