@@ -297,19 +297,25 @@ export class CampaignLinker {
       for (let i = 1; i < fits.length; i++) uf.union(fits[0] as number, fits[i] as number);
     }
     const components = new Map<number, Set<number>>();
-    for (const slots of linked) {
+    // Per component, the strongest group that linked it (a group's fits are all in one).
+    const strongest = new Map<number, GroupScore>();
+    for (let i = 0; i < linked.length; i++) {
+      const slots = linked[i] as number[];
       for (const slot of slots) {
         const root = uf.find(slot);
         const c = components.get(root);
         if (c) c.add(slot);
         else components.set(root, new Set([slot]));
       }
+      const root = uf.find(slots[0] as number);
+      const s = linkedBy[i] as GroupScore;
+      if (s.score > (strongest.get(root)?.score ?? -1)) strongest.set(root, s);
     }
 
     // 3. Campaigns: match components to known campaigns by member overlap (stable ids).
     const out: Evaluation = { campaigns: [], alerts: [] };
     const seen = new Set<string>();
-    for (const members of components.values()) {
+    for (const [root, members] of components) {
       if (members.size < cfg.minMembers) continue;
       const { campaign: c, absorbed } = matchComponent(this.campaigns, members, nowMs, bySlot, () =>
         anchorOf(linking, members),
@@ -320,15 +326,7 @@ export class CampaignLinker {
         if (r) out.alerts.push(r);
       }
       seen.add(c.id);
-      // The strongest group that linked members of this component: its fits are all in one
-      // component, so its first fit says which.
-      let strongest: GroupScore | null = null;
-      for (let i = 0; i < linked.length; i++) {
-        const s = linkedBy[i] as GroupScore;
-        if (members.has(linked[i]?.[0] as number) && (strongest === null || s.score > strongest.score))
-          strongest = s;
-      }
-      this.report(c, members, linking, base, nowMs, burst, strongest, out);
+      this.report(c, members, linking, base, nowMs, burst, strongest.get(root) ?? null, out);
     }
     for (const c of this.campaigns.values()) {
       if (seen.has(c.id) || !this.alerts.isOpen(c.id)) continue;
