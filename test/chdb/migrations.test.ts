@@ -36,7 +36,7 @@ describe("migrations on chDB (a current ClickHouse)", () => {
     }
     expect(
       files.filter((f) => alreadyApplied(f, "column with this name already exists")).map((f) => f.name),
-    ).toEqual(["0014_api_requests_v3.sql", "0015_api_requests_v4.sql"]);
+    ).toEqual(["0014_api_requests_v3.sql", "0015_api_requests_v4.sql", "0016_api_requests_v5.sql"]);
     const tables = resultOf(run, "tables").rows as { name: string; engine: string; partition_key: string }[];
     const byName = new Map(tables.map((t) => [t.name, t]));
     for (const rule of rules) {

@@ -146,6 +146,7 @@ function request(prefix: string, i: number): ApiRequest {
     response_tool_calls: null,
     question_head_hash: null,
     question_tail_hash: null,
+    account_spend_usd: null,
   };
 }
 

@@ -156,6 +156,7 @@ const request = (i: number): ApiRequest => ({
   response_tool_calls: null,
   question_head_hash: null,
   question_tail_hash: null,
+  account_spend_usd: null,
 });
 
 const requests = Array.from({ length: 5 }, (_, i) => request(i));

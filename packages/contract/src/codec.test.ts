@@ -108,6 +108,21 @@ describe("schema evolution: ApiRequest v3 → v4 (v4 adds the question's frame)"
   });
 });
 
+describe("schema evolution: ApiRequest v4 → v5 (v5 adds the account's spend)", () => {
+  it("a v5 reader reads v4 records, the spend absent", () => {
+    const r = apiRequestCodec.decode(read("api-request/v4.fixture.bin"));
+    expect(r.question_head_hash?.toString("hex")).toBe("5c1e0b9a7d3f2468");
+    expect(r.account_spend_usd).toBeNull();
+  });
+
+  it("a v4 reader reads v5 records, dropping the spend", () => {
+    const v4 = createCodec<Record<string, unknown>>("api-request", 4);
+    const r = v4.decode(read("api-request/v5.fixture.bin"));
+    expect(r).not.toHaveProperty("account_spend_usd");
+    expect((r.question_head_hash as Buffer).toString("hex")).toBe("5c1e0b9a7d3f2468");
+  });
+});
+
 describe("bad input", () => {
   const good = read("api-request/v2.fixture.bin");
   const kindOf = (fn: () => unknown) => {
@@ -190,6 +205,7 @@ describe("round trip", () => {
     response_tool_calls: opt(fc.integer({ min: 0, max: 64 })),
     question_head_hash: opt(hash),
     question_tail_hash: opt(hash),
+    account_spend_usd: opt(fc.double({ noNaN: true, min: 0, max: 1e9 })),
   });
 
   it("decode(encode(x)) equals x for any valid ApiRequest, and v1 readers see the rest", () => {
@@ -207,6 +223,7 @@ describe("round trip", () => {
           response_tool_calls: _u,
           question_head_hash: _h,
           question_tail_hash: _l,
+          account_spend_usd: _s,
           ...v1
         } = r;
         expect(apiRequestV1Codec.decode(bytes)).toEqual(v1 as ApiRequestV1);

@@ -18,6 +18,7 @@ const exchange: SimulatedExchange = {
     hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     team_id: "team-sim-7",
     org_id: "org-sim",
+    team_spend: 18.4,
   },
   model: "model-large-2026-02",
   deployment_model: "model-large-2026-02-eu",
@@ -85,6 +86,7 @@ const expected: ApiRequest = {
   response_tool_calls: 0,
   question_head_hash: null,
   question_tail_hash: null,
+  account_spend_usd: 18.4,
 };
 
 /** simulated → LiteLLM payload → JSON bytes → parse → ApiRequest, as the ingest would see it. */
@@ -101,7 +103,7 @@ describe("toStandardLoggingPayload → JSON → parse → toApiRequest", () => {
   it("a stream from a user-level key with an end user", () => {
     const x: SimulatedExchange = {
       ...exchange,
-      key: { hash: exchange.key.hash, user_id: "user-sim-3" },
+      key: { hash: exchange.key.hash, user_id: "user-sim-3", spend: 0.5, user_spend: 2.25 },
       end_user_id: "reseller-customer-9",
       stream: true,
       time_to_first_token_ms: 380,
@@ -110,6 +112,7 @@ describe("toStandardLoggingPayload → JSON → parse → toApiRequest", () => {
       ...expected,
       account_id: "user-sim-3",
       account_source: "user",
+      account_spend_usd: 2.25,
       org_id: null,
       end_user_id: "reseller-customer-9",
       stream: true,
@@ -141,7 +144,7 @@ describe("toStandardLoggingPayload → JSON → parse → toApiRequest", () => {
     const tools = [{ type: "function", function: { name: "calculator", parameters: { type: "object" } } }];
     const x: SimulatedExchange = {
       ...exchange,
-      key: { hash: exchange.key.hash },
+      key: { hash: exchange.key.hash, spend: 0 },
       endpoint: "/chat/completions",
       params: { max_completion_tokens: 16_000, logprobs: true, top_logprobs: 20, tools },
       messages: [{ role: "user", content: [{ type: "text", text: USER }] }],
@@ -155,6 +158,7 @@ describe("toStandardLoggingPayload → JSON → parse → toApiRequest", () => {
       ...fingerprints(null, USER),
       account_id: exchange.key.hash,
       account_source: "key",
+      account_spend_usd: 0,
       org_id: null,
       endpoint: "/chat/completions",
       request_temperature: null,

@@ -17,6 +17,10 @@ export interface SimulatedExchange {
     team_alias?: string | null;
     user_id?: string | null;
     org_id?: string | null;
+    /** What the key, its user and its team had spent (USD) before this request; absent when unset. */
+    spend?: number | null;
+    user_spend?: number | null;
+    team_spend?: number | null;
   };
   end_user_id?: string | null;
   /** Route the client called; default /v1/chat/completions. */
@@ -119,6 +123,9 @@ export function toStandardLoggingPayload(x: SimulatedExchange): LoggedStandardLo
       user_api_key_team_alias: x.key.team_alias ?? null,
       user_api_key_user_id: x.key.user_id ?? null,
       user_api_key_end_user_id: x.end_user_id ?? null,
+      user_api_key_spend: x.key.spend ?? null,
+      user_api_key_user_spend: x.key.user_spend ?? null,
+      user_api_key_team_spend: x.key.team_spend ?? null,
       user_api_key_request_route: x.endpoint ?? "/v1/chat/completions",
       requester_ip_address: x.client_address,
       user_agent: x.user_agent ?? "",

@@ -53,6 +53,25 @@ describe("toApiRequest: who sent it", () => {
     ]);
   });
 
+  it("takes the spend of whoever the account is, and none that is not the account's own", () => {
+    const spends = { user_api_key_spend: 1.5, user_api_key_user_spend: 12, user_api_key_team_spend: 340.25 };
+    const none = { user_api_key_team_id: null, user_api_key_user_id: null, user_api_key_org_id: null };
+    const spend = (p: Partial<StandardLoggingPayload>, m: Partial<StandardLoggingPayload["metadata"]>) =>
+      toApiRequest(variant(p, { ...spends, ...m })).account_spend_usd;
+    expect(spend({}, {})).toBe(340.25);
+    expect(spend({}, { user_api_key_team_id: null })).toBe(12);
+    expect(spend({ end_user: "" }, none)).toBe(1.5);
+    // An organisation's or an end user's spend is not logged; a master key's is every caller's.
+    expect(spend({}, { ...none, user_api_key_org_id: "org-9" })).toBeNull();
+    expect(spend({ end_user: "customer-42" }, none)).toBeNull();
+    expect(spend({ end_user: "" }, { ...none, user_api_key_hash: MASTER_KEY_PLACEHOLDER })).toBeNull();
+    // A key just opened has spent nothing: 0 is a value, not an absence.
+    expect(spend({}, { user_api_key_team_spend: 0 })).toBe(0);
+    // Older proxies and logs without a database: absent.
+    expect(spend({}, { user_api_key_team_spend: null })).toBeNull();
+    expect(spend({}, { user_api_key_team_spend: -3 })).toBeNull();
+  });
+
   it("hashes a key logged raw (no master key, key not starting with sk-): no secret goes further", () => {
     const r = toApiRequest(
       variant(

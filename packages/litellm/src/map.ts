@@ -107,6 +107,7 @@ export function toApiRequest(
     response_tool_calls: answer ? answer.toolCalls : null,
     question_head_hash: fp.frame.head ? toBuffer(fp.frame.head) : null,
     question_tail_hash: fp.frame.tail ? toBuffer(fp.frame.tail) : null,
+    account_spend_usd: accountSpendOf(m, account.source, apiKeyId),
   };
 }
 
@@ -141,6 +142,23 @@ function accountOf(p: StandardLoggingPayload, keyId: string): { id: string; sour
   const endUser = p.end_user || m.user_api_key_end_user_id;
   if (endUser) return { id: endUser, source: "end_user" };
   return { id: keyId, source: "key" };
+}
+
+/**
+ * What the account had spent before this request, when the proxy logged the spend of the very
+ * identity the account is: its team's, its user's, or its key's own. A master key's spend is
+ * every caller's, and an end user's or an organisation's is not logged: absent, not zero.
+ */
+function accountSpendOf(m: StandardLoggingPayload["metadata"], source: string, keyId: string): number | null {
+  const spend =
+    source === "team"
+      ? m.user_api_key_team_spend
+      : source === "user"
+        ? m.user_api_key_user_spend
+        : source === "key" && keyId !== MASTER_KEY_PLACEHOLDER
+          ? m.user_api_key_spend
+          : null;
+  return spend != null && spend >= 0 ? spend : null;
 }
 
 /** Response usage first (what the provider billed), the copy in metadata for failures and streams. */

@@ -29,6 +29,15 @@ export interface StandardLoggingMetadata {
   user_api_key_team_alias?: string | null;
   user_api_key_user_id?: string | null;
   user_api_key_end_user_id?: string | null;
+  /**
+   * What the key, its user and its team had spent (USD) when the proxy authorised the request,
+   * from the proxy's cached key record (litellm_pre_call_utils.py: user_api_key_dict.spend,
+   * .user_spend, .team_spend): a new key shows 0. A master-key proxy without a database logs
+   * 0.0 for every caller.
+   */
+  user_api_key_spend?: number | null;
+  user_api_key_user_spend?: number | null;
+  user_api_key_team_spend?: number | null;
   /** Route the proxy served, e.g. /chat/completions or /v1/chat/completions. */
   user_api_key_request_route?: string | null;
   /** "" when the proxy did not record it. May be a comma-separated X-Forwarded-For chain. */

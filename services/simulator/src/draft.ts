@@ -76,6 +76,7 @@ export function newDraft(): Draft {
       response_tool_calls: null,
       question_head_hash: null,
       question_tail_hash: null,
+      account_spend_usd: null,
     },
     prompt: {
       family: -1,

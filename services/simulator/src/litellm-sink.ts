@@ -15,7 +15,13 @@ export function toExchange(d: Draft, text: PromptText): SimulatedExchange {
     event_time_ms: r.event_time_ms,
     latency_ms: r.latency_ms,
     // LiteLLM logs the SHA-256 of the key, never the key.
-    key: { hash: keyIdOf(r.api_key_id), team_id: r.account_id, org_id: r.org_id },
+    key: {
+      hash: keyIdOf(r.api_key_id),
+      team_id: r.account_id,
+      org_id: r.org_id,
+      // The account is the team: its spend is the team's (a key's alone would be less).
+      team_spend: r.account_spend_usd,
+    },
     end_user_id: r.end_user_id,
     endpoint: r.endpoint,
     model: r.request_model,

@@ -126,6 +126,7 @@ function request(overrides: Partial<ApiRequest> = {}): ApiRequest {
     response_tool_calls: 0,
     question_head_hash: null,
     question_tail_hash: null,
+    account_spend_usd: null,
     ...overrides,
   };
 }

@@ -55,6 +55,8 @@ export function toApiRequestRow(
     // Records decoded from v1–v3 have no frame at all (undefined): null, never a missing column.
     question_head_hash: r.question_head_hash ? r.question_head_hash.toString("hex") : null,
     question_tail_hash: r.question_tail_hash ? r.question_tail_hash.toString("hex") : null,
+    // Records decoded from v1–v4 have no spend (undefined): null, never a missing column.
+    account_spend_usd: r.account_spend_usd ?? null,
     kafka_topic: topic,
     kafka_partition: partition,
     kafka_offset: offset,

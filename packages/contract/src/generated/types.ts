@@ -351,6 +351,89 @@ export interface ApiRequestV4 {
   question_tail_hash: null | Buffer;
 }
 
+/** One LLM API request as the provider's gateway logged it. Carries fingerprints of the prompt, never its text. Field names follow the OpenTelemetry GenAI semantic conventions (without the gen_ai. prefix) where one exists; the otel property names the attribute. v2 adds prompt_language. v3 adds what the answer carries (response_chars, response_trace, response_tool_calls, question_chars), where account_id came from (account_source) and cache hits (cache_hit). v4 adds the question's frame (question_head_hash, question_tail_hash): the template hashes of its first and last paragraphs, where a campaign's wrapper around a varying payload repeats. v5 adds what the account had spent before the request (account_spend_usd), as the gateway logged it: the account's tenure. */
+export interface ApiRequestV5 {
+  /** Gateway's unique id for the request. */
+  request_id: string;
+  /** When the gateway received the request (event time), ms since the Unix epoch. */
+  event_time_ms: number;
+  /** Billing account the API key belongs to. */
+  account_id: string;
+  /** Organisation owning the account, when the provider has one. */
+  org_id: null | string;
+  /** Id (never the secret) of the API key used. */
+  api_key_id: string;
+  /** End-user id the caller passed (resellers and apps pass their own customer's id). */
+  end_user_id: null | string;
+  /** API route, e.g. /v1/chat/completions. */
+  endpoint: string;
+  /** Model the request asked for. */
+  request_model: string;
+  /** Whether the response was streamed. */
+  stream: boolean;
+  /** Completions requested (OpenAI n). */
+  request_choice_count: number;
+  request_temperature: null | number;
+  request_max_tokens: null | number;
+  /** Whether token log-probabilities were requested. */
+  logprobs: boolean;
+  /** Alternatives per token requested with logprobs. */
+  top_logprobs: null | number;
+  /** Tool/function definitions sent with the request. */
+  tools_count: number;
+  usage_input_tokens: number;
+  usage_output_tokens: number;
+  /** Hidden reasoning tokens billed, for reasoning models. */
+  usage_reasoning_tokens: null | number;
+  /** Input tokens served from the prompt cache. */
+  usage_cached_input_tokens: null | number;
+  /** HTTP status returned to the caller. */
+  status_code: number;
+  /** Time from request received to last byte sent. */
+  latency_ms: number;
+  /** Why generation stopped (first choice): stop, length, tool_calls, content_filter. */
+  response_finish_reason: null | string;
+  /** Caller IP as the gateway saw it (IPv4 dotted or IPv6). */
+  client_address: string;
+  /** Autonomous system number of client_address. */
+  client_asn: null | number;
+  /** ISO 3166-1 alpha-2 country of client_address. */
+  client_country: null | string;
+  user_agent: null | string;
+  /** JA4 fingerprint of the client's TLS hello. */
+  tls_fingerprint: null | string;
+  /** 64-bit simhash of the normalised prompt (packages/fingerprint): near-duplicates differ in few bits. */
+  prompt_simhash: Buffer;
+  /** Hash of the prompt with variable slots masked: the same template with other values gives the same hash. */
+  prompt_template_hash: Buffer;
+  /** Hash of the system prompt, when there is one. */
+  system_prompt_hash: null | Buffer;
+  /** 0..1: how strongly the prompt asks for chain-of-thought / reasoning traces. */
+  cot_elicitation: number;
+  /** Coarse topic of the prompt (coding, math, tool_use, ...). */
+  prompt_topic: null | string;
+  /** Dominant language of the prompt (ISO 639-1), when detected. */
+  prompt_language: null | string;
+  /** Which identity account_id is: team, user, org, end_user or key (the proxy's placeholder identities, such as a master key's default_user_id, are never an account). */
+  account_source: null | string;
+  /** The gateway answered from its cache (tokens are logged as if billed). */
+  cache_hit: null | boolean;
+  /** Length of the last user message (UTF-16 code units): what the answer answers. Null when the log carries no message text. */
+  question_chars: null | number;
+  /** Length of the answer's visible text (UTF-16 code units). Null when the log carries no answer (failures, embeddings, redacted logs). */
+  response_chars: null | number;
+  /** 0..1: how much of an explicit reasoning trace the answer carries (derivations, enumerated steps, tags; 1 when the model returned its reasoning). Null without an answer. */
+  response_trace: null | number;
+  /** Tool or function calls the answer made. Null without an answer. */
+  response_tool_calls: null | number;
+  /** Template hash of the first paragraph (split at blank lines) of the last user message, when it has at least two paragraphs: a wrapper a campaign keeps while the payload varies hashes equal here, whatever the payload. */
+  question_head_hash: null | Buffer;
+  /** Template hash of the last paragraph (split at blank lines) of the last user message, when it has at least two paragraphs: a wrapper a campaign keeps while the payload varies hashes equal here, whatever the payload. */
+  question_tail_hash: null | Buffer;
+  /** What the account had spent (USD) before this request, as the gateway logged it: LiteLLM's user_api_key_team_spend, user_api_key_user_spend or user_api_key_spend, whichever belongs to the team, user or key the account is. Null when the gateway logs none or the spend is not the account's own (end users, organisations, a master key). Read as the account's tenure: a key opened minutes ago has spent nothing. */
+  account_spend_usd: null | number;
+}
+
 export type CampaignStatus = "forming" | "active" | "dormant" | "closed";
 
 /** State of one campaign (accounts linked through shared fingerprints) after the linker processed more traffic. */
@@ -383,7 +466,7 @@ export interface CampaignUpdateV1 {
 export type AccountScore = AccountScoreV1;
 /** alert, v1. */
 export type Alert = AlertV1;
-/** api-request, v4. */
-export type ApiRequest = ApiRequestV4;
+/** api-request, v5. */
+export type ApiRequest = ApiRequestV5;
 /** campaign-update, v1. */
 export type CampaignUpdate = CampaignUpdateV1;
