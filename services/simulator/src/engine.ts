@@ -4,6 +4,16 @@ import { EventHeap } from "./heap.ts";
 import type { Source } from "./sources/source.ts";
 import type { World } from "./world.ts";
 
+/**
+ * A request's list price, USD: $2.50 per million input tokens and $10 per million output
+ * (reasoning included), a current frontier model's rates; failures are not billed.
+ */
+export function costUsd(d: Draft): number {
+  const r = d.record;
+  if (r.status_code !== 200) return 0;
+  return (2.5 * r.usage_input_tokens + 10 * r.usage_output_tokens) / 1e6;
+}
+
 export interface RunStats {
   events: number;
   perAccount: Int32Array;
@@ -26,6 +36,8 @@ export class Simulation {
   private readonly d: Draft = newDraft();
   private readonly stats: RunStats;
   private campaignTimes: Float64Array[];
+  /** What each account has spent so far, USD: the gateway logs it with every request. */
+  private readonly spend: Float64Array;
 
   constructor(
     private readonly world: World,
@@ -39,6 +51,7 @@ export class Simulation {
       const t = (sources[i] as Source).first();
       if (t < world.endMs) this.heap.push(t, i);
     }
+    this.spend = Float64Array.from(world.accounts, (a) => a.priorSpendUsd);
     const nc = world.campaigns.length;
     this.campaignTimes = Array.from({ length: nc }, () => new Float64Array(1024));
     this.stats = {
@@ -80,12 +93,16 @@ export class Simulation {
       if (next < world.endMs) heap.push(next, id);
       this.render(d);
       d.record.request_id = this.requestIdPrefix + stats.events.toString(36);
+      const a = d.truth.accountIndex;
+      // What the proxy's cached key record says before this request's cost is added (LiteLLM
+      // adds it in its success callback, after logging the request's metadata).
+      d.record.account_spend_usd = Math.round((this.spend[a] as number) * 1e6) / 1e6;
+      this.spend[a] = (this.spend[a] as number) + costUsd(d);
       emit(d);
       if (stats.events === 0) stats.firstMs = d.record.event_time_ms;
       stats.lastMs = d.record.event_time_ms;
       stats.events++;
       emitted++;
-      const a = d.truth.accountIndex;
       stats.perAccount[a] = (stats.perAccount[a] as number) + 1;
       const c = d.truth.campaignIndex;
       if (c >= 0 && d.truth.extraction) this.recordCampaign(c, t);

@@ -154,8 +154,21 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
       ...networks.mobile,
       ...networks.cloud,
     ];
+    // New signups: 2% of the population a day, a third of them in the hours after the release
+    // (people try a new model too, the benign twin of a campaign's ramp), each opened at a
+    // moment of its own. Drawn from streams of their own, so everyone else draws as before.
+    const signupShare = Math.min(0.3, (0.02 * o.durationMs) / 86_400_000);
+    const openedAt = (s: Rng): number => {
+      const t = s.chance(1 / 3)
+        ? world.releaseAtMs + s.exp(4 * 3_600_000)
+        : s.uniform(world.startMs, world.endMs);
+      return t < world.endMs ? t : s.uniform(world.startMs, world.endMs);
+    };
     for (let i = 0; i < o.accounts; i++) {
       const a = world.account("benign", "plain");
+      const signup = new Rng(o.seed, `plain/${i}/signup`);
+      const openedMs = signup.chance(signupShare) ? openedAt(signup) : undefined;
+      if (openedMs !== undefined) world.opened(a);
       const r = new Rng(o.seed, `plain/${i}`);
       const net = rng.pick(homes);
       const ips = [randomIpIn(net, r)];
@@ -202,6 +215,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
             system: -1,
             endUsers: 0,
             rateLimited: perDay > 2_000 ? 0.02 : 0.002,
+            ...(openedMs !== undefined ? { openedMs } : {}),
           },
           phone,
           v6,
@@ -477,6 +491,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
     for (let k = 0; k < students; k++) {
       const u = new Rng(o.seed, `class_cohort/${i}/${k}`);
       const a = world.account("benign", "class_cohort");
+      world.opened(a);
       const where = u.next();
       const net = where < 0.55 ? campus : where < 0.85 ? u.pick(homes) : u.pick(networks.mobile);
       const ip = net === campus ? u.pick(campusIps) : randomIpIn(net, u);

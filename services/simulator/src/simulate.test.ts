@@ -7,6 +7,8 @@ import { canonicalAddress, parseAddress } from "@distillguard/networks";
 import avro from "avsc";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadAzureTrace } from "./calibration.ts";
+import type { Draft } from "./draft.ts";
+import { costUsd } from "./engine.ts";
 import { asGatewayLogs, litellmSink } from "./litellm-sink.ts";
 import { encodedSink, ocfSink, simulate } from "./run.ts";
 import { archetypes, campaignTypes, type ScenarioOptions } from "./scenario.ts";
@@ -37,8 +39,17 @@ function readOcf(path: string): Promise<Record<string, unknown>[]> {
 describe("simulate", () => {
   let run: Awaited<ReturnType<typeof simulate>>;
   let records: Record<string, unknown>[];
+  // What the gateway logs beside the v2 records the file holds: the account's spend.
+  const spends: { account: string; spend: number | null; cost: number }[] = [];
   beforeAll(async () => {
-    run = await simulate(base, calibration, [ocfSink(join(dir, "a.avro"), base.seed)], {
+    const spendSink = {
+      write(d: Draft) {
+        const r = d.record;
+        spends.push({ account: r.account_id, spend: r.account_spend_usd, cost: costUsd(d) });
+      },
+      close() {},
+    };
+    run = await simulate(base, calibration, [ocfSink(join(dir, "a.avro"), base.seed), spendSink], {
       mode: "fingerprint",
     });
     records = await readOcf(join(dir, "a.avro"));
@@ -155,6 +166,33 @@ describe("simulate", () => {
       [...firsts.values()].map((r) => (r.client_address as string).replace(/\.\d+$/, "")),
     );
     expect(networks.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it("logs what each account had spent: nothing for campaigns, classes and signups, a history for the rest", () => {
+    const label = new Map(run.labels.accounts.map((a) => [a.account_id, a]));
+    const last = new Map<string, { spend: number; cost: number }>();
+    let fresh = 0;
+    let old = 0;
+    for (const { account, spend, cost } of spends) {
+      if (spend === null) throw new Error(`no spend on a request of ${account}`);
+      const before = last.get(account);
+      if (before) {
+        // It grows by what the account's previous request cost, no more.
+        expect(spend).toBeCloseTo(before.spend + before.cost, 5);
+      } else {
+        // Labels list every account but the ordinary population.
+        const a = label.get(account);
+        if (a === undefined) {
+          if (spend === 0) fresh++;
+          else old++;
+        } else if (a.label === "extraction" || a.group === "class_cohort") expect(spend).toBe(0);
+        else expect([a.group, spend >= 0.1]).toEqual([a.group, true]);
+      }
+      last.set(account, { spend, cost });
+    }
+    // 2% of people sign up a day: in two hours, a few of 3,000.
+    expect(fresh).toBeGreaterThan(0);
+    expect(fresh).toBeLessThan(old * 0.01);
   });
 });
 

@@ -46,6 +46,12 @@ export interface AccountInfo {
   /** Benign archetype ("plain" for the ordinary population) or campaign type. */
   group: string;
   campaign: number;
+  /**
+   * What the account had spent (USD) when the run began: the gateway logs it with every request
+   * (LiteLLM's team spend). 0 for an account opened in the run: a campaign's, a class's, a new
+   * signup's.
+   */
+  priorSpendUsd: number;
 }
 
 export interface CampaignInfo {
@@ -94,8 +100,20 @@ export class World {
       .toString(16)
       .padStart(8, "0")
       .slice(0, 4)}`;
-    this.accounts.push({ id, label, group, campaign });
+    // Campaigns open their accounts for the job; everyone else has a history, its spend drawn
+    // log-uniform from $0.10 to $1,000 by a hash, so no random stream moves.
+    const priorSpendUsd =
+      label === "extraction"
+        ? 0
+        : Math.round(10 ** ((4 * mix32(index, this.seed ^ 0x5e7d)) / 2 ** 32 - 1) * 100) / 100;
+    this.accounts.push({ id, label, group, campaign, priorSpendUsd });
     return index;
+  }
+
+  /** The account is opened in the run: it has spent nothing before it. */
+  opened(index: number): void {
+    const a = this.accounts[index];
+    if (a) a.priorSpendUsd = 0;
   }
 
   campaign(type: string, params: Record<string, unknown>): number {

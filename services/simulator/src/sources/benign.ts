@@ -34,6 +34,8 @@ export interface UserBehaviour {
   /** Size of the end-user pool for apps and resellers that pass end-user ids; 0 for none. */
   endUsers: number;
   rateLimited: number;
+  /** When the account was opened, for one opened in the run: its first request is then. */
+  openedMs?: number;
 }
 
 /**
@@ -96,6 +98,8 @@ export class UserSource implements Source {
   }
 
   first(): number {
+    // Someone who has just made a key tries it at once.
+    if (this.b.openedMs !== undefined) return this.b.openedMs;
     return this.world.startMs + this.idleGap(this.world.startMs) * this.rng.next();
   }
 
