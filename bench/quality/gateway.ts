@@ -22,10 +22,10 @@ import { translateRecord } from "@distillguard/ingest";
 import { type Enricher, type MappingOptions, toStandardLoggingPayload } from "@distillguard/litellm";
 import { type Draft, toExchange } from "@distillguard/simulator";
 
-/** The three views of one run the bench can feed a detector. */
-export type Feed = "gateway" | "gateway_no_enrichment" | "oracle";
+/** The views of one run the bench can feed a detector. */
+export type Feed = "gateway" | "gateway_no_enrichment" | "gateway_no_spend" | "oracle";
 
-export const feeds: readonly Feed[] = ["gateway", "gateway_no_enrichment", "oracle"];
+export const feeds: readonly Feed[] = ["gateway", "gateway_no_enrichment", "gateway_no_spend", "oracle"];
 
 /** The method each feed's detector reports as, and what it means. */
 export const feedMethods: Record<Feed, { key: string; label: string }> = {
@@ -33,6 +33,11 @@ export const feedMethods: Record<Feed, { key: string; label: string }> = {
   gateway_no_enrichment: {
     key: "detector_no_enrichment",
     label: "detector (gateway log + ingest, enrichment off)",
+  },
+  // A proxy whose accounts are end users or one master key logs no spend of theirs.
+  gateway_no_spend: {
+    key: "detector_no_spend",
+    label: "detector (gateway log + ingest, enrichment on, no account spend)",
   },
   oracle: { key: "detector_oracle", label: "detector on the simulator's own features (oracle)" },
 };
@@ -149,6 +154,11 @@ export function cachedGateway(cachePath: string): GatewayStream {
  */
 export function withoutEnrichment(r: ApiRequest): ApiRequest {
   return { ...r, client_asn: null, client_country: null };
+}
+
+/** The request as a proxy that logs no spend of the account's would give it. */
+export function withoutSpend(r: ApiRequest): ApiRequest {
+  return { ...r, account_spend_usd: null };
 }
 
 /**

@@ -28,7 +28,7 @@ const USAGE = `npm run bench:quality [-- options]
   --suite default|tune|tiny      scenarios and seeds (default: the test seeds, never tuned on)
   --only hydra,heavy             scenarios of the suite to run
   --seeds 101,102                only these seeds of each scenario (a quick look at one change)
-  --feeds gateway,gateway_no_enrichment,oracle
+  --feeds gateway,gateway_no_enrichment,gateway_no_spend,oracle
   --text synthetic|corpora       prompt and answer text (corpora: real corpora, bench/quality/README.md)
   --elicitation keywords|model|either   the ingest's elicitation scorer
   --evaluate-every 5m            evaluation cadence in event time

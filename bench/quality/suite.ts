@@ -25,6 +25,7 @@ import {
   type GatewayStats,
   liveGateway,
   withoutEnrichment,
+  withoutSpend,
 } from "./gateway.ts";
 import {
   accountAlertCount,
@@ -239,8 +240,8 @@ export async function runOne(
   const options = scenarioOptions(entry, seed);
   const feedList = [...new Set(feedOptions.feeds)];
   if (feedList.length === 0) throw new Error("no feeds to run");
-  if (feedList.includes("gateway") && !feedOptions.enrich) {
-    throw new Error("the gateway feed needs the ingest's enricher");
+  if ((feedList.includes("gateway") || feedList.includes("gateway_no_spend")) && !feedOptions.enrich) {
+    throw new Error("the gateway feeds with enrichment need the ingest's enricher");
   }
   const run = {
     startMs: options.startMs,
@@ -250,9 +251,10 @@ export async function runOne(
   const oracle = sessions.get("oracle");
   const enriched = sessions.get("gateway");
   const plain = sessions.get("gateway_no_enrichment");
-  const viaGateway = enriched !== undefined || plain !== undefined;
+  const noSpend = sessions.get("gateway_no_spend");
+  const viaGateway = enriched !== undefined || plain !== undefined || noSpend !== undefined;
   // Enrichment is translated once: without it, the same request minus the fields it fills.
-  const enrich = enriched ? feedOptions.enrich : undefined;
+  const enrich = enriched || noSpend ? feedOptions.enrich : undefined;
   const cachePath =
     viaGateway && feedOptions.cacheDir
       ? cacheFile(feedOptions.cacheDir, {
@@ -286,7 +288,8 @@ export async function runOne(
         const g = gateway.next(d, text);
         if (g.ok) {
           enriched?.send(g.request);
-          plain?.send(enriched ? withoutEnrichment(g.request) : g.request);
+          plain?.send(enrich ? withoutEnrichment(g.request) : g.request);
+          noSpend?.send(withoutSpend(g.request));
         }
       }
     },
