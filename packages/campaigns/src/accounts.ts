@@ -1,4 +1,8 @@
 /** Distinct values kept per account: enough to see rotation, bounded memory. */
+/** What an account's spend said when the linker first saw it (`AccountState.opened`). */
+export const Opened = { UNKNOWN: 0, FRESH: 1, OLD: 2 } as const;
+export type Opened = (typeof Opened)[keyof typeof Opened];
+
 export const MAX_DISTINCT = 8;
 
 /** What the linker keeps of one account: request totals, the networks it came from, its campaign. */
@@ -12,6 +16,18 @@ export class AccountState {
   reasoning = 0;
   first: number;
   last: number;
+  /**
+   * New when first seen, what a start burst is made of: the spend the gateway logged with its
+   * first request was under `burst.freshSpendUsd` (a key opened minutes ago has spent nothing),
+   * or, where the logs carry no spend, the linker had run `burst.warmupMs` by then (before
+   * that, every account is new to it).
+   */
+  newcomer = false;
+  /**
+   * What its spend said when first seen: FRESH (under `burst.freshSpendUsd`: opened for the
+   * job, or a signup), OLD, or UNKNOWN (the logs carry no spend).
+   */
+  opened: Opened = Opened.UNKNOWN;
   /**
    * Distinct networks (`networkKey`: IPv4 /24 ≥ 0, IPv6 /48 < 0) and ASNs, first
    * seen first. The first of each is inline; the rest go to `more`, allocated only when an

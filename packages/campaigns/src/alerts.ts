@@ -31,6 +31,8 @@ const absentBecause: Record<string, string> = {
   shared_prefix_density: "no client address in the logs",
   start_burst_share:
     "the linker is still warming up (every account is new to it), or too few other newcomers to compare with",
+  fresh_share:
+    "no account spend in the logs (a LiteLLM proxy logs it for teams, users and keys when it has a database), or under 3 members seen with one",
 };
 
 /** The alert's note on signals its sources did not carry. */

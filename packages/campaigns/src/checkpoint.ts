@@ -13,7 +13,7 @@
 
 import type { AlertLifecycle, OpenAlertState } from "@distillguard/alerts";
 import type { Severity } from "@distillguard/contract";
-import { AccountState, type AccountTable } from "./accounts.ts";
+import { AccountState, type AccountTable, Opened } from "./accounts.ts";
 import type { Arrivals } from "./arrivals.ts";
 import type { LinkerConfig } from "./config.ts";
 import { FingerprintState, type FingerprintTable, type GroupKind, packMember } from "./fingerprints.ts";
@@ -66,6 +66,10 @@ type AccountRow = [
     | undefined,
   /** Absent in checkpoints from before response evidence: none seen. */
   answers?: [answered: number, traced: number],
+  /** Absent in checkpoints from before spend: first seen after the linker's warm-up. */
+  newcomer?: boolean,
+  /** Absent in checkpoints from before spend: unknown. */
+  opened?: Opened,
 ];
 
 type FingerprintRow = [
@@ -193,6 +197,8 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
         Number.isNaN(a.lastAsn) ? null : a.lastAsn,
       ],
       [a.answered, a.traced],
+      a.newcomer,
+      a.opened,
     ]),
     fingerprints: fingerprintRows(s.fingerprints),
     admission: s.fingerprints.admission(),
@@ -233,6 +239,8 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     campaign,
     switches,
     answers,
+    newcomer,
+    opened,
   ] of st.accounts) {
     const a = new AccountState(slot, id, first);
     a.requests = requests;
@@ -247,6 +255,8 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     for (const x of asns) a.addAsn(x);
     a.campaign = campaign;
     [a.answered, a.traced] = answers ?? [0, 0];
+    a.newcomer = newcomer ?? (st.started != null && first >= st.started + config.burst.warmupMs);
+    a.opened = opened ?? Opened.UNKNOWN;
     if (switches) {
       [a.addressed, a.prefixSwitches] = switches;
       a.lastPrefix = network(switches[2] ?? Number.NaN);

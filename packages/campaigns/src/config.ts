@@ -75,8 +75,18 @@ export interface LinkerConfig {
    * expected in the window had they arrived as all other newcomers did, which needs at least
    * `minReference` other newcomers to be measured, and a chance (Chernoff bound) of at most
    * `maxChance` that the other newcomers' timing would put that many of the group's there.
+   * Where the logs carry the account's spend, a newcomer is an account first seen having spent
+   * under `freshSpendUsd`, whenever the linker started: new to the provider, not just to the
+   * linker.
    */
-  burst: { warmupMs: number; windowMs: number; minNetworks: number; minReference: number; maxChance: number };
+  burst: {
+    warmupMs: number;
+    windowMs: number;
+    minNetworks: number;
+    minReference: number;
+    maxChance: number;
+    freshSpendUsd: number;
+  };
   /** Baselines used until enough groups exist to measure the population. */
   priors: {
     cotRate: Baseline;
@@ -85,6 +95,7 @@ export interface LinkerConfig {
     multiPrefixShare: Baseline;
     sharedPrefixDensity: Baseline;
     startBurstShare: Baseline;
+    freshShare: Baseline;
   };
   /** A group's score is the mean of its strongest this-many present signals (clipped z). */
   scoreSignals: number;
@@ -113,7 +124,16 @@ export const defaultLinkerConfig: LinkerConfig = {
   minBreadth: 0.5,
   // maxChance: ~1,000 groups looked at 288 times a day; 1e-6 keeps chance bursts to about one
   // a few days.
-  burst: { warmupMs: 30 * 60_000, windowMs: 30 * 60_000, minNetworks: 3, minReference: 50, maxChance: 1e-6 },
+  // freshSpendUsd: a first request costs $0.001–0.05 at list prices; an account that has used
+  // the API for a day has spent more.
+  burst: {
+    warmupMs: 30 * 60_000,
+    windowMs: 30 * 60_000,
+    minNetworks: 3,
+    minReference: 50,
+    maxChance: 1e-6,
+    freshSpendUsd: 0.05,
+  },
   priors: {
     cotRate: { median: 0.04, mad: 0.03 },
     // Ordinary groups: app templates and shared system prompts, whose answers rarely show
@@ -124,6 +144,8 @@ export const defaultLinkerConfig: LinkerConfig = {
     sharedPrefixDensity: { median: 0, mad: 0.02 },
     // Ordinary groups gather members one by one over days; few of them arrive together.
     startBurstShare: { median: 0, mad: 0.1 },
+    // Ordinary groups: people with a history, a signup or two among them (2% a day).
+    freshShare: { median: 0.02, mad: 0.05 },
   },
   scoreSignals: 3,
 };

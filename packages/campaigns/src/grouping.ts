@@ -3,7 +3,7 @@
 // config and baselines are passed in.
 
 import type { Signal } from "@distillguard/contract";
-import { type AccountState, MAX_DISTINCT } from "./accounts.ts";
+import { type AccountState, MAX_DISTINCT, Opened } from "./accounts.ts";
 import type { Arrivals } from "./arrivals.ts";
 import type { LinkerConfig } from "./config.ts";
 import { novelOn } from "./fingerprints.ts";
@@ -40,6 +40,17 @@ export interface GroupFeatures {
    * accounts from old ones) or with too few other newcomers to compare with.
    */
   startBurstShare: number | null;
+  /**
+   * Share of members (of those first seen with a spend in the logs) that had spent nothing when
+   * the linker first saw them, beyond the share among all accounts it knows (`freshExcess`):
+   * accounts opened for the job. Ordinary groups gather people who have used the API for
+   * months, with a signup or two among them; a hydra's accounts are all new ("new keys going
+   * from zero to steady volume within hours"). 0 when chance explains it or those members
+   * brought fewer than `burst.minBreadth` new questions each (a class opens its accounts for
+   * one handout). null: under 3 members with a spend (the logs carry none: end users,
+   * organisations, a master key).
+   */
+  freshShare: number | null;
   /** First-seen times bounding that burst (inclusive); NaN when there is none. */
   burstFrom: number;
   burstTo: number;
@@ -52,12 +63,11 @@ export interface GroupFeatures {
 }
 
 /**
- * Where a group's start burst is looked for: newcomers are first seen at or after `sinceMs`;
+ * Where a group's start burst is looked for among its newcomers (`AccountState.newcomer`):
  * `arrivals` holds when every newcomer arrived, the reference a burst must stand out from;
  * with fewer than `minReference` newcomers outside the group there is none (absent).
  */
 export interface BurstScope {
-  sinceMs: number;
   windowMs: number;
   minMembers: number;
   minNetworks: number;
@@ -70,6 +80,11 @@ export interface BurstScope {
    */
   minBreadth: number;
   arrivals: Arrivals;
+  /**
+   * Of the accounts the linker knows with a spend, the share first seen fresh: what a group's
+   * `fresh_share` must stand out from (NaN: no spend in the logs).
+   */
+  freshRate: number;
 }
 
 export type Baselines = Record<keyof LinkerConfig["priors"], Baseline>;
@@ -130,18 +145,30 @@ export function groupFeatures(
   let multiPrefix = 0;
   let addressed = 0;
   let sharedPrefixes = 0;
+  let withSpend = 0;
+  let fresh = 0;
+  let freshNovel = 0;
   const use = prefixUse;
   use.clear();
   for (const slot of slots) {
     const a = accounts.get(slot);
     if (!a) continue;
     members++;
-    if (burst && a.first >= burst.sinceMs) {
+    if (burst && a.newcomer) {
       reserveNewcomers(newcomers + 1);
       firstSeen[newcomers] = a.first;
       const v = perMember?.get(slot);
       newcomerNovel[newcomers] = v === undefined ? Number.NaN : novelOn(v);
       newcomerNetwork[newcomers++] = a.prefixCount > 0 ? a.prefix0 : Number.NaN;
+    }
+    if (a.opened !== Opened.UNKNOWN) {
+      withSpend++;
+      if (a.opened === Opened.FRESH) {
+        fresh++;
+        const v = perMember?.get(slot);
+        // Not known for a campaign's members (the question is asked of candidate groups).
+        freshNovel += v === undefined ? Number.POSITIVE_INFINITY : novelOn(v);
+      }
     }
     if (a.prefixCount > 0) addressed++;
     for (let i = 0; i < a.prefixCount; i++) {
@@ -188,6 +215,7 @@ export function groupFeatures(
     multiPrefixShare: withPrefix >= MIN_SHARE_SAMPLE ? multiPrefix / withPrefix : null,
     sharedPrefixDensity: addressed > 0 ? sharedPrefixes / addressed : null,
     startBurstShare,
+    freshShare: withSpend < MIN_SHARE_SAMPLE ? null : freshExcess(fresh, withSpend, freshNovel, burst),
     burstFrom,
     burstTo,
     breadth: null,
@@ -248,6 +276,31 @@ function densestWindow(
 }
 
 /**
+ * Fresh members beyond those expected had the group drawn its `withSpend` members from
+ * everyone the linker knows (`burst.freshRate` of them fresh), per member; 0 unless that many
+ * is at most `burst.maxChance` likely (a popular frame's 25 members with 5 signups among them,
+ * at a 2% rate: ~1e-4, no evidence) and the fresh members brought `burst.minBreadth` new
+ * questions each (`freshNovel`).
+ */
+function freshExcess(fresh: number, withSpend: number, freshNovel: number, burst: BurstScope | null): number {
+  if (fresh === 0 || burst === null) return 0;
+  // Every known account fresh (a linker that has seen only a campaign): nothing to compare with.
+  const rate = Number.isNaN(burst.freshRate) ? 0 : burst.freshRate;
+  if (freshNovel < fresh * burst.minBreadth) return 0;
+  if (tailChance(fresh, withSpend, Math.max(rate, 0.5 / withSpend)) > burst.maxChance) return 0;
+  return Math.max(0, fresh / withSpend - rate);
+}
+
+/** Chernoff bound on the chance of `count` or more successes in `n` draws at rate `q`. */
+export function tailChance(count: number, n: number, q: number): number {
+  const a = count / n;
+  if (a <= q) return 1;
+  if (q >= 1) return 1;
+  const kl = a * Math.log(a / q) + (a < 1 ? (1 - a) * Math.log((1 - a) / (1 - q)) : 0);
+  return Math.exp(-n * kl);
+}
+
+/**
  * An upper bound on the chance that `count` or more of a group's `n` newcomers fall in a
  * window by chance, had each arrived as the `others` did (`inWindow` of them in it): Chernoff,
  * exp(−n·KL(count/n ‖ q)). Thousands of groups are looked at every few minutes, so five of
@@ -256,11 +309,7 @@ function densestWindow(
  */
 export function burstChance(count: number, n: number, inWindow: number, others: number): number {
   // Half an arrival where none was seen: no window is certain to be empty.
-  const q = Math.min(1, Math.max(inWindow, 0.5) / others);
-  const a = count / n;
-  if (a <= q) return 1;
-  const kl = a * Math.log(a / q) + (a < 1 ? (1 - a) * Math.log((1 - a) / (1 - q)) : 0);
-  return Math.exp(-n * kl);
+  return tailChance(count, n, Math.min(1, Math.max(inWindow, 0.5) / others));
 }
 
 /** Makes room for `n` newcomers in the scratch arrays. */
@@ -289,6 +338,9 @@ const evidenceKind: Record<string, string> = {
   multi_prefix_share: "rotation",
   shared_prefix_density: "pool",
   start_burst_share: "start",
+  // Accounts opened for the job and accounts opened together are one kind of evidence: a
+  // class's students are both, and must not link on the two.
+  fresh_share: "start",
 };
 
 /** The kinds of evidence (content, rotation, pool) whose signals reached `agreeZ` in `score`. */
@@ -297,6 +349,8 @@ export function agreeingKinds(score: GroupScore, agreeZ: number): Set<string> {
   for (const sig of score.signals) {
     const kind = evidenceKind[sig.name];
     if (kind !== undefined && sig.z >= agreeZ) kinds.add(kind);
+    // Which start evidence it was: a fresh account shows it whenever it arrived.
+    if (sig.name === "fresh_share" && sig.z >= agreeZ) kinds.add("fresh");
   }
   return kinds;
 }
@@ -324,7 +378,7 @@ export function memberShowsNetwork(
   const pool = kinds.has("pool");
   const start = kinds.has("start") && f !== undefined;
   if (!rotation && !pool && !start) return true;
-  if (inStartBurst(a, kinds, f)) return true;
+  if (showsStart(a, kinds, f)) return true;
   // Two of its networks shared with other members: one shared network is a household, an
   // office, a carrier's NAT — in a group of hundreds (a public phrasing shared with students)
   // ordinary people share one as a matter of course.
@@ -360,9 +414,21 @@ export function inStartBurst(
 }
 
 /**
+ * Whether a member shows the start evidence its group was linked on, as it can on its first
+ * request: in the group's start burst, or opened fresh when that is what the group showed.
+ */
+export function showsStart(
+  a: AccountState,
+  kinds: ReadonlySet<string>,
+  f?: Pick<GroupFeatures, "burstFrom" | "burstTo">,
+): boolean {
+  return inStartBurst(a, kinds, f) || (kinds.has("fresh") && a.opened === Opened.FRESH);
+}
+
+/**
  * Whether an account seen once (one addressed request) may be vouched for by a group whose
  * regulars show its evidence: when the group linked on rotation or a shared pool, which one
- * request cannot show (a start burst it can: `inStartBurst`).
+ * request cannot show (the start it can: `showsStart`).
  */
 export function memberMayVouch(kinds: ReadonlySet<string>): boolean {
   return kinds.has("rotation") || kinds.has("pool");
@@ -408,6 +474,7 @@ export function scoreGroup(f: GroupFeatures, base: Baselines, cfg: ScoringConfig
       b: base.sharedPrefixDensity,
     },
     { name: "start_burst_share", value: f.startBurstShare, b: base.startBurstShare },
+    { name: "fresh_share", value: f.freshShare, b: base.freshShare },
   ];
   const absent = all.filter((p) => p.value === null).map((p) => p.name);
   const parts = all.flatMap((p) => {
@@ -479,6 +546,7 @@ export function populationBaselines(groups: readonly CandidateGroup[], cfg: Scor
       multiPrefixShare: medianOf(list, (f) => f.multiPrefixShare),
       sharedPrefixDensity: medianOf(list, (f) => f.sharedPrefixDensity),
       startBurstShare: medianOf(list, (f) => f.startBurstShare),
+      freshShare: medianOf(list, (f) => f.freshShare),
       burstFrom: Number.NaN,
       burstTo: Number.NaN,
       breadth: null,
@@ -512,5 +580,6 @@ function baselinesOf(voices: readonly GroupFeatures[], cfg: ScoringConfig): Base
     multiPrefixShare: sample((f) => f.multiPrefixShare, priors.multiPrefixShare),
     sharedPrefixDensity: sample((f) => f.sharedPrefixDensity, priors.sharedPrefixDensity),
     startBurstShare: sample((f) => f.startBurstShare, priors.startBurstShare),
+    freshShare: sample((f) => f.freshShare, priors.freshShare),
   };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Alert } from "@distillguard/contract";
 import { describe, expect, it } from "vitest";
 import { AccountState } from "./accounts.ts";
-import { burstChance, groupFeatures } from "./grouping.ts";
+import { burstChance, groupFeatures, tailChance } from "./grouping.ts";
 import {
   CampaignLinker,
   type Evaluation,
@@ -314,7 +314,10 @@ const brief = (a: Alert) => [a.state, a.alert_id, a.revision, a.opened_at_ms, a.
  * would lift the "plain" actor over the alert score. They test the alert lifecycle, so the
  * linker there never sees newcomers.
  */
-const noBursts = { ...defaultLinkerConfig, burst: { ...defaultLinkerConfig.burst, warmupMs: Infinity } };
+const noBursts = {
+  ...defaultLinkerConfig,
+  burst: { ...defaultLinkerConfig.burst, warmupMs: Infinity, freshSpendUsd: Number.NEGATIVE_INFINITY },
+};
 
 describe("campaign alerts", () => {
   it("take their severities from the config", () => {
@@ -988,6 +991,14 @@ describe("start bursts", () => {
       run(new CampaignLinker(defaultLinkerConfig), [...before, ...learners, ...lecture("class", false)], at)
         .campaigns,
     ).toEqual([]);
+    // Students sign up in the lecture: every one of them has spent nothing, which is evidence
+    // of the same kind as the burst (accounts opened for it) and just as narrow.
+    const signedUp = lecture("class", false).map((e) => ({ ...e, account_spend_usd: 0 }));
+    const oldBefore = before.map((e) => ({ ...e, account_spend_usd: 25 }));
+    expect(run(new CampaignLinker(defaultLinkerConfig), [...oldBefore, ...signedUp], at).campaigns).toEqual(
+      [],
+    );
+    expect(run(new CampaignLinker(defaultLinkerConfig), signedUp, at).campaigns).toEqual([]);
     // Without prompt hashes in the logs breadth is not measured, and the class looks like that.
     const unknown = lecture("class", false).map((e) => ({ ...e, prompt_simhash: null }));
     expect(run(new CampaignLinker(defaultLinkerConfig), [...before, ...unknown], at).campaigns).toHaveLength(
@@ -1009,6 +1020,47 @@ describe("start bursts", () => {
     expect(r.campaigns[0]?.members).not.toContain("early0");
   });
 
+  it("where the logs carry spend, link accounts opened for the job however they arrive, from a linker's first hour", () => {
+    // A linker started minutes ago into a busy deployment: old accounts ($40 spent each), app
+    // users among them, and 20 accounts opened for a job arriving ten minutes apart (no burst),
+    // asking for steps on a wrapper of their own. Each has spent nothing when first seen.
+    const spent = (events: LinkEvent[], usd: number | null) =>
+      events.map((e): LinkEvent => ({ ...e, account_spend_usd: usd }));
+    const old = [...spent(appUsers(20, 0, 2), 40), ...spent(strangers(300, 0, M, "old"), 40)];
+    const job = spent(cohort("job", 20, 5 * M, 6, undefined, 10 * M), 0);
+    const at = 50 * M;
+    const r = run(new CampaignLinker(defaultLinkerConfig), [...old, ...job], at);
+    expect(r.campaigns).toHaveLength(1);
+    // Five were first seen by 45 min; every one of them seen once or twice so far.
+    expect(r.campaigns[0]?.members.every((m) => m.startsWith("job"))).toBe(true);
+    expect(r.campaigns[0]?.member_count).toBeGreaterThanOrEqual(4);
+    expect(r.campaigns[0]?.signals.find((s) => s.name === "fresh_share")?.value).toBeGreaterThan(0.9);
+    // Without spend in the logs: content alone, inside the warm-up, links nothing.
+    expect(run(new CampaignLinker(defaultLinkerConfig), spent([...old, ...job], null), at).campaigns).toEqual(
+      [],
+    );
+    // Old accounts on the same wrapper, asking for the same steps, show no opening.
+    const oldJob = spent(job, 40);
+    expect(run(new CampaignLinker(defaultLinkerConfig), [...old, ...oldJob], at).campaigns).toEqual([]);
+    // A signup among the app users is no job: one fresh member in twenty.
+    const signup = spent(appUsers(20, 0, 2), 40).map((e) =>
+      e.account_id === "user3" ? { ...e, account_spend_usd: 0 } : e,
+    );
+    expect(
+      run(new CampaignLinker(defaultLinkerConfig), [...signup, ...spent(strangers(300, 0, M, "old"), 40)], at)
+        .campaigns,
+    ).toEqual([]);
+  });
+
+  it("count fresh members only beyond what chance gives a group of that size", () => {
+    // A popular frame's 25 members with 5 signups among them, when 2% of accounts are new:
+    // ~1e-4, which a thousand groups looked at every five minutes reach by chance.
+    expect(tailChance(5, 25, 0.02)).toBeGreaterThan(1e-6);
+    // A hydra's template: 25 of 25 new while a tenth of all accounts are (the hydra itself).
+    expect(tailChance(25, 25, 0.1)).toBeLessThan(1e-20);
+    expect(tailChance(1, 25, 0.1)).toBe(1);
+  });
+
   it("survive a checkpoint: the restored linker knows when it started", () => {
     const events = [...before, ...cohort("sweep", 15, 60 * M, 6)];
     const first = events.filter((e) => e.event_time_ms < 70 * M);
@@ -1021,6 +1073,8 @@ describe("start bursts", () => {
     // again from its next request instead of taking every account for a newcomer.
     const old = JSON.parse(new TextDecoder().decode(l.serialize()));
     delete old.started;
+    // Nor did its accounts say whether they were newcomers.
+    for (const row of old.accounts) row.splice(13);
     const fromOld = CampaignLinker.deserialize(
       new TextEncoder().encode(JSON.stringify(old)),
       defaultLinkerConfig,

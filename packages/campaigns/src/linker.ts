@@ -1,7 +1,7 @@
 import type { AlertLifecycle } from "@distillguard/alerts";
 import type { Alert, CampaignUpdate, SharedFingerprint } from "@distillguard/contract";
 import { isNoPrompt } from "@distillguard/fingerprint";
-import { type AccountState, AccountTable } from "./accounts.ts";
+import { type AccountState, AccountTable, Opened } from "./accounts.ts";
 import { campaignAlerts, campaignSummary } from "./alerts.ts";
 import { Arrivals } from "./arrivals.ts";
 import { type LinkerState, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
@@ -14,12 +14,12 @@ import {
   type GroupFeatures,
   type GroupScore,
   groupFeatures,
-  inStartBurst,
   memberMayVouch,
   memberOfPool,
   memberShowsNetwork,
   populationBaselines,
   scoreGroup,
+  showsStart,
 } from "./grouping.ts";
 import { networkKey, networkName } from "./keys.ts";
 import { type CampaignState, leave, matchComponent } from "./matching.ts";
@@ -40,6 +40,11 @@ export interface LinkEvent {
   system_prompt_hash: Uint8Array | null;
   /** Simhash of the whole prompt: identical prompts have identical ones. Absent: not known. */
   prompt_simhash?: Uint8Array | null;
+  /**
+   * What the account had spent before this request, as the gateway logged it (ApiRequest v5);
+   * null or absent when the logs carry none.
+   */
+  account_spend_usd?: number | null;
   /** Sampling temperature asked for: a prompt resent at another one is a new sample. */
   request_temperature?: number | null;
   /** The question's frame (ApiRequest v4): its first and last paragraphs' template hashes. */
@@ -113,11 +118,14 @@ export class CampaignLinker {
   /** Scratch for `groupFeatures`: members per network (/24, /48) within one group. */
   private readonly prefixUse = new Map<number, number>();
   /**
-   * Event time of the first request this linker saw (kept in checkpoints): accounts first seen
-   * within `burst.warmupMs` of it are not newcomers, they are the traffic it started into.
+   * Event time of the first request this linker saw (kept in checkpoints): where the logs carry
+   * no spend, accounts first seen within `burst.warmupMs` of it are not newcomers, they are the
+   * traffic it started into.
    */
   private startedMs = Number.NaN;
-  /** When newcomers (first seen after the warm-up) arrived: what a start burst is measured against. */
+  /** Of the accounts first seen with a spend, the share that were fresh (NaN: none). */
+  private freshRate = Number.NaN;
+  /** When newcomers arrived: what a start burst is measured against. */
   private readonly arrivals = new Arrivals();
 
   constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
@@ -147,7 +155,14 @@ export class CampaignLinker {
     if (!a) {
       if (this.accounts.size >= this.config.maxAccounts) this.evictOldest();
       a = this.accounts.add(e.account_id, t);
-      if (t >= this.startedMs + this.config.burst.warmupMs) this.arrivals.add(t);
+      const spend = e.account_spend_usd;
+      if (spend === null || spend === undefined) {
+        a.newcomer = t >= this.startedMs + this.config.burst.warmupMs;
+      } else {
+        a.newcomer = spend < this.config.burst.freshSpendUsd;
+        a.opened = a.newcomer ? Opened.FRESH : Opened.OLD;
+      }
+      if (a.newcomer) this.arrivals.add(t);
     }
     a.requests++;
     a.last = Math.max(a.last, t);
@@ -194,7 +209,7 @@ export class CampaignLinker {
     const cfg = this.config;
     const bySlot = this.accounts.bySlot;
     this.expire(nowMs);
-    const burst = this.burstScope(nowMs);
+    const burst = this.burstScope();
 
     // 1. Score every fingerprint and network shared by enough accounts, as a candidate group.
     const glue = Math.max(cfg.glueMinAccounts, cfg.glueShare * this.accounts.size);
@@ -276,7 +291,7 @@ export class CampaignLinker {
           // requests against the sweep accounts' ~70), judged by its own account score.
           if (a.requests > busy) continue;
           if (a.addressed < 2 && a.asnSeen < 2) {
-            if (inStartBurst(a, g.kinds, g.f)) fits.push(slot);
+            if (showsStart(a, g.kinds, g.f)) fits.push(slot);
             else once.push(slot);
           } else {
             seenTwice++;
@@ -466,14 +481,14 @@ export class CampaignLinker {
     if (alert) out.alerts.push(alert);
   }
 
-  /** Where start bursts are looked for at `nowMs`; null while the linker warms up (absent). */
-  private burstScope(nowMs: number): BurstScope | null {
-    const { warmupMs, windowMs, minNetworks } = this.config.burst;
-    const sinceMs = this.startedMs + warmupMs;
-    if (!(nowMs >= sinceMs)) return null;
+  /**
+   * Where start bursts are looked for: among newcomers (`AccountState.newcomer`), against when
+   * the others arrived; absent while fewer than `burst.minReference` have.
+   */
+  private burstScope(): BurstScope {
+    const { windowMs, minNetworks } = this.config.burst;
     this.arrivals.prepare();
     return {
-      sinceMs,
       windowMs,
       minMembers: this.config.minMembers,
       minNetworks,
@@ -481,6 +496,7 @@ export class CampaignLinker {
       maxChance: this.config.burst.maxChance,
       minBreadth: this.config.minBreadth,
       arrivals: this.arrivals,
+      freshRate: this.freshRate,
     };
   }
 
@@ -504,7 +520,16 @@ export class CampaignLinker {
 
   private expire(nowMs: number): void {
     const cutoff = nowMs - this.config.horizonMs;
-    for (const a of this.accounts.byId.values()) if (a.last < cutoff) this.forget(a);
+    let known = 0;
+    let fresh = 0;
+    for (const a of this.accounts.byId.values()) {
+      if (a.last < cutoff) this.forget(a);
+      else if (a.opened !== Opened.UNKNOWN) {
+        known++;
+        if (a.opened === Opened.FRESH) fresh++;
+      }
+    }
+    this.freshRate = known > 0 ? fresh / known : Number.NaN;
     this.fingerprints.expire(cutoff);
     this.networks.expire(cutoff);
     this.arrivals.expire(cutoff);
