@@ -29,6 +29,19 @@ export class AccountState {
    */
   opened: Opened = Opened.UNKNOWN;
   /**
+   * For a fresh account, the content groups (template, question head and tail keys) its first
+   * request was on, what it was opened for; NaN for none. A signup that later uses a public
+   * phrasing a campaign shares did not come for it.
+   */
+  cameFor0 = Number.NaN;
+  cameFor1 = Number.NaN;
+  cameFor2 = Number.NaN;
+
+  /** Whether its first request was on content group `key`. */
+  cameFor(key: number): boolean {
+    return key === this.cameFor0 || key === this.cameFor1 || key === this.cameFor2;
+  }
+  /**
    * Distinct networks (`networkKey`: IPv4 /24 ≥ 0, IPv6 /48 < 0) and ASNs, first
    * seen first. The first of each is inline; the rest go to `more`, allocated only when an
    * account uses a second one: most accounts use one network, and two typed arrays per account

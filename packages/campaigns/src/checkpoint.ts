@@ -70,6 +70,8 @@ type AccountRow = [
   newcomer?: boolean,
   /** Absent in checkpoints from before spend: unknown. */
   opened?: Opened,
+  /** Absent in checkpoints from before spend, or for none: what a fresh account came for. */
+  cameFor?: [number | null, number | null, number | null],
 ];
 
 type FingerprintRow = [
@@ -199,6 +201,11 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
       [a.answered, a.traced],
       a.newcomer,
       a.opened,
+      [a.cameFor0, a.cameFor1, a.cameFor2].map((k) => (Number.isNaN(k) ? null : k)) as [
+        number | null,
+        number | null,
+        number | null,
+      ],
     ]),
     fingerprints: fingerprintRows(s.fingerprints),
     admission: s.fingerprints.admission(),
@@ -241,6 +248,7 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     answers,
     newcomer,
     opened,
+    cameFor,
   ] of st.accounts) {
     const a = new AccountState(slot, id, first);
     a.requests = requests;
@@ -257,6 +265,10 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
     [a.answered, a.traced] = answers ?? [0, 0];
     a.newcomer = newcomer ?? (st.started != null && first >= st.started + config.burst.warmupMs);
     a.opened = opened ?? Opened.UNKNOWN;
+    const [c0, c1, c2] = cameFor ?? [null, null, null];
+    a.cameFor0 = c0 ?? Number.NaN;
+    a.cameFor1 = c1 ?? Number.NaN;
+    a.cameFor2 = c2 ?? Number.NaN;
     if (switches) {
       [a.addressed, a.prefixSwitches] = switches;
       a.lastPrefix = network(switches[2] ?? Number.NaN);

@@ -349,8 +349,10 @@ export function agreeingKinds(score: GroupScore, agreeZ: number): Set<string> {
   for (const sig of score.signals) {
     const kind = evidenceKind[sig.name];
     if (kind !== undefined && sig.z >= agreeZ) kinds.add(kind);
-    // Which start evidence it was: a fresh account shows it whenever it arrived.
+    // Which start evidence it was: a burst member shows it by when it arrived, a fresh account
+    // by what it came for. A burst window that did not itself agree admits no one.
     if (sig.name === "fresh_share" && sig.z >= agreeZ) kinds.add("fresh");
+    if (sig.name === "start_burst_share" && sig.z >= agreeZ) kinds.add("burst");
   }
   return kinds;
 }
@@ -373,12 +375,14 @@ export function memberShowsNetwork(
   sharesPrefix: (prefix: number) => boolean,
   f?: Pick<GroupFeatures, "burstFrom" | "burstTo">,
   inPool: (prefix: number) => boolean = () => false,
+  /** The group's key: a fresh member shows the start only on the group it came for. */
+  key = Number.NaN,
 ): boolean {
   const rotation = kinds.has("rotation");
   const pool = kinds.has("pool");
   const start = kinds.has("start") && f !== undefined;
   if (!rotation && !pool && !start) return true;
-  if (showsStart(a, kinds, f)) return true;
+  if (showsStart(a, kinds, f, key)) return true;
   // Two of its networks shared with other members: one shared network is a household, an
   // office, a carrier's NAT — in a group of hundreds (a public phrasing shared with students)
   // ordinary people share one as a matter of course.
@@ -410,19 +414,22 @@ export function inStartBurst(
   kinds: ReadonlySet<string>,
   f?: Pick<GroupFeatures, "burstFrom" | "burstTo">,
 ): boolean {
-  return kinds.has("start") && f !== undefined && a.first >= f.burstFrom && a.first <= f.burstTo;
+  return kinds.has("burst") && f !== undefined && a.first >= f.burstFrom && a.first <= f.burstTo;
 }
 
 /**
  * Whether a member shows the start evidence its group was linked on, as it can on its first
- * request: in the group's start burst, or opened fresh when that is what the group showed.
+ * request: in the group's start burst, or, when that is what the group showed, opened fresh
+ * for it (its first request was on the group's content, `key`). A signup who later ends a
+ * question with a campaign's public phrasing did not come for it.
  */
 export function showsStart(
   a: AccountState,
   kinds: ReadonlySet<string>,
   f?: Pick<GroupFeatures, "burstFrom" | "burstTo">,
+  key = Number.NaN,
 ): boolean {
-  return inStartBurst(a, kinds, f) || (kinds.has("fresh") && a.opened === Opened.FRESH);
+  return inStartBurst(a, kinds, f) || (kinds.has("fresh") && a.opened === Opened.FRESH && a.cameFor(key));
 }
 
 /**

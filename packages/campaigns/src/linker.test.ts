@@ -1035,6 +1035,22 @@ describe("start bursts", () => {
     expect(r.campaigns[0]?.members.every((m) => m.startsWith("job"))).toBe(true);
     expect(r.campaigns[0]?.member_count).toBeGreaterThanOrEqual(4);
     expect(r.campaigns[0]?.signals.find((s) => s.name === "fresh_share")?.value).toBeGreaterThan(0.9);
+    // A signup who asked a question of its own first, then used the job's wrapper (a public
+    // phrasing) for steps, did not come for it: fresh, but not opened for the job.
+    const passerby = spent(
+      [
+        { ...(strangers(1, 6 * M, M, "signup")[0] as LinkEvent) },
+        ...cohort("signup", 1, 8 * M, 6).map((e) => ({
+          ...e,
+          client_address: "81.7.7.7",
+          cot_elicitation: 0.9,
+        })),
+      ],
+      0,
+    );
+    const withSignup = run(new CampaignLinker(defaultLinkerConfig), [...old, ...job, ...passerby], at);
+    expect(withSignup.campaigns).toHaveLength(1);
+    expect(withSignup.campaigns[0]?.members).not.toContain("signup0");
     // Without spend in the logs: content alone, inside the warm-up, links nothing.
     expect(run(new CampaignLinker(defaultLinkerConfig), spent([...old, ...job], null), at).campaigns).toEqual(
       [],

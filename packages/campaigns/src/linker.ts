@@ -21,7 +21,7 @@ import {
   scoreGroup,
   showsStart,
 } from "./grouping.ts";
-import { networkKey, networkName } from "./keys.ts";
+import { hash53, networkKey, networkName } from "./keys.ts";
 import { type CampaignState, leave, matchComponent } from "./matching.ts";
 import { QuestionTable } from "./questions.ts";
 import { type Baseline, UnionFind } from "./stats.ts";
@@ -161,6 +161,11 @@ export class CampaignLinker {
       } else {
         a.newcomer = spend < this.config.burst.freshSpendUsd;
         a.opened = a.newcomer ? Opened.FRESH : Opened.OLD;
+        if (a.newcomer) {
+          if (!isNoPrompt(e.prompt_template_hash)) a.cameFor0 = hash53(e.prompt_template_hash);
+          if (e.question_head_hash) a.cameFor1 = hash53(e.question_head_hash);
+          if (e.question_tail_hash) a.cameFor2 = hash53(e.question_tail_hash);
+        }
       }
       if (a.newcomer) this.arrivals.add(t);
     }
@@ -291,11 +296,11 @@ export class CampaignLinker {
           // requests against the sweep accounts' ~70), judged by its own account score.
           if (a.requests > busy) continue;
           if (a.addressed < 2 && a.asnSeen < 2) {
-            if (showsStart(a, g.kinds, g.f)) fits.push(slot);
+            if (showsStart(a, g.kinds, g.f, g.fp.key)) fits.push(slot);
             else once.push(slot);
           } else {
             seenTwice++;
-            if (memberShowsNetwork(a, g.kinds, shares, g.f, inPool)) {
+            if (memberShowsNetwork(a, g.kinds, shares, g.f, inPool, g.fp.key)) {
               fits.push(slot);
               regularsFit++;
             }
