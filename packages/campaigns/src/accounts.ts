@@ -37,9 +37,9 @@ export class AccountState {
   cameFor1 = Number.NaN;
   cameFor2 = Number.NaN;
 
-  /** Whether its first request was on content group `key`. */
-  cameFor(key: number): boolean {
-    return key === this.cameFor0 || key === this.cameFor1 || key === this.cameFor2;
+  /** Whether its first request was on one of the content groups `keys`. */
+  cameFor(keys: ReadonlySet<number>): boolean {
+    return keys.has(this.cameFor0) || keys.has(this.cameFor1) || keys.has(this.cameFor2);
   }
   /**
    * Distinct networks (`networkKey`: IPv4 /24 ≥ 0, IPv6 /48 < 0) and ASNs, first

@@ -375,14 +375,14 @@ export function memberShowsNetwork(
   sharesPrefix: (prefix: number) => boolean,
   f?: Pick<GroupFeatures, "burstFrom" | "burstTo">,
   inPool: (prefix: number) => boolean = () => false,
-  /** The group's key: a fresh member shows the start only on the group it came for. */
-  key = Number.NaN,
+  /** Content groups acting this evaluation: a fresh member shows the start if it came for one. */
+  acting: ReadonlySet<number> = new Set(),
 ): boolean {
   const rotation = kinds.has("rotation");
   const pool = kinds.has("pool");
   const start = kinds.has("start") && f !== undefined;
   if (!rotation && !pool && !start) return true;
-  if (showsStart(a, kinds, f, key)) return true;
+  if (showsStart(a, kinds, f, acting)) return true;
   // Two of its networks shared with other members: one shared network is a household, an
   // office, a carrier's NAT — in a group of hundreds (a public phrasing shared with students)
   // ordinary people share one as a matter of course.
@@ -420,16 +420,18 @@ export function inStartBurst(
 /**
  * Whether a member shows the start evidence its group was linked on, as it can on its first
  * request: in the group's start burst, or, when that is what the group showed, opened fresh
- * for it (its first request was on the group's content, `key`). A signup who later ends a
- * question with a campaign's public phrasing did not come for it.
+ * for a campaign (its first request was on the content of a group acting this evaluation,
+ * `acting`: a sweep's account may have opened on a task its reasoning frames do not share). A
+ * signup who asked a question of its own first and later ends one with a campaign's public
+ * phrasing did not come for it.
  */
 export function showsStart(
   a: AccountState,
   kinds: ReadonlySet<string>,
   f?: Pick<GroupFeatures, "burstFrom" | "burstTo">,
-  key = Number.NaN,
+  acting: ReadonlySet<number> = new Set(),
 ): boolean {
-  return inStartBurst(a, kinds, f) || (kinds.has("fresh") && a.opened === Opened.FRESH && a.cameFor(key));
+  return inStartBurst(a, kinds, f) || (kinds.has("fresh") && a.opened === Opened.FRESH && a.cameFor(acting));
 }
 
 /**

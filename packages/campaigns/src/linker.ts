@@ -115,6 +115,8 @@ export class CampaignLinker {
   private lastGroupBaselines: Baselines;
   /** Scratch for one evaluation: the networks whose groups act as one actor (a pool's). */
   private readonly poolNetworks = new Set<number>();
+  /** Scratch for one evaluation: the content groups that act as one actor (their keys). */
+  private readonly actingContent = new Set<number>();
   /** Scratch for `groupFeatures`: members per network (/24, /48) within one group. */
   private readonly prefixUse = new Map<number, number>();
   /**
@@ -258,6 +260,9 @@ export class CampaignLinker {
       }
       acting.push({ fp: g.fp, f: g.f, kinds, scored });
     }
+    const actingContent = this.actingContent;
+    actingContent.clear();
+    for (const g of acting) if (g.fp.kind !== "ip_prefix") actingContent.add(g.fp.key);
     const uf = new UnionFind();
     const linking: FingerprintState[] = [];
     const linked: number[][] = [];
@@ -296,11 +301,11 @@ export class CampaignLinker {
           // requests against the sweep accounts' ~70), judged by its own account score.
           if (a.requests > busy) continue;
           if (a.addressed < 2 && a.asnSeen < 2) {
-            if (showsStart(a, g.kinds, g.f, g.fp.key)) fits.push(slot);
+            if (showsStart(a, g.kinds, g.f, actingContent)) fits.push(slot);
             else once.push(slot);
           } else {
             seenTwice++;
-            if (memberShowsNetwork(a, g.kinds, shares, g.f, inPool, g.fp.key)) {
+            if (memberShowsNetwork(a, g.kinds, shares, g.f, inPool, actingContent)) {
               fits.push(slot);
               regularsFit++;
             }
