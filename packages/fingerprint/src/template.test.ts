@@ -326,6 +326,15 @@ const PIECES = [
   "\ud800",
   "\udc00",
   "١٢٣",
+  // Identifier edges: a numeral of an unspaced script (not an identifier character, but the
+  // digit an identifier needs may be it), a combining mark, letters and digits outside the BMP.
+  "〇",
+  "x〇",
+  "e\u0301",
+  "𝐀",
+  "𝟗",
+  "_",
+  "Ⅻ",
 ];
 
 describe("maskFolded equals the regular expressions it replaced", () => {
