@@ -9,9 +9,11 @@ const CJK = 3;
 
 const WORD_CHAR = /^[\p{L}\p{N}\p{M}_]$/u;
 
-// Memo of the class of each BMP code point; 0 = not looked up yet. Filled lazily so a
-// process that only sees ASCII never pays for the Unicode property regex.
-const bmpClass = new Uint8Array(0x10000);
+// Memo of the class of each code point of the first four planes (emoji, CJK extensions);
+// 0 = not looked up yet. Filled lazily so a process that only sees ASCII never pays for the
+// Unicode property regex, and a prompt of emoji does not pay for it per character.
+const KNOWN_PLANES = 0x40000;
+const knownClass = new Uint8Array(KNOWN_PLANES);
 
 function charClass(cp: number): number {
   if (cp < 0x80) {
@@ -23,11 +25,11 @@ function charClass(cp: number): number {
       ? WORD
       : SEPARATOR;
   }
-  if (cp < 0x10000) {
-    const known = bmpClass[cp] ?? 0;
+  if (cp < KNOWN_PLANES) {
+    const known = knownClass[cp] ?? 0;
     if (known !== 0) return known;
     const cls = lookUpClass(cp);
-    bmpClass[cp] = cls;
+    knownClass[cp] = cls;
     return cls;
   }
   return lookUpClass(cp);
