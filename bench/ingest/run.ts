@@ -6,7 +6,10 @@
 // installed tables, Avro encoding). Targets: translate ≤ 2× JSON.parse at every size, and the
 // work beyond parsing ≤ 1 ms per record.
 //
-//   node --import tsx bench/ingest/run.ts [--runs 3] [--docs docs/benchmarks]
+// `--text emoji`: the prompt is chat with emoji instead (astral code points, each a surrogate
+// pair: the slow case of per-character Unicode classes).
+//
+//   node --import tsx bench/ingest/run.ts [--runs 3] [--text code|emoji] [--docs docs/benchmarks]
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -21,8 +24,12 @@ const { values: args } = parseArgs({
     runs: { type: "string", default: "3" },
     out: { type: "string", default: "reports/ingest-cost" },
     docs: { type: "string", default: "" },
+    text: { type: "string", default: "code" },
   },
 });
+if (args.text !== "code" && args.text !== "emoji")
+  throw new Error(`--text: code or emoji, not '${args.text}'`);
+const suffix = args.text === "code" ? "" : `-${args.text}`;
 const runs = Number(args.runs);
 const SIZES = [1_024, 16_384, 102_400, 409_600, 1_638_400, 4_194_304];
 
@@ -51,7 +58,10 @@ const gsm = readFileSync(sharedDataPath("prompts", "gsm8k", "train.jsonl"), "utf
   .filter((l) => l.trim() !== "")
   .map((l) => String((JSON.parse(l) as { question: string }).question));
 
+const EMOJI_CHAT = "ok 😀🎉 see you at 8 👍🏽 thanks!! 🙏 ";
+
 function promptOf(size: number): string {
+  if (args.text === "emoji") return EMOJI_CHAT.repeat(Math.ceil(size / EMOJI_CHAT.length)).slice(0, size);
   let text = "Review this repository and answer the questions after it.\n\n";
   for (let i = 0; text.length < size; i++)
     text += `${i % 3 === 2 ? gsm[i % gsm.length] : humaneval[i % humaneval.length]}\n\n`;
@@ -105,7 +115,7 @@ const values = rows.flatMap((r) => [
 ]);
 const spec: vl.TopLevelSpec = {
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-  title: "Cost per record against record size (real LiteLLM payload, prompt of real code and questions)",
+  title: `Cost per record against record size (real LiteLLM payload, prompt of ${args.text === "code" ? "real code and questions" : "chat with emoji"})`,
   width: 520,
   height: 300,
   data: { values },
@@ -124,12 +134,12 @@ const spec: vl.TopLevelSpec = {
 };
 const svg = await renderSvg(spec, "Ingest cost per record against record size");
 mkdirSync(args.out, { recursive: true });
-writeFileSync(`${args.out}/ingest-cost.svg`, svg);
-writeFileSync(`${args.out}/ingest-cost.json`, `${JSON.stringify(rows, null, 2)}\n`);
+writeFileSync(`${args.out}/ingest-cost${suffix}.svg`, svg);
+writeFileSync(`${args.out}/ingest-cost${suffix}.json`, `${JSON.stringify(rows, null, 2)}\n`);
 if (args.docs) {
   mkdirSync(args.docs, { recursive: true });
-  writeFileSync(`${args.docs}/ingest-cost.svg`, svg);
+  writeFileSync(`${args.docs}/ingest-cost${suffix}.svg`, svg);
 }
 console.log(
-  `wrote ${args.out}/ingest-cost.svg and ingest-cost.json${args.docs ? ` (and to ${args.docs})` : ""}`,
+  `wrote ${args.out}/ingest-cost${suffix}.svg and ingest-cost${suffix}.json${args.docs ? ` (and to ${args.docs})` : ""}`,
 );
