@@ -82,7 +82,8 @@ export interface BurstScope {
   arrivals: Arrivals;
   /**
    * Of the accounts the linker knows with a spend, the share first seen fresh: what a group's
-   * `fresh_share` must stand out from (NaN: no spend in the logs).
+   * `fresh_share` must stand out from, floored at half an account (`freshRateOf`; NaN: no
+   * spend in the logs).
    */
   freshRate: number;
 }
@@ -283,12 +284,23 @@ function densestWindow(
  * questions each (`freshNovel`).
  */
 function freshExcess(fresh: number, withSpend: number, freshNovel: number, burst: BurstScope | null): number {
-  if (fresh === 0 || burst === null) return 0;
-  // Every known account fresh (a linker that has seen only a campaign): nothing to compare with.
-  const rate = Number.isNaN(burst.freshRate) ? 0 : burst.freshRate;
+  if (fresh === 0 || burst === null || Number.isNaN(burst.freshRate)) return 0;
+  // The rate is that of every account the linker knows with a spend (thousands), floored at
+  // half an account of them (`freshRateOf`); a floor at half a member of the group instead
+  // kept any group of five from counting (0.1^5 > 1e-6): the sweep of tune seed 1 linked two
+  // evaluations late, when its groups reached six.
+  const rate = burst.freshRate;
   if (freshNovel < fresh * burst.minBreadth) return 0;
-  if (tailChance(fresh, withSpend, Math.max(rate, 0.5 / withSpend)) > burst.maxChance) return 0;
+  if (tailChance(fresh, withSpend, rate) > burst.maxChance) return 0;
   return Math.max(0, fresh / withSpend - rate);
+}
+
+/**
+ * The share of fresh accounts among the `known` with a spend, floored at half an account: a
+ * population with no signups in view has a rate near zero, not zero. NaN when none is known.
+ */
+export function freshRateOf(fresh: number, known: number): number {
+  return known > 0 ? Math.min(1, Math.max(fresh, 0.5) / known) : Number.NaN;
 }
 
 /** Chernoff bound on the chance of `count` or more successes in `n` draws at rate `q`. */

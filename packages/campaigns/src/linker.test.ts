@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Alert } from "@distillguard/contract";
 import { describe, expect, it } from "vitest";
 import { AccountState } from "./accounts.ts";
-import { burstChance, groupFeatures, tailChance } from "./grouping.ts";
+import { burstChance, freshRateOf, groupFeatures, tailChance } from "./grouping.ts";
 import {
   CampaignLinker,
   type Evaluation,
@@ -1066,6 +1066,24 @@ describe("start bursts", () => {
       run(new CampaignLinker(defaultLinkerConfig), [...signup, ...spent(strangers(300, 0, M, "old"), 40)], at)
         .campaigns,
     ).toEqual([]);
+  });
+
+  it("where the logs carry spend, count a group of five fresh accounts against every account's rate", () => {
+    // Five accounts opened for a job among 320 old ones: 5 of 5 fresh where about one account
+    // in 640 is (the floor of half an account) is ~1e-14. Floored at half a member of the
+    // group instead (0.1), the same five were ~1e-5, chance, and a sweep linked only once its
+    // groups reached six (tune seed 1, two evaluations late).
+    const spent = (events: LinkEvent[], usd: number | null) =>
+      events.map((e): LinkEvent => ({ ...e, account_spend_usd: usd }));
+    const old = [...spent(appUsers(20, 0, 2), 40), ...spent(strangers(300, 0, M, "old"), 40)];
+    const job = spent(cohort("job", 5, 5 * M, 6, undefined, 8 * M), 0);
+    const r = run(new CampaignLinker(defaultLinkerConfig), [...old, ...job], 50 * M);
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.member_count).toBe(5);
+    expect(r.campaigns[0]?.signals.find((s) => s.name === "fresh_share")?.value).toBeGreaterThan(0.9);
+    expect(freshRateOf(0, 320)).toBeCloseTo(0.5 / 320);
+    expect(freshRateOf(32, 320)).toBeCloseTo(0.1);
+    expect(freshRateOf(0, 0)).toBeNaN();
   });
 
   it("count fresh members only beyond what chance gives a group of that size", () => {

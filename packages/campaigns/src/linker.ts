@@ -11,6 +11,7 @@ import {
   agreeingKinds,
   type Baselines,
   type BurstScope,
+  freshRateOf,
   type GroupFeatures,
   type GroupScore,
   groupFeatures,
@@ -539,7 +540,7 @@ export class CampaignLinker {
         if (a.opened === Opened.FRESH) fresh++;
       }
     }
-    this.freshRate = known > 0 ? fresh / known : Number.NaN;
+    this.freshRate = freshRateOf(fresh, known);
     this.fingerprints.expire(cutoff);
     this.networks.expire(cutoff);
     this.arrivals.expire(cutoff);
