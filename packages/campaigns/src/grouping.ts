@@ -419,14 +419,18 @@ export function memberShowsNetwork(
 /**
  * Whether a member is in the start burst its group was linked on. Unlike rotation or a shared
  * pool, an account shows this on its first request (when it first appeared), so it needs no
- * regulars to vouch for it: a warm detector links a burst of accounts seen once each.
+ * regulars to vouch for it: a warm detector links a burst of accounts seen once each. Only a
+ * newcomer can be in one: an old account first seen inside the window (the logs say it had
+ * spent before) only happened to make its first request to this linker then.
  */
 export function inStartBurst(
   a: AccountState,
   kinds: ReadonlySet<string>,
   f?: Pick<GroupFeatures, "burstFrom" | "burstTo">,
 ): boolean {
-  return kinds.has("burst") && f !== undefined && a.first >= f.burstFrom && a.first <= f.burstTo;
+  return (
+    a.newcomer && kinds.has("burst") && f !== undefined && a.first >= f.burstFrom && a.first <= f.burstTo
+  );
 }
 
 /**

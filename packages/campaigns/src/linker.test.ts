@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Alert } from "@distillguard/contract";
 import { describe, expect, it } from "vitest";
 import { AccountState } from "./accounts.ts";
-import { burstChance, freshRateOf, groupFeatures, tailChance } from "./grouping.ts";
+import { burstChance, freshRateOf, groupFeatures, inStartBurst, tailChance } from "./grouping.ts";
 import {
   CampaignLinker,
   type Evaluation,
@@ -844,6 +844,38 @@ describe("start bursts", () => {
     expect(burst?.value).toBeGreaterThan(0.95);
     // Without the burst the group has one kind of evidence (what it asks for): nothing links.
     expect(run(new CampaignLinker(noBursts), events, at).campaigns).toEqual([]);
+  });
+
+  it("where the logs carry spend, stand out from every account first seen, not from the few fresh ones", () => {
+    // The same sweep where the logs carry spend: 600 old accounts first seen after the warm-up
+    // ($40 spent each) and a handful of signups. Measured against fresh newcomers alone (10 of
+    // them, under `burst.minReference`) the burst was absent; against every account first seen
+    // it is there, and only fresh accounts are in it.
+    const spent = (events: LinkEvent[], usd: number) =>
+      events.map((e): LinkEvent => ({ ...e, account_spend_usd: usd }));
+    const events = [
+      ...spent(before, 40),
+      ...spent(strangers(10, 35 * M, 40 * M, "signup"), 0),
+      ...spent(cohort("sweep", 15, 60 * M, 6), 0),
+      // An old account whose first request to this linker falls inside the burst.
+      ...spent(
+        cohort("regular", 1, 61 * M, 6, () => "3.99.7.20"),
+        40,
+      ),
+    ];
+    const r = run(new CampaignLinker(defaultLinkerConfig), events, 90 * M);
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.member_count).toBe(15);
+    expect(r.campaigns[0]?.members).not.toContain("regular0");
+    // 15 of the template's 16 accounts (the old one is no newcomer).
+    const burst = r.campaigns[0]?.signals.find((s) => s.name === "start_burst_share");
+    expect(burst?.value).toBeGreaterThan(0.9);
+    // Nor is an old account first seen inside a burst's window in it, whatever its timing.
+    const window = { burstFrom: 60 * M, burstTo: 65 * M };
+    const inside = new AccountState(0, "regular", 61 * M);
+    expect(inStartBurst(inside, new Set(["start", "burst"]), window)).toBe(false);
+    inside.newcomer = true;
+    expect(inStartBurst(inside, new Set(["start", "burst"]), window)).toBe(true);
   });
 
   it("are absent while the linker warms up, and alerts say so", () => {

@@ -170,7 +170,13 @@ export class CampaignLinker {
           if (e.question_tail_hash) a.cameFor2 = hash53(e.question_tail_hash);
         }
       }
-      if (a.newcomer) this.arrivals.add(t);
+      // The reference a start burst must stand out from: every account first seen after the
+      // warm-up, old ones too, and the fresh ones whenever. Fresh ones alone are too few in a
+      // deployment's first hours (a signup rate of 2% a day: ~40 by the sweep of tune seed 1,
+      // under `burst.minReference`), so a sweep of fresh accounts opened together had no burst
+      // to show where the logs carry spend and linked 10–55 min later than where they do not.
+      // Only newcomers count as a group's burst members (old accounts are none: `inStartBurst`).
+      if (a.newcomer || t >= this.startedMs + this.config.burst.warmupMs) this.arrivals.add(t);
     }
     a.requests++;
     a.last = Math.max(a.last, t);
