@@ -1,3 +1,4 @@
+import { AnchoredRules } from "./anchors.ts";
 import { normalizeText } from "./normalize.ts";
 import { boundedView } from "./view.ts";
 
@@ -149,17 +150,22 @@ export const COT_SIGNALS: readonly CotSignal[] = [
   signal("es.chain_of_thought", 0.8, String.raw`\bcadena de (?:pensamiento|razonamiento)s?\b`),
 ];
 
+const scan = new AnchoredRules(COT_SIGNALS.map((s) => s.pattern.source));
+const matched = new Uint8Array(COT_SIGNALS.length);
+
 /** Ids of the signals found in text already passed through `normalizeText`. */
 export function cotSignalsNormalized(normalized: string): string[] {
-  const ids: string[] = [];
-  for (const s of COT_SIGNALS) if (s.pattern.test(normalized)) ids.push(s.id);
-  return ids;
+  scan.match(normalized, matched);
+  return COT_SIGNALS.filter((_, i) => matched[i] === 1).map((s) => s.id);
 }
 
 /** cotElicitationScore of text already passed through `normalizeText`. */
 export function cotScoreNormalized(normalized: string): number {
+  scan.match(normalized, matched);
   let miss = 1;
-  for (const s of COT_SIGNALS) if (s.pattern.test(normalized)) miss *= 1 - s.weight;
+  for (let i = 0; i < COT_SIGNALS.length; i++) {
+    if (matched[i] === 1) miss *= 1 - (COT_SIGNALS[i] as CotSignal).weight;
+  }
   return Math.min(1, Math.max(0, 1 - miss));
 }
 

@@ -1,3 +1,4 @@
+import { AnchoredRules } from "./anchors.ts";
 import { normalizeText } from "./normalize.ts";
 import { boundedView } from "./view.ts";
 
@@ -31,7 +32,7 @@ const rule = (topic: TopicSignal["topic"], weight: number, source: string): Topi
  * A topic needs `MIN_EVIDENCE` to win, so one stray word ("function", "solve") is not
  * enough on its own, but one unambiguous phrase ("translate", a code fence) is.
  */
-const RULES: readonly TopicSignal[] = [
+export const TOPIC_RULES: readonly TopicSignal[] = [
   rule("coding", 1, "```"),
   rule(
     "coding",
@@ -144,12 +145,17 @@ const RULES: readonly TopicSignal[] = [
 
 const MIN_EVIDENCE = 1;
 
+const scan = new AnchoredRules(TOPIC_RULES.map((r) => r.pattern.source));
+const matched = new Uint8Array(TOPIC_RULES.length);
+
 /** Topic of text already passed through `normalizeText`. */
 export function classifyNormalized(normalized: string): Topic | null {
   if (!/[\p{L}\p{N}]/u.test(normalized)) return null;
   const scores = new Map<Topic, number>();
-  for (const r of RULES) {
-    if (r.pattern.test(normalized)) scores.set(r.topic, (scores.get(r.topic) ?? 0) + r.weight);
+  scan.match(normalized, matched);
+  for (let i = 0; i < TOPIC_RULES.length; i++) {
+    const r = TOPIC_RULES[i] as TopicSignal;
+    if (matched[i] === 1) scores.set(r.topic, (scores.get(r.topic) ?? 0) + r.weight);
   }
   let best: Topic = "general";
   let bestScore = 0;
