@@ -122,7 +122,7 @@ export const tuneSuite: Suite = {
   evaluateEvery: "5m",
   limits: rateLimits,
   entries: [
-    { scenario: "heavy", seeds: [1, 2], duration: "6h", accounts: 10_000 },
+    { scenario: "heavy", seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], duration: "6h", accounts: 10_000 },
     { scenario: "hydra", seeds: [1, 2, 3, 4], duration: "12h", accounts: 10_000 },
     { scenario: "router", seeds: [1, 2], duration: "12h", accounts: 10_000 },
     { scenario: "slow", seeds: [1], duration: "3d", accounts: 5_000 },
