@@ -86,7 +86,7 @@ type FingerprintRow = [
    * Absent in checkpoints from before response evidence: none seen. `novel` is absent from
    * before question breadth: every request counts as a new question, as it did then.
    */
-  answers?: [answered: number, traced: number, novel?: number],
+  answers?: [answered: number, traced: number, novel?: number, echoed?: number],
 ];
 
 interface CampaignRow {
@@ -134,6 +134,8 @@ interface Checkpoint {
    * breadth: the restored linker starts afresh.
    */
   questionBands?: number[];
+  /** Each prompt's first asker (slot + 1), in `questionBands` order; absent before: unknown. */
+  questionAskers?: number[];
 }
 
 function fingerprintRows(table: FingerprintTable): FingerprintRow[] {
@@ -145,7 +147,7 @@ function fingerprintRows(table: FingerprintTable): FingerprintRow[] {
     f.cot,
     f.last,
     [...f.accounts],
-    [f.answered, f.traced, f.novel],
+    [f.answered, f.traced, f.novel, f.echoed],
   ]);
 }
 
@@ -162,6 +164,8 @@ function restoreFingerprints(
     // From before question breadth: every request was a new question, as the linker then took it.
     const old = answers?.[2] === undefined;
     f.novel = answers?.[2] ?? requests;
+    // From before echoes were counted: none.
+    f.echoed = answers?.[3] ?? 0;
     for (const [slot, count] of accounts) f.accounts.set(slot, old ? packMember(count, count) : count);
     table.tracked.set(key, f);
   }
@@ -212,6 +216,7 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
     networks: fingerprintRows(s.networks),
     networkAdmission: s.networks.admission(),
     questionBands: s.questions.used(),
+    questionAskers: s.questions.askers(),
     campaigns: [...s.campaigns.values()].map((c) => ({
       id: c.id,
       members: [...c.members],
@@ -287,7 +292,7 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
   }
   restoreFingerprints(s.fingerprints, st.fingerprints, st.admission);
   restoreFingerprints(s.networks, st.networks ?? [], st.networkAdmission ?? []);
-  s.questions.restore(st.questionBands ?? []);
+  s.questions.restore(st.questionBands ?? [], st.questionAskers ?? []);
   for (const c of st.campaigns) {
     s.campaigns.set(c.id, {
       id: c.id,

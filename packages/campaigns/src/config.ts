@@ -66,6 +66,16 @@ export interface LinkerConfig {
    */
   minBreadth: number;
   /**
+   * Most of a group's requests that may repeat a question another account asked first (an
+   * echo, `QuestionTable.ask`) for what it asks and harvests to count as evidence. Accounts
+   * splitting a harvest ask disjoint questions (and resample their own, or at temperatures of
+   * their own: no echo); a class asks the handout's few problems, one student after another.
+   * Tune seeds, real text: a hydra's groups echo in ≤ 1% of requests (21% where two eval
+   * harnesses walk the same benchmark, a group that links on its network evidence), a class's
+   * groups in 20–90%.
+   */
+  maxEcho: number;
+  /**
    * Start bursts: accounts that first appear together. Members first seen at least `warmupMs`
    * after the linker's first event are newcomers (before that, every account is new to a
    * linker that just started, so the signal is absent); a group's burst is the most newcomers
@@ -122,6 +132,7 @@ export const defaultLinkerConfig: LinkerConfig = {
   agreeZ: 2,
   madFloor: 0.05,
   minBreadth: 0.5,
+  maxEcho: 0.1,
   // maxChance: ~1,000 groups looked at 288 times a day; 1e-6 keeps chance bursts to about one
   // a few days.
   // freshSpendUsd: a first request costs $0.001–0.05 at list prices; an account that has used

@@ -37,6 +37,8 @@ export class FingerprintState {
   traced = 0;
   /** Requests whose prompt was a new question to the linker (or whose log has no prompt). */
   novel = 0;
+  /** Requests whose prompt another account had asked first (`ECHO` in questions.ts). */
+  echoed = 0;
   last: number;
   /** Requests on it per account slot, and how many were new questions (`packMember`). */
   readonly accounts = new Map<number, number>();
@@ -87,6 +89,7 @@ export class FingerprintTable {
     cot: boolean,
     trace: number,
     novel: boolean,
+    echo = false,
   ): void {
     this.touchKey(
       kind,
@@ -97,6 +100,7 @@ export class FingerprintTable {
       cot,
       trace,
       novel,
+      echo,
     );
   }
 
@@ -113,6 +117,7 @@ export class FingerprintTable {
     cot: boolean,
     trace: number,
     novel: boolean,
+    echo = false,
   ): void {
     let fp = this.tracked.get(key);
     if (!fp) {
@@ -134,6 +139,7 @@ export class FingerprintTable {
     }
     fp.requests++;
     if (novel) fp.novel++;
+    if (echo) fp.echoed++;
     if (cot) fp.cot++;
     if (trace >= 0) {
       fp.answered++;

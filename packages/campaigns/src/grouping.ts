@@ -60,6 +60,12 @@ export interface GroupFeatures {
    * population).
    */
   breadth: number | null;
+  /**
+   * Share of the group's requests whose prompt another account had asked first (`ECHO`):
+   * members asking one another's questions, as a class pasting one handout does. null: not
+   * measured.
+   */
+  echo: number | null;
 }
 
 /**
@@ -92,7 +98,15 @@ export type Baselines = Record<keyof LinkerConfig["priors"], Baseline>;
 
 export type ScoringConfig = Pick<
   LinkerConfig,
-  "zCap" | "minSignals" | "agreeZ" | "madFloor" | "scoreSignals" | "priors" | "linkScore" | "minBreadth"
+  | "zCap"
+  | "minSignals"
+  | "agreeZ"
+  | "madFloor"
+  | "scoreSignals"
+  | "priors"
+  | "linkScore"
+  | "minBreadth"
+  | "maxEcho"
 >;
 
 export interface GroupScore {
@@ -220,6 +234,7 @@ export function groupFeatures(
     burstFrom,
     burstTo,
     breadth: null,
+    echo: null,
   };
 }
 
@@ -480,14 +495,18 @@ export function memberOfPool(a: AccountState, pool: ReadonlySet<number>): boolea
 /**
  * Mean of the strongest `scoreSignals` present signals' z-scores, each clipped to [0, zCap]:
  * those signals must all contribute for a high score. Content signals count only for a group
- * that brought at least `minBreadth` new questions per member. Absent signals are left out, not
+ * that brought at least `minBreadth` new questions per member and asked one another's questions
+ * in at most `maxEcho` of its requests. Absent signals are left out, not
  * counted as zero (the mean is over what the logs carry). Unless signals of at least
  * `minSignals` kinds reach `agreeZ`, the group scores 0: one kind of evidence links nothing.
  */
 export function scoreGroup(f: GroupFeatures, base: Baselines, cfg: ScoringConfig): GroupScore {
   // A group that asks what its members already asked harvests nothing new: a class pasting the
   // teacher's handout, whose step-by-step questions and worked answers are no campaign's.
-  const narrow = f.breadth !== null && f.breadth < cfg.minBreadth;
+  // Early in a lecture each handout problem is new the first time it is asked, so breadth alone
+  // passes a handful of students; that the others then ask the very same problems does not.
+  const narrow =
+    (f.breadth !== null && f.breadth < cfg.minBreadth) || (f.echo !== null && f.echo > cfg.maxEcho);
   const all = [
     { name: "cot_rate", value: f.cotRate as number | null, b: base.cotRate },
     { name: "trace_rate", value: f.traceRate, b: base.traceRate },
@@ -575,6 +594,7 @@ export function populationBaselines(groups: readonly CandidateGroup[], cfg: Scor
       burstFrom: Number.NaN,
       burstTo: Number.NaN,
       breadth: null,
+      echo: null,
     });
   }
   const priors = cfg.priors;

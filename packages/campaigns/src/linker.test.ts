@@ -1038,6 +1038,35 @@ describe("start bursts", () => {
     );
   });
 
+  it("do not link a lecture's first students, whose handout problems are each new once", () => {
+    // Tune seeds 6 and 7 (real text): minutes into a lecture, ten students have each sent one
+    // of the handout's problems. Each problem was new the first time, so the group brought 0.5
+    // new questions per member and passed breadth; the other students were asking the very same
+    // problems. Accounts splitting a harvest ask disjoint questions.
+    const lecture = (name: string, echo: boolean) =>
+      cohort(name, 10, 60 * M, 1).map((e, n) => ({
+        ...e,
+        cot_elicitation: 0.9,
+        response_trace: 0.9,
+        prompt_simhash: prompt(echo ? n % 5 : 2_000 + n),
+      }));
+    const at = 75 * M;
+    expect(
+      run(new CampaignLinker(defaultLinkerConfig), [...before, ...lecture("class", true)], at).campaigns,
+    ).toEqual([]);
+    const harvest = run(new CampaignLinker(defaultLinkerConfig), [...before, ...lecture("sweep", false)], at);
+    expect(harvest.campaigns).toHaveLength(1);
+    expect(harvest.campaigns[0]?.member_count).toBe(10);
+    // A harvester resending its own prompt (a retry, several samples) echoes no one.
+    const resent = lecture("sweep", false).flatMap((e) => [
+      e,
+      { ...e, event_time_ms: e.event_time_ms + 60_000 },
+    ]);
+    expect(run(new CampaignLinker(defaultLinkerConfig), [...before, ...resent], at).campaigns).toHaveLength(
+      1,
+    );
+  });
+
   it("link accounts opened together on their first request: a burst needs no regulars", () => {
     // A warm detector meets a hydra whose accounts have made one request each (one every ~2 h
     // per account): none has been seen twice, so none can show rotation or a shared pool, but

@@ -24,7 +24,7 @@ import {
 } from "./grouping.ts";
 import { hash53, networkKey, networkName } from "./keys.ts";
 import { type CampaignState, leave, matchComponent } from "./matching.ts";
-import { QuestionTable } from "./questions.ts";
+import { ECHO, NEW_QUESTION, QuestionTable } from "./questions.ts";
 import { type Baseline, UnionFind } from "./stats.ts";
 
 export { defaultLinkerConfig, type LinkerConfig } from "./config.ts";
@@ -198,24 +198,27 @@ export class CampaignLinker {
     const redacted = isNoPrompt(e.prompt_template_hash);
     // A prompt the log does not carry says nothing about what was asked: it counts as new.
     const sim = e.prompt_simhash;
-    const novel = redacted || !sim || this.questions.novel(sim, e.request_temperature ?? null);
+    const asked =
+      redacted || !sim ? NEW_QUESTION : this.questions.ask(sim, e.request_temperature ?? null, a.slot);
+    const novel = asked === NEW_QUESTION;
+    const echo = asked === ECHO;
     if (!redacted) {
-      this.fingerprints.touch("template", e.prompt_template_hash, a.slot, t, cot, trace, novel);
+      this.fingerprints.touch("template", e.prompt_template_hash, a.slot, t, cot, trace, novel, echo);
     }
     if (e.system_prompt_hash) {
-      this.fingerprints.touch("system_prompt", e.system_prompt_hash, a.slot, t, cot, trace, novel);
+      this.fingerprints.touch("system_prompt", e.system_prompt_hash, a.slot, t, cot, trace, novel, echo);
     }
     // A wrapper around a varying payload: the question's end paragraphs are templates too (the
     // same hash function), so a wrapper used before the payload by one account and after it by
     // another, or sent alone, is one group.
     const head = e.question_head_hash;
     const tail = e.question_tail_hash;
-    if (head) this.fingerprints.touch("template", head, a.slot, t, cot, trace, novel);
+    if (head) this.fingerprints.touch("template", head, a.slot, t, cot, trace, novel, echo);
     if (tail && !(head && sameHash(head, tail)))
-      this.fingerprints.touch("template", tail, a.slot, t, cot, trace, novel);
+      this.fingerprints.touch("template", tail, a.slot, t, cot, trace, novel, echo);
     // The network is a candidate group of its own: a pool's accounts meet on its /24s even
     // when every prompt is its own (real problems in a campaign's wrapper never repeat).
-    if (!Number.isNaN(p)) this.networks.touchKey("ip_prefix", p, null, a.slot, t, cot, trace, novel);
+    if (!Number.isNaN(p)) this.networks.touchKey("ip_prefix", p, null, a.slot, t, cot, trace, novel, echo);
   }
 
   /** Re-links, re-scores and advances alert lifecycles as of event time `nowMs`. */
@@ -242,6 +245,7 @@ export class CampaignLinker {
           fp.accounts,
         );
         f.breadth = fp.novel / Math.max(1, f.members);
+        f.echo = fp.echoed / fp.requests;
         groups.push({ fp, f });
       }
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { QuestionTable } from "./questions.ts";
+import { ECHO, NEW_QUESTION, OWN_REPEAT, QuestionTable } from "./questions.ts";
 
 const sim = (hi: number, lo: number) => {
   const b = Buffer.alloc(8);
@@ -26,6 +26,22 @@ describe("QuestionTable", () => {
     expect(q.novel(sim(1, 2), 0.7)).toBe(false);
     expect(q.novel(sim(1, 2), 1)).toBe(true);
     expect(q.novel(sim(1, 2), null)).toBe(false);
+  });
+
+  it("tells a repeat of the account's own question from an echo of another's", () => {
+    const q = new QuestionTable(1 << 12);
+    expect(q.ask(sim(7, 8), 0.7, 3)).toBe(NEW_QUESTION);
+    expect(q.ask(sim(7, 8), 0.7, 3)).toBe(OWN_REPEAT);
+    expect(q.ask(sim(7, 9), 0.7, 4)).toBe(ECHO); // a near-duplicate, asked by another
+    expect(q.ask(sim(7, 8), 1, 4)).toBe(NEW_QUESTION); // another temperature: a sample of its own
+    expect(q.ask(sim(7, 8), 0.7, -1)).toBe(OWN_REPEAT); // an unknown asker echoes no one
+    // Askers survive a checkpoint; a checkpoint from before they were kept knows none.
+    const r = new QuestionTable(1 << 12);
+    r.restore(q.used(), q.askers());
+    expect(r.ask(sim(7, 8), 0.7, 5)).toBe(ECHO);
+    const old = new QuestionTable(1 << 12);
+    old.restore(q.used());
+    expect(old.ask(sim(7, 8), 0.7, 5)).toBe(OWN_REPEAT);
   });
 
   it("keeps what it has seen through a checkpoint", () => {

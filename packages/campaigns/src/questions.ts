@@ -11,11 +11,21 @@
  * simhash that had it. Direct-mapped: a slot keeps its latest prompt, so under heavy traffic
  * an old prompt may be forgotten and count as new again. The table thus errs towards
  * breadth, which is how the linker behaved without it.
+ *
+ * Each prompt keeps the account that first asked it, so a repeat tells whether the account
+ * asks its own question again (a retry, a harvester sampling one prompt several times) or
+ * another's: an echo. A class pasting the handout echoes; accounts that split a harvest do not.
  */
+
+/** What `ask` found: a question not seen before, one the same account asked, or another's. */
+export const NEW_QUESTION = 0;
+export const OWN_REPEAT = 1;
+export const ECHO = 2;
 export class QuestionTable {
   /**
    * Per slot, four words side by side (one cache line per lookup): the simhash's high and
-   * low words, its temperature code (0: empty slot) and padding.
+   * low words, its temperature code (0: empty slot) and the first asker's slot + 1 (0: not
+   * known, as in checkpoints from before askers were kept).
    */
   private readonly table: Uint32Array;
   private readonly perBand: number;
@@ -30,6 +40,14 @@ export class QuestionTable {
 
   /** Whether `simhash` (8 bytes) at `temperature` is a question not seen before; remembers it. */
   novel(simhash: Uint8Array, temperature: number | null = null): boolean {
+    return this.ask(simhash, temperature, -1) === NEW_QUESTION;
+  }
+
+  /**
+   * `simhash` asked at `temperature` by account slot `asker` (-1: unknown): NEW_QUESTION (and
+   * remembered, with its asker), OWN_REPEAT, or ECHO when another account asked it first.
+   */
+  ask(simhash: Uint8Array, temperature: number | null, asker: number): number {
     const hi = word(simhash, 0);
     const lo = word(simhash, 4);
     const code =
@@ -42,7 +60,8 @@ export class QuestionTable {
         popcount(((t[s] as number) ^ hi) >>> 0) + popcount(((t[s + 1] as number) ^ lo) >>> 0) <=
           this.maxDistance
       ) {
-        return false;
+        const first = (t[s + 3] as number) - 1;
+        return first >= 0 && asker >= 0 && first !== asker ? ECHO : OWN_REPEAT;
       }
     }
     for (let b = 0; b < BANDS; b++) {
@@ -50,8 +69,9 @@ export class QuestionTable {
       t[s] = hi;
       t[s + 1] = lo;
       t[s + 2] = code;
+      t[s + 3] = asker + 1;
     }
-    return true;
+    return NEW_QUESTION;
   }
 
   private slotOf(band: number, hi: number, lo: number, code: number): number {
@@ -70,12 +90,22 @@ export class QuestionTable {
     return out;
   }
 
-  restore(rows: readonly number[]): void {
-    for (let i = 0; i + 3 < rows.length; i += 4) {
+  /** The first asker (slot + 1; 0 unknown) of each used slot, in `used()` order. */
+  askers(): number[] {
+    const out: number[] = [];
+    const t = this.table;
+    for (let i = 0; i < t.length; i += 4) if (t[i + 2] !== 0) out.push(t[i + 3] as number);
+    return out;
+  }
+
+  /** `askers`: as `askers()` gave them; absent in checkpoints from before (unknown). */
+  restore(rows: readonly number[], askers: readonly number[] = []): void {
+    for (let i = 0, k = 0; i + 3 < rows.length; i += 4, k++) {
       const s = (rows[i] as number) * 4;
       this.table[s] = rows[i + 1] as number;
       this.table[s + 1] = rows[i + 2] as number;
       this.table[s + 2] = rows[i + 3] as number;
+      this.table[s + 3] = askers[k] ?? 0;
     }
   }
 }
