@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { apiRequestCodec } from "@distillguard/contract";
 import { litellmFixtures } from "@distillguard/litellm/fixtures";
 import { afterEach, describe, expect, it } from "vitest";
@@ -5,6 +8,7 @@ import { type BatchTranslator, inlineTranslator, toRecordResult, workerTranslato
 
 const fixtures = litellmFixtures();
 const STALLING = new URL("./testing/stalling-translation.ts", import.meta.url);
+const STALL_ONCE = new URL("./testing/stall-once-translation.ts", import.meta.url);
 
 /** A fixture whose user prompt carries the line of 45 "#" from the outage. */
 function outageRecord(): Buffer {
@@ -70,20 +74,31 @@ describe("workerTranslator", () => {
 
   it("dead-letters a record that overruns its budget and translates the rest of the batch", async () => {
     const lost: number[] = [];
-    const t = make({ recordBudgetMs: 500, module: STALLING, onRecordLost: (e) => lost.push(e.index) });
+    const struck: number[] = [];
+    const t = make({
+      recordBudgetMs: 500,
+      module: STALLING,
+      onRecordLost: (e) => lost.push(e.index),
+      onRecordStruck: (e) => struck.push(e.index),
+    });
     const values = batch();
     values.splice(2, 0, outageRecord());
     values.push(outageRecord());
     const started = performance.now();
     const got = await t.translate(values);
-    // Two stalls at about one budget each (plus worker restarts), not a day each.
+    // Two stalls at about two budgets each (plus worker restarts), not a day each.
     expect(performance.now() - started).toBeLessThan(30_000);
+    // Each is tried on a fresh worker before it is given up.
+    expect(struck).toEqual([2, values.length - 1]);
     expect(lost).toEqual([2, values.length - 1]);
     for (const [i, r] of got.entries()) {
       if (i === 2 || i === values.length - 1) {
         expect(r).toEqual({
           ok: false,
-          reason: { kind: "budget-exceeded", message: "translation took longer than its budget of 500 ms" },
+          reason: {
+            kind: "budget-exceeded",
+            message: "translation took longer than its budget of 500 ms, twice",
+          },
         });
       } else {
         expect(r).toEqual(toRecordResult(values[i] ?? null));
@@ -93,6 +108,29 @@ describe("workerTranslator", () => {
     expect(await t.translate([fixtures[0]?.bytes ?? null])).toEqual([
       toRecordResult(fixtures[0]?.bytes ?? null),
     ]);
+  }, 60_000);
+
+  it("tries a record that overran once on a fresh worker, and keeps it when it goes through", async () => {
+    // The first worker stalls on whatever it meets first, as when the host stops the process.
+    const dir = mkdtempSync(join(tmpdir(), "dg-stall-once-"));
+    process.env.DG_TEST_STALL_ONCE_MARKER = join(dir, "stalled");
+    try {
+      const lost: number[] = [];
+      const struck: number[] = [];
+      const t = make({
+        recordBudgetMs: 500,
+        module: STALL_ONCE,
+        onRecordLost: (e) => lost.push(e.index),
+        onRecordStruck: (e) => struck.push(e.index),
+      });
+      const values = batch();
+      expect(await t.translate(values)).toEqual(values.map((v) => toRecordResult(v)));
+      expect(struck).toEqual([0]);
+      expect(lost).toEqual([]);
+    } finally {
+      delete process.env.DG_TEST_STALL_ONCE_MARKER;
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("gives up a batch at once when closed, so a shutdown never waits for a stalled record", async () => {

@@ -48,8 +48,10 @@ export function inlineTranslator(
 
 export interface WorkerTranslatorOptions {
   /**
-   * A record still being translated this long after it started is dead-lettered with kind
-   * `budget-exceeded`, its worker is replaced, and the batch goes on without it.
+   * A record still being translated this long after it started loses its worker, which is
+   * replaced; the record is tried once more on the fresh one, and if it overruns again it is
+   * dead-lettered with kind `budget-exceeded` and the batch goes on without it. A record that
+   * really stalls thus costs two budgets.
    */
   recordBudgetMs: number;
   /** IP → ASN and country tables (shared memory); absent, those fields stay null. */
@@ -63,6 +65,8 @@ export interface WorkerTranslatorOptions {
   module?: URL;
   /** Called when a record is dead-lettered for its budget or a worker dies (for the log). */
   onRecordLost?: (event: { index: number; reason: DeadLetterReason }) => void;
+  /** Called when a record loses its first worker and is to be tried again (for the log). */
+  onRecordStruck?: (event: { index: number; reason: DeadLetterReason }) => void;
 }
 
 /** Messages to and from translate-worker.ts. */
@@ -196,6 +200,10 @@ export function workerTranslator(opts: WorkerTranslatorOptions): BatchTranslator
       const results: (RecordResult | undefined)[] = new Array(n);
       const request = pack(values);
       let pending = Int32Array.from({ length: n }, (_, i) => i);
+      // Records that already lost one worker. The budget is wall time, so a machine that stops
+      // both threads for a while (a busy CI host, a VM stolen from) makes whichever record is in
+      // flight overrun; a record is dead-lettered only when it overruns on a second, fresh worker.
+      const struck = new Set<number>();
       while (pending.length > 0) {
         // Closed between two workers: stop() waits for this batch, so no fresh worker starts.
         if (closed) throw new TranslatorClosedError();
@@ -204,10 +212,17 @@ export function workerTranslator(opts: WorkerTranslatorOptions): BatchTranslator
           unpack(outcome.reply, pending, results);
           break;
         }
-        // Everything but the lost record runs again on a fresh worker: the records before it
-        // were translated, but their results died with the worker.
-        results[outcome.lost] = { ok: false, reason: outcome.reason };
-        opts.onRecordLost?.({ index: outcome.lost, reason: outcome.reason });
+        // The rest runs again on a fresh worker (the records before the lost one were
+        // translated, but their results died with the worker), the lost one too if it is its
+        // first strike.
+        if (!struck.has(outcome.lost)) {
+          struck.add(outcome.lost);
+          opts.onRecordStruck?.({ index: outcome.lost, reason: outcome.reason });
+          continue;
+        }
+        const reason = { ...outcome.reason, message: `${outcome.reason.message}, twice` };
+        results[outcome.lost] = { ok: false, reason };
+        opts.onRecordLost?.({ index: outcome.lost, reason });
         pending = pending.filter((i) => results[i] === undefined);
       }
       return results as RecordResult[];
