@@ -4,9 +4,9 @@ export interface Baseline {
   mad: number;
 }
 
-export function baselineOf(values: readonly number[], prior: Baseline): Baseline {
+export function baselineOf(values: readonly number[], prior: Baseline, minValues = 8): Baseline {
   // Too few groups to estimate a population: fall back to the configured prior.
-  if (values.length < 8) return prior;
+  if (values.length < Math.max(1, minValues)) return prior;
   const s = [...values].sort((a, b) => a - b);
   const median = quantileSorted(s, 0.5);
   const mad = quantileSorted(

@@ -257,7 +257,7 @@ export class Detector {
   }
 
   private scoreAccount(account: string, v: Float64Array, nowMs: number, out: DetectorOutput): void {
-    const { score, signals, absent } = this.scorer.score(v);
+    const { score, signals, absent, unbaselined } = this.scorer.score(v);
     const campaign = this.linker.campaignOf(account);
     if (score >= this.config.reportScore || this.accountAlerts.isOpen(account)) {
       out.scores.push({
@@ -273,7 +273,7 @@ export class Detector {
     const top = signals[0];
     const alert = this.accountAlerts.observe(account, score, nowMs, {
       signals,
-      summary: `account ${account}: ${Math.round(v[signalIndex.requests_24h] ?? 0)} requests/24h, ${top ? `${top.name} ${fmt(top.value)} vs baseline ${fmt(top.baseline)}` : ""}${campaign ? `; in campaign ${campaign}` : ""}${absent.length > 0 ? `; unavailable: ${absent.join(", ")} (not in the logs)` : ""}`,
+      summary: `account ${account}: ${Math.round(v[signalIndex.requests_24h] ?? 0)} requests/24h, ${top ? `${top.name} ${fmt(top.value)} vs baseline ${fmt(top.baseline)}` : ""}${campaign ? `; in campaign ${campaign}` : ""}${absent.length > 0 ? `; unavailable: ${absent.join(", ")} (not in the logs)` : ""}${unbaselined.length > 0 ? `; not compared yet: ${unbaselined.join(", ")} (too few scored accounts)` : ""}`,
     });
     if (alert) out.alerts.push(alert);
   }

@@ -92,6 +92,61 @@ describe("AccountScorer", () => {
     expect(s.score(vector({ ...reseller, stream_harvest_rate: 0 })).score).toBeLessThan(s.config.openScore);
   });
 
+  const extractor = () =>
+    vector({
+      requests_24h: 5_000,
+      cot_rate: 0.9,
+      output_per_request: 1_200,
+      reasoning_per_request: 900,
+      saturation_rate: 0.2,
+    });
+
+  it("compares with no one before a population exists: no baseline is zeros", () => {
+    const s = new AccountScorer();
+    // Cold start: the first evaluations see none, then a handful of heavy accounts.
+    s.updateBaselines([]);
+    s.updateBaselines(population.slice(0, s.config.minPopulation - 1));
+    expect(s.hasPopulation).toBe(false);
+    const early = s.score(extractor());
+    expect(early.score).toBe(0);
+    expect(early.signals).toEqual([]);
+    expect(early.unbaselined).toContain("cot_rate");
+    expect(early.unbaselined).toContain("output_per_request");
+    // With a population the same account is an extractor.
+    s.updateBaselines(population.slice(0, s.config.minPopulation));
+    expect(s.hasPopulation).toBe(true);
+    const later = s.score(extractor());
+    expect(later.unbaselined).toEqual([]);
+    expect(later.score).toBeGreaterThan(s.config.openScore);
+  });
+
+  it("keeps the last baseline when an evaluation sees too few accounts", () => {
+    const s = new AccountScorer();
+    s.updateBaselines(population);
+    const before = s.baseline("output_per_request");
+    const score = s.score(extractor()).score;
+    // A quiet five minutes: three scorable accounts, all of them odd ones.
+    s.updateBaselines([extractor(), extractor(), extractor()]);
+    expect(s.baseline("output_per_request")).toEqual(before);
+    expect(s.score(extractor()).score).toBe(score);
+  });
+
+  it("leaves out a signal that too few accounts' logs carry, until enough do", () => {
+    const s = new AccountScorer();
+    // Only five accounts report reasoning tokens: no population for that signal yet.
+    s.updateBaselines(
+      population.map((v, i) => {
+        const w = Float64Array.from(v);
+        w[signalIndex.reasoning_per_request] = i < 5 ? 500 : Number.NaN;
+        return w;
+      }),
+    );
+    expect(s.baseline("reasoning_per_request")).toBeUndefined();
+    const r = s.score(extractor());
+    expect(r.unbaselined).toEqual(["reasoning_per_request"]);
+    expect(r.signals.map((x) => x.name)).not.toContain("reasoning_per_request");
+  });
+
   it("does not score accounts with too little evidence", () => {
     const s = new AccountScorer();
     expect(s.scorable(vector({ requests_24h: 99 }))).toBe(false);

@@ -22,6 +22,13 @@ export interface ScorerConfig {
   rules: Partial<Record<SignalName, SignalRule>>;
   /** Accounts with fewer requests in 24 h are not scored (too little evidence; campaigns catch those). */
   minRequests: number;
+  /**
+   * Fewest scored accounts whose logs carry a signal for its baseline to be estimated. A
+   * smaller sample keeps the last estimate; before the first one the signal has no baseline
+   * and scores no account (cold start: the first minutes' handful of heavy accounts, or none,
+   * must not stand in for a population, and zeros must never).
+   */
+  minPopulation: number;
   zCap: number;
   /**
    * Hard requirements to flag: extraction harvests reasoning traces (public cases), seen in
@@ -61,6 +68,7 @@ export const defaultScorerConfig: ScorerConfig = {
     distinct_asns: { weight: 0.5, scale: "log", madFloor: 0.3 },
   },
   minRequests: 100,
+  minPopulation: 8,
   zCap: 6,
   minCotRate: 0.3,
   minOutputZ: 1,
@@ -92,7 +100,8 @@ export class AccountScorer {
 
   /**
    * Recomputes median/MAD per signal from a sample of signal vectors of scorable accounts; an
-   * account whose logs lack a signal (NaN) is not part of that signal's population.
+   * account whose logs lack a signal (NaN) is not part of that signal's population. A signal
+   * carried by fewer than `minPopulation` of them keeps its last baseline, or stays without one.
    */
   updateBaselines(sample: readonly Float64Array[]): void {
     for (const { name, index, rule } of this.rules) {
@@ -101,8 +110,15 @@ export class AccountScorer {
         const x = v[index] ?? 0;
         if (!Number.isNaN(x)) values.push(transform(x, rule.scale));
       }
-      this.baselines.set(name, baselineOf(values, { median: 0, mad: rule.madFloor }));
+      const min = Math.max(1, this.config.minPopulation);
+      if (values.length >= min)
+        this.baselines.set(name, baselineOf(values, { median: 0, mad: rule.madFloor }, min));
     }
+  }
+
+  /** Whether any signal has a population to be compared with: before that nothing is scored. */
+  get hasPopulation(): boolean {
+    return this.baselines.size > 0;
   }
 
   baseline(name: SignalName): Baseline | undefined {
@@ -115,12 +131,19 @@ export class AccountScorer {
 
   /**
    * The weighted mean is over the signals present in the account's logs: an absent signal
-   * (NaN) adds neither evidence nor weight, and is listed in `absent`.
+   * (NaN) adds neither evidence nor weight, and is listed in `absent`. So is a signal without
+   * a population yet (`unbaselined`): a value with nothing to compare it to is no evidence.
    */
-  score(v: Float64Array): { score: number; signals: Signal[]; absent: SignalName[] } {
+  score(v: Float64Array): {
+    score: number;
+    signals: Signal[];
+    absent: SignalName[];
+    unbaselined: SignalName[];
+  } {
     let total = 0;
     let weight = 0;
     const absent: SignalName[] = [];
+    const unbaselined: SignalName[] = [];
     const parts: { name: string; value: number; baseline: number; z: number; c: number; weight: number }[] =
       [];
     // Per group, the index in `parts` of the one that counts so far: a stronger one replaces it.
@@ -131,7 +154,11 @@ export class AccountScorer {
         absent.push(name);
         continue;
       }
-      const b = this.baselines.get(name) ?? { median: 0, mad: rule.madFloor };
+      const b = this.baselines.get(name);
+      if (b === undefined) {
+        unbaselined.push(name);
+        continue;
+      }
       const z = robustZ(transform(x, rule.scale), b, rule.madFloor);
       let c = rule.weight * Math.min(Math.max(z, 0), this.config.zCap);
       const at = rule.group === undefined ? undefined : counted.get(rule.group);
@@ -174,7 +201,7 @@ export class AccountScorer {
         z: p.z,
         contribution: total > 0 ? p.c / total : 0,
       }));
-    return { score, signals, absent };
+    return { score, signals, absent, unbaselined };
   }
 }
 
