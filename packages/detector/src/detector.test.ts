@@ -144,6 +144,35 @@ describe("scoring an account when it reaches minRequests", () => {
     expect(readyAt).toBe(min);
     expect(alertAt).toBe(start + (min - 1) * 2_000);
   });
+
+  it("judges a cold start's first heavy account against the lighter accounts active then, never zeros", () => {
+    const min = defaultDetectorConfig.scorer.minRequests;
+    const coldStart = (withUsers: boolean) => {
+      const d = new Detector();
+      const alerts: string[] = [];
+      // Five minutes of a cold detector: the extractor reaches minRequests while 40 ordinary
+      // users have sent 15 requests each, too few to be scored themselves.
+      for (let k = 0; k < min; k++) {
+        const at = T0 + k * 2_900;
+        d.observe(event("heavy", at, true, k));
+        if (withUsers && k < 15 * 40)
+          for (let u = 0; u < 6; u++) {
+            const i = k * 6 + u;
+            if (i < 15 * 40) d.observe(event(`user-${i % 40}`, at + u, false, i));
+          }
+        if (d.hasReady) for (const a of d.scoreReady(at).alerts) alerts.push(a.subject_id);
+      }
+      const out = d.evaluate(T0 + 300_000);
+      for (const a of out.alerts) if (a.state === "open") alerts.push(a.subject_id);
+      return { alerts, score: out.scores.find((x) => x.account_id === "heavy")?.score ?? 0 };
+    };
+    // Nothing else active: nothing to compare with, so no score (before: compared with zeros).
+    expect(coldStart(false)).toEqual({ alerts: [], score: 0 });
+    // The lighter accounts are the population until enough are scorable.
+    const judged = coldStart(true);
+    expect(judged.alerts).toEqual(["heavy"]);
+    expect(judged.score).toBeGreaterThan(defaultDetectorConfig.scorer.openScore);
+  });
 });
 
 describe("account alerts", () => {

@@ -196,15 +196,36 @@ export class Detector {
     // Population baselines from a deterministic sample of accounts active since last time.
     const vectors = new Map<string, Float64Array>();
     const min = this.config.scorer.minRequests;
+    const wideMin = this.config.scorer.coldStartMinRequests;
     const store = this.features.store;
+    // Lighter active accounts, read only if the scorable ones are too few for a population.
+    let lighter = 0;
     for (let i = 0; i < this.touchedCount; i++) {
       const slot = this.touchedSlots[i] as number;
       this.touchedFlag[slot] = 0;
       const account = this.slotKey[slot];
-      if (account === undefined || (this.slotRequests[slot] as number) < min || store.keyOf(slot) !== account)
+      if (account === undefined || store.keyOf(slot) !== account) continue;
+      const n = this.slotRequests[slot] as number;
+      if (n < min) {
+        if (n >= wideMin) this.touchedSlots[lighter++] = slot;
         continue;
+      }
       const v = new Float64Array(signalNames.length);
       if (this.features.signalsOfSlot(slot, nowMs, v) && this.scorer.scorable(v)) vectors.set(account, v);
+    }
+    const population = [...vectors.values()];
+    if (population.length < this.config.scorer.minPopulation) {
+      // A cold start: minutes in, the accounts with 24 h of evidence are a handful of heavy
+      // ones (or the extractor alone). The rates and volumes of every account active with a
+      // little evidence are the population until there are enough scorable ones.
+      for (let i = 0; i < lighter; i++) {
+        const v = new Float64Array(signalNames.length);
+        if (
+          this.features.signalsOfSlot(this.touchedSlots[i] as number, nowMs, v) &&
+          (v[signalIndex.requests_24h] ?? 0) >= wideMin
+        )
+          population.push(v);
+      }
     }
     this.touchedCount = 0;
     this.touchEpoch++;
@@ -212,9 +233,8 @@ export class Detector {
     store.expire(nowMs);
     this.features.streams.expire(nowMs);
     this.entities?.expire(nowMs);
-    const all = [...vectors.values()];
-    const step = Math.max(1, Math.ceil(all.length / this.config.baselineSample));
-    this.scorer.updateBaselines(all.filter((_, i) => i % step === 0));
+    const step = Math.max(1, Math.ceil(population.length / this.config.baselineSample));
+    this.scorer.updateBaselines(population.filter((_, i) => i % step === 0));
 
     this.readyCount = 0;
     for (const [account, v] of vectors) this.scoreAccount(account, v, nowMs, out);

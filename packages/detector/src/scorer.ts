@@ -29,6 +29,12 @@ export interface ScorerConfig {
    * must not stand in for a population, and zeros must never).
    */
   minPopulation: number;
+  /**
+   * While fewer than minPopulation accounts are scorable, the population is every active
+   * account with at least this many requests in 24 h (Detector.evaluate): evidence enough for
+   * its rates, and a cold detector can judge an extractor in its first minutes.
+   */
+  coldStartMinRequests: number;
   zCap: number;
   /**
    * Hard requirements to flag: extraction harvests reasoning traces (public cases), seen in
@@ -69,6 +75,7 @@ export const defaultScorerConfig: ScorerConfig = {
   },
   minRequests: 100,
   minPopulation: 8,
+  coldStartMinRequests: 10,
   zCap: 6,
   minCotRate: 0.3,
   minOutputZ: 1,
