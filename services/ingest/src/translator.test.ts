@@ -113,13 +113,14 @@ describe("workerTranslator", () => {
   it("tries a record that overran once on a fresh worker, and keeps it when it goes through", async () => {
     // The first worker stalls on whatever it meets first, as when the host stops the process.
     const dir = mkdtempSync(join(tmpdir(), "dg-stall-once-"));
-    process.env.DG_TEST_STALL_ONCE_MARKER = join(dir, "stalled");
+    const module = new URL(STALL_ONCE);
+    module.searchParams.set("marker", join(dir, "stalled"));
     try {
       const lost: number[] = [];
       const struck: number[] = [];
       const t = make({
         recordBudgetMs: 500,
-        module: STALL_ONCE,
+        module,
         onRecordLost: (e) => lost.push(e.index),
         onRecordStruck: (e) => struck.push(e.index),
       });
@@ -128,7 +129,6 @@ describe("workerTranslator", () => {
       expect(struck).toEqual([0]);
       expect(lost).toEqual([]);
     } finally {
-      delete process.env.DG_TEST_STALL_ONCE_MARKER;
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
