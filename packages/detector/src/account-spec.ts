@@ -37,6 +37,10 @@ export const accountSpec: WindowSpec = {
     // Requests on a harvest stream (features.ts, streams.ts), and those of them that harvested.
     { kind: "sum", name: "streamed", rings: ["24h/6h"] },
     { kind: "sum", name: "streamHarvested", rings: ["24h/6h"] },
+    // Requests that harvested reasoning, and their output tokens: how long what was harvested is,
+    // however little of the account's traffic it is.
+    { kind: "sum", name: "harvested", rings: ["24h/6h"] },
+    { kind: "sum", name: "harvestedOutput", rings: ["24h/6h"] },
     { kind: "regularity", name: "gaps", rings: ["1h"], gapCapMs: 10 * MIN },
     { kind: "distinct", name: "prefixes", input: "prefix", rings: ["24h/6h"], precision: 6 },
     { kind: "distinct", name: "asns", input: "asn", rings: ["24h/6h"], precision: 6 },

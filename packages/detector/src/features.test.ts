@@ -143,3 +143,34 @@ describe("harvest streams of one account", () => {
     expect(redacted.stream_harvest_rate).toBeNaN();
   });
 });
+
+describe("output per harvested request", () => {
+  // Customers' answers of 200 tokens; every tenth request harvests a 1,000-token trace.
+  const at = (i: number, harvest: boolean, answered: boolean): FeatureEvent => ({
+    ...event(i, false, harvest && !answered),
+    usage_output_tokens: harvest ? 1_000 : 200,
+    response_trace: answered ? (harvest ? 0.9 : 0.1) : null,
+  });
+  const signals = (n: number, answered: boolean) => {
+    const f = new AccountFeatures();
+    for (let i = 0; i < n; i++) f.observe(at(i, i % 10 === 0, answered));
+    const out = new Float64Array(signalNames.length);
+    expect(f.signals("acct", T0 + n * 60_000, out)).toBe(true);
+    return { harvest: out[signalIndex.harvest_output_per_request], all: out[signalIndex.output_per_request] };
+  };
+
+  it("is the mean output of the traced answers, however diluted the account's mean", () => {
+    const s = signals(200, true);
+    expect(s.all).toBeCloseTo(280);
+    expect(s.harvest).toBeCloseTo(1_000);
+  });
+
+  it("counts requests that asked for reasoning when the logs carry no answers", () => {
+    expect(signals(200, false).harvest).toBeCloseTo(1_000);
+  });
+
+  it("is absent below five harvested requests: a handful says little", () => {
+    expect(signals(40, true).harvest).toBeNaN();
+    expect(signals(41, true).harvest).toBeCloseTo(1_000);
+  });
+});

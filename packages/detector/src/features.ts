@@ -37,6 +37,11 @@ export interface FeatureEvent {
  */
 export const STREAM_MIN_REQUESTS = 50;
 export const STREAM_MIN_SHARE = 0.01;
+/**
+ * Fewest requests that harvested reasoning (decayed, 24 h) for the length of what was harvested
+ * to be a signal: a handful of answers says little about how long an account's harvest runs.
+ */
+export const HARVEST_OUTPUT_MIN = 5;
 
 /** Signals per account, in this order in every signal vector. */
 export const signalNames = [
@@ -64,6 +69,8 @@ export const signalNames = [
   // Share of the account's requests on harvest streams that harvested reasoning; 0 when too
   // few of its requests were on one (STREAM_MIN_REQUESTS, STREAM_MIN_SHARE).
   "stream_harvest_rate",
+  // Output tokens per request that harvested reasoning; absent below HARVEST_OUTPUT_MIN of them.
+  "harvest_output_per_request",
 ] as const;
 
 export type SignalName = (typeof signalNames)[number];
@@ -117,6 +124,8 @@ export class AccountFeatures {
         "newModel",
         "streamed",
         "streamHarvested",
+        "harvested",
+        "harvestedOutput",
       ].map((n) => [n, val(n)]),
     );
     this.h = Object.fromEntries(["prefix", "asn", "simhashBucket", "template"].map((n) => [n, hash(n)]));
@@ -143,6 +152,8 @@ export class AccountFeatures {
         "newModel@24h/6h",
         "streamed@24h/6h",
         "streamHarvested@24h/6h",
+        "harvested@24h/6h",
+        "harvestedOutput@24h/6h",
         "gaps.cv@1h",
         "prefixes@24h/6h",
         "asns@24h/6h",
@@ -200,6 +211,8 @@ export class AccountFeatures {
     );
     v[vi.streamed as number] = streamed ? 1 : 0;
     v[vi.streamHarvested as number] = streamed && harvested ? 1 : 0;
+    v[vi.harvested as number] = harvested ? 1 : 0;
+    v[vi.harvestedOutput as number] = harvested ? e.usage_output_tokens : 0;
     return this.store.update(e.account_id, e.event_time_ms);
   }
 
@@ -278,6 +291,10 @@ export class AccountFeatures {
     else if (streamed >= Math.max(STREAM_MIN_REQUESTS, STREAM_MIN_SHARE * n24))
       set("stream_harvest_rate", per(g("streamHarvested@24h/6h"), streamed));
     else set("stream_harvest_rate", 0);
+    const harvested = g("harvested@24h/6h");
+    if (harvested >= HARVEST_OUTPUT_MIN)
+      set("harvest_output_per_request", per(g("harvestedOutput@24h/6h"), harvested));
+    else absent("harvest_output_per_request");
   }
 }
 

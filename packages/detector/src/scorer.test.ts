@@ -92,6 +92,52 @@ describe("AccountScorer", () => {
     expect(s.score(vector({ ...reseller, stream_harvest_rate: 0 })).score).toBeLessThan(s.config.openScore);
   });
 
+  it("sees a campaign in a reseller's traffic by how long its harvested answers are, not its customers' mean", () => {
+    const s = new AccountScorer();
+    s.updateBaselines(
+      population.map((v, i) =>
+        vector({
+          ...fromVector(v),
+          trace_rate: (i % 5) * 0.01,
+          harvest_output_per_request: 180 + (i % 9) * 5,
+        }),
+      ),
+    );
+    // Tune seed 1's reseller: its output per request still that of its customers (254 tokens at
+    // 90 min, 18 min into the campaign); the harvested answers are the campaign's long traces.
+    const reseller = {
+      requests_24h: 40_000,
+      cot_rate: 0.13,
+      trace_rate: 0.19,
+      stream_harvest_rate: 0.86,
+      output_per_request: 254,
+    };
+    const router = s.score(vector({ ...reseller, harvest_output_per_request: 611 }));
+    expect(router.score).toBeGreaterThan(s.config.openScore);
+    expect(router.signals.map((x) => x.name)).toContain("harvest_output_per_request");
+    // The other reseller: a tutoring app's worked solutions, as long as anyone's.
+    expect(s.score(vector({ ...reseller, harvest_output_per_request: 218 })).score).toBeLessThan(
+      s.config.openScore,
+    );
+    // An eval harness: every request asks for steps; its worked answers run longer than an
+    // ordinary answer, as anyone's do (tune heavy seed 3: 317 tokens), not a campaign's 3-4 times.
+    const harness = {
+      requests_24h: 100,
+      cot_rate: 1,
+      logprobs_rate: 0.43,
+      template_top_share: 1,
+      reasoning_per_request: 593,
+      output_per_request: 291,
+    };
+    expect(s.score(vector({ ...harness, harvest_output_per_request: 317 })).score).toBeLessThan(
+      s.config.openScore,
+    );
+    // Logs without harvested answers to measure: the overall output decides, as before.
+    expect(s.score(vector({ ...reseller, harvest_output_per_request: Number.NaN })).score).toBeLessThan(
+      s.config.openScore,
+    );
+  });
+
   const extractor = () =>
     vector({
       requests_24h: 5_000,

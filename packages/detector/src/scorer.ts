@@ -47,6 +47,14 @@ export interface ScorerConfig {
    * population. Evaluation harnesses also ask "step by step" but cap answers short.
    */
   minOutputZ: number;
+  /**
+   * ... or output per request that harvested at least this many MADs above the population's
+   * harvested answers: a campaign inside a reseller's traffic lengthens only its own answers.
+   * Higher than minOutputZ: worked solutions run longer than ordinary answers whoever asks for
+   * them (an eval harness's 317 tokens against 198 on tune heavy seed 3, z 1.06), a campaign's
+   * traces 3-4 times (the router's 858).
+   */
+  minHarvestOutputZ: number;
   /** Account alerts (packages/alerts): open at openScore, resolve after resolveAfter evaluations below resolveScore. */
   openScore: number;
   resolveScore: number;
@@ -63,7 +71,11 @@ export const defaultScorerConfig: ScorerConfig = {
     // one stream of it (a frame that carries ≥ 50 requests a day, most of them harvested), not
     // in the account's overall rates (tune seed 1: trace rate 0.19 overall, missed).
     stream_harvest_rate: { weight: 3, scale: "rate", madFloor: 0.05, group: "harvest" },
-    output_per_request: { weight: 1.5, scale: "log", madFloor: 0.3 },
+    output_per_request: { weight: 1.5, scale: "log", madFloor: 0.3, group: "length" },
+    // How long the answers that harvested reasoning are: the router's were 858 tokens against
+    // 207-317 for people, classes and evaluation harnesses (tune seeds 1, 3), while its overall
+    // output per request, diluted by its customers' traffic, took two hours to stand out.
+    harvest_output_per_request: { weight: 1.5, scale: "log", madFloor: 0.3, group: "length" },
     reasoning_per_request: { weight: 1, scale: "log", madFloor: 0.5 },
     saturation_rate: { weight: 1, scale: "rate", madFloor: 0.05 },
     logprobs_rate: { weight: 0.5, scale: "rate", madFloor: 0.05 },
@@ -79,6 +91,7 @@ export const defaultScorerConfig: ScorerConfig = {
   zCap: 6,
   minCotRate: 0.3,
   minOutputZ: 1,
+  minHarvestOutputZ: 2,
   openScore: 2.5,
   resolveScore: 1.2,
   resolveAfter: 3,
@@ -187,14 +200,21 @@ export class AccountScorer {
     let score = weight > 0 ? total / weight : 0;
     // The hard rules: without harvesting long reasoning traces this is not the extraction we
     // look for, however unusual the account is otherwise.
+    // Long completions: overall, or in what was harvested (a campaign inside a reseller's
+    // traffic lengthens only its own answers). Output absent or unbaselined: no evidence either way.
     const output = parts.find((p) => p.name === "output_per_request");
+    const harvestOutput = parts.find((p) => p.name === "harvest_output_per_request");
+    const long =
+      output === undefined ||
+      output.z >= this.config.minOutputZ ||
+      (harvestOutput !== undefined && harvestOutput.z >= this.config.minHarvestOutputZ);
     // Either may be absent (redacted prompts, no answers in the logs): absent is no evidence.
     const harvest = Math.max(
       present(v[signalIndex.cot_rate]),
       present(v[signalIndex.trace_rate]),
       present(v[signalIndex.stream_harvest_rate]),
     );
-    if (harvest < this.config.minCotRate || (output !== undefined && output.z < this.config.minOutputZ)) {
+    if (harvest < this.config.minCotRate || !long) {
       score = Math.min(score, this.config.openScore * 0.99);
     }
     const signals = parts
