@@ -82,9 +82,23 @@ describe("AccountScorer", () => {
 
   it("sees a campaign mixed into a reseller's traffic by its harvest stream, not its overall rates", () => {
     const s = new AccountScorer();
-    s.updateBaselines(population.map((v, i) => vector({ ...fromVector(v), trace_rate: (i % 5) * 0.01 })));
+    s.updateBaselines(
+      population.map((v, i) =>
+        vector({
+          ...fromVector(v),
+          trace_rate: (i % 5) * 0.01,
+          harvest_output_per_request: 180 + (i % 9) * 5,
+        }),
+      ),
+    );
     // A reseller: 40k requests a day, a fifth of them a campaign's wrappers (tune seed 1's router).
-    const reseller = { requests_24h: 40_000, cot_rate: 0.13, trace_rate: 0.19, output_per_request: 360 };
+    const reseller = {
+      requests_24h: 40_000,
+      cot_rate: 0.13,
+      trace_rate: 0.19,
+      output_per_request: 360,
+      harvest_output_per_request: 858,
+    };
     const mixed = s.score(vector({ ...reseller, stream_harvest_rate: 0.86 }));
     expect(mixed.score).toBeGreaterThan(s.config.openScore);
     expect(mixed.signals[0]?.name).toBe("stream_harvest_rate");
@@ -132,6 +146,11 @@ describe("AccountScorer", () => {
     expect(s.score(vector({ ...harness, harvest_output_per_request: 317 })).score).toBeLessThan(
       s.config.openScore,
     );
+    // Tune heavy seed 8's: GSM8K walked with "Let's think step by step", 363 tokens per answer
+    // (1.8 times the population's), under both bars.
+    expect(
+      s.score(vector({ ...harness, output_per_request: 363, harvest_output_per_request: 363 })).score,
+    ).toBeLessThan(s.config.openScore);
     // Logs without harvested answers to measure: the overall output decides, as before.
     expect(s.score(vector({ ...reseller, harvest_output_per_request: Number.NaN })).score).toBeLessThan(
       s.config.openScore,
