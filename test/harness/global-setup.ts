@@ -60,7 +60,9 @@ async function cleanUp(brokers: string, clickhouseUrl: string, runId: string) {
   } finally {
     await admin.disconnect();
   }
-  const ch = createClient({ url: clickhouseUrl });
+  // The old server drops a database table by table, waiting out merges: the client's default
+  // 30 s ran out after the demo's real-text run on a loaded machine; 60 s, as the services use.
+  const ch = createClient({ url: clickhouseUrl, request_timeout: 60_000 });
   try {
     await ch.command({ query: `DROP DATABASE IF EXISTS dg_test_${runId}` });
   } finally {

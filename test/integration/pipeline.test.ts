@@ -156,7 +156,10 @@ describe("simulator → Kafka → sink → ClickHouse", async () => {
         accounts: 2_000,
         duration: "6h",
         seed: 7,
-        timeoutSeconds: 240,
+        // Real text (the demo's default): 110k requests of 5.7 KB on average, as a gateway logs them.
+        text: "corpora",
+        phrasings: "test",
+        timeoutSeconds: 420,
       },
       { logger, prefix: topic },
     );

@@ -17,6 +17,7 @@ import {
   kafkaSink,
   type Labels,
   loadAzureTrace,
+  loadCorpora,
   parseDuration,
   scenarios,
   simulate,
@@ -56,10 +57,22 @@ export const demoSettings = {
     min: 0,
     max: 2 ** 32 - 1,
   }),
+  text: oneOf({
+    env: "DG_DEMO_TEXT",
+    doc: "Prompt and answer text: real corpora from shared/data/prompts (DG_SIM_CORPORA), or synthetic word lists",
+    default: "corpora",
+    values: ["corpora", "synthetic"],
+  }),
+  phrasings: oneOf({
+    env: "DG_DEMO_PHRASINGS",
+    doc: "With DG_DEMO_TEXT=corpora: the phrasing families campaigns and learners use (test: never tuned on)",
+    default: "test",
+    values: ["test", "tune"],
+  }),
   timeoutSeconds: integer({
     env: "DG_DEMO_TIMEOUT",
     doc: "Seconds the demo waits for the services to process every record",
-    default: 180,
+    default: 300,
     min: 1,
     max: 3600,
   }),
@@ -157,7 +170,11 @@ export async function runDemo(
       },
       loadAzureTrace(deps.tracePath ?? process.env.DG_SIM_TRACE),
       [kafkaSink(producer, gatewayTopic, "litellm")],
-      { mode: "text" },
+      {
+        mode: "text",
+        // Real text by default: what people write, at the size a gateway logs it.
+        corpora: s.text === "corpora" ? { corpora: loadCorpora(), split: s.phrasings } : null,
+      },
     );
     await producer.disconnect();
     logger.info({ topic: gatewayTopic, events: run.events }, "simulated gateway logs produced");
