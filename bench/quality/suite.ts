@@ -123,6 +123,8 @@ export const tuneSuite: Suite = {
   limits: rateLimits,
   entries: [
     { scenario: "heavy", seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], duration: "6h", accounts: 10_000 },
+    // Twenty classes a run: the class trap drawn often enough to find the classes that link.
+    { scenario: "classes", seeds: [1, 2, 3], duration: "6h", accounts: 10_000 },
     { scenario: "hydra", seeds: [1, 2, 3, 4], duration: "12h", accounts: 10_000 },
     { scenario: "router", seeds: [1, 2], duration: "12h", accounts: 10_000 },
     { scenario: "slow", seeds: [1], duration: "3d", accounts: 5_000 },

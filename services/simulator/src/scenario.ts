@@ -46,8 +46,14 @@ export const campaignTypes = {
 
 export type CampaignType = keyof typeof campaignTypes;
 
-export const scenarios: Record<string, { doc: string; campaigns: CampaignType[] }> = {
+export const scenarios: Record<string, { doc: string; campaigns: CampaignType[]; classScale?: number }> = {
   baseline: { doc: "benign population and every hard benign archetype, no campaign", campaigns: [] },
+  // The class trap is one class per 10k accounts: twenty per run, so one run tries many.
+  classes: {
+    doc: "baseline with 20x the classes (the class trap: many classes in one run), no campaign",
+    campaigns: [],
+    classScale: 20,
+  },
   heavy: { doc: "baseline + one heavy extractor", campaigns: ["heavy"] },
   hydra: { doc: "baseline + a hydra cluster", campaigns: ["hydra"] },
   router: { doc: "baseline + a masked router", campaigns: ["router"] },
@@ -476,7 +482,7 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
   // A class opening accounts together during a lecture (after any warm-up, where a campaign
   // could start): a start burst with one template that asks for worked solutions, the benign
   // twin of a hydra's first minutes.
-  for (let i = 0; i < per100k(10); i++) {
+  for (let i = 0; i < per100k(10) * (preset.classScale ?? 1); i++) {
     const r = new Rng(o.seed, `class_cohort/${i}`);
     const campus = r.pick(networks.residential);
     const campusIps = Array.from({ length: 2 + r.int(3) }, () => randomIpIn(campus, r));

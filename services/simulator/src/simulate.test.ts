@@ -11,7 +11,7 @@ import type { Draft } from "./draft.ts";
 import { costUsd } from "./engine.ts";
 import { asGatewayLogs, litellmSink } from "./litellm-sink.ts";
 import { encodedSink, ocfSink, simulate } from "./run.ts";
-import { archetypes, campaignTypes, type ScenarioOptions } from "./scenario.ts";
+import { archetypes, buildScenario, campaignTypes, type ScenarioOptions } from "./scenario.ts";
 
 const calibration = loadAzureTrace();
 const dir = mkdtempSync(join(tmpdir(), "dg-sim-test-"));
@@ -193,6 +193,22 @@ describe("simulate", () => {
     // 2% of people sign up a day: in two hours, a few of 3,000.
     expect(fresh).toBeGreaterThan(0);
     expect(fresh).toBeLessThan(old * 0.01);
+  });
+});
+
+describe("the classes scenario", () => {
+  it("holds twenty classes where the baseline holds one, all opened in the run", () => {
+    const students = (scenario: string) =>
+      buildScenario({ ...base, scenario }, calibration)
+        .world.accounts.filter((a) => a.group === "class_cohort")
+        .map((a) => a.priorSpendUsd);
+    const one = students("baseline");
+    const twenty = students("classes");
+    // 12–150 students a class.
+    expect(one.length).toBeGreaterThanOrEqual(12);
+    expect(twenty.length).toBeGreaterThanOrEqual(20 * 12);
+    expect(twenty.length).toBeLessThanOrEqual(20 * 150);
+    expect(twenty.every((spend) => spend === 0)).toBe(true);
   });
 });
 
