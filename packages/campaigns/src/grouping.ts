@@ -26,9 +26,11 @@ export interface GroupFeatures {
   /** The same for network prefixes; null: no member has two addressed requests. */
   multiPrefixShare: number | null;
   /**
-   * Networks (/24s, IPv6 /48s) used by two or more members, per member: a proxy pool shared by the group's accounts
-   * (many accounts × many networks) scores high; a NAT (many accounts, one /24) scores ~1/members.
-   * Content-free coordination evidence. null with no address in the logs.
+   * Share of members (with an address) seen on two or more networks (/24s, IPv6 /48s) that
+   * other members use too: a proxy pool shared by the group's accounts (many accounts × many
+   * networks) scores high; a NAT, or a campus with a few of them, scores 0 (each member
+   * shares one network, whatever else it uses is its own). Content-free coordination
+   * evidence. null with no address in the logs.
    */
   sharedPrefixDensity: number | null;
   /**
@@ -159,15 +161,17 @@ export function groupFeatures(
   let multiAsn = 0;
   let multiPrefix = 0;
   let addressed = 0;
-  let sharedPrefixes = 0;
   let withSpend = 0;
   let fresh = 0;
   let freshNovel = 0;
   const use = prefixUse;
   use.clear();
+  let seen = 0;
   for (const slot of slots) {
     const a = accounts.get(slot);
     if (!a) continue;
+    reserveMembers(seen + 1);
+    memberScratch[seen++] = slot;
     members++;
     if (burst && a.newcomer) {
       reserveNewcomers(newcomers + 1);
@@ -188,9 +192,7 @@ export function groupFeatures(
     if (a.prefixCount > 0) addressed++;
     for (let i = 0; i < a.prefixCount; i++) {
       const p = a.prefix(i);
-      const n = (use.get(p) ?? 0) + 1;
-      use.set(p, n);
-      if (n === 2 && p !== ownNetwork) sharedPrefixes++;
+      use.set(p, (use.get(p) ?? 0) + 1);
     }
     // One request cannot show rotation; judge rotation on accounts seen at least twice with
     // the field (the logs of some sources carry none).
@@ -202,6 +204,19 @@ export function groupFeatures(
       withPrefix++;
       if (a.rotatesPrefix()) multiPrefix++;
     }
+  }
+  // A member is in the pool's block when two of its networks are the group's: the network a
+  // network group is keyed on counts, as every member shares it by definition.
+  let inBlock = 0;
+  for (let k = 0; k < seen; k++) {
+    const a = accounts.get(memberScratch[k] as number);
+    if (!a || a.prefixCount < 2) continue;
+    let shared = 0;
+    for (let i = 0; i < a.prefixCount && shared < 2; i++) {
+      const p = a.prefix(i);
+      if ((use.get(p) ?? 0) >= 2 || p === ownNetwork) shared++;
+    }
+    if (shared >= 2) inBlock++;
   }
   let startBurstShare: number | null = null;
   let burstFrom = Number.NaN;
@@ -228,7 +243,7 @@ export function groupFeatures(
     traceRate,
     multiAsnShare: withAsn >= MIN_SHARE_SAMPLE ? multiAsn / withAsn : null,
     multiPrefixShare: withPrefix >= MIN_SHARE_SAMPLE ? multiPrefix / withPrefix : null,
-    sharedPrefixDensity: addressed > 0 ? sharedPrefixes / addressed : null,
+    sharedPrefixDensity: addressed > 0 ? inBlock / addressed : null,
     startBurstShare,
     freshShare: withSpend < MIN_SHARE_SAMPLE ? null : freshExcess(fresh, withSpend, freshNovel, burst),
     burstFrom,
@@ -340,6 +355,15 @@ export function burstChance(count: number, n: number, inWindow: number, others: 
 }
 
 /** Makes room for `n` newcomers in the scratch arrays. */
+let memberScratch = new Uint32Array(1024);
+
+function reserveMembers(n: number): void {
+  if (n <= memberScratch.length) return;
+  const grown = new Uint32Array(Math.max(n, memberScratch.length * 2));
+  grown.set(memberScratch);
+  memberScratch = grown;
+}
+
 function reserveNewcomers(n: number): void {
   if (firstSeen.length >= n) return;
   const size = Math.max(n, 2 * firstSeen.length);

@@ -1304,8 +1304,41 @@ describe("groups on a shared network: no template in common", () => {
     }
     const asContent = groupFeatures(accounts.keys(), 0, null, accounts, new Map());
     const asNetwork = groupFeatures(accounts.keys(), 0, null, accounts, new Map(), null, 0xac1105);
-    expect(asContent.sharedPrefixDensity).toBeCloseTo(1 / 6);
+    expect(asContent.sharedPrefixDensity).toBe(0);
     expect(asNetwork.sharedPrefixDensity).toBe(0);
+  });
+
+  it("sees a pool in members that share two networks or more, not in a campus of a few NATs", () => {
+    // A class: each student on one of the campus's three NAT addresses (three /24s), then at
+    // home or on a phone, a network of their own. Every campus /24 is shared; no student is on two.
+    const campus = [0xac1105, 0xac1206, 0xac1307];
+    const accounts = new Map<number, AccountState>();
+    for (let slot = 0; slot < 8; slot++) {
+      const a = new AccountState(slot, `student${slot}`, 0);
+      a.seenFrom(campus[slot % 3] as number);
+      a.seenFrom(0x0a0000 + slot);
+      accounts.set(slot, a);
+    }
+    expect(groupFeatures(accounts.keys(), 0, null, accounts, new Map()).sharedPrefixDensity).toBe(0);
+    // A pool: each account comes from two of the pool's five /24s.
+    const pool = new Map<number, AccountState>();
+    for (let slot = 0; slot < 8; slot++) {
+      const a = new AccountState(slot, `pool${slot}`, 0);
+      a.seenFrom(0xc00000 + (slot % 5));
+      a.seenFrom(0xc00000 + ((slot + 2) % 5));
+      pool.set(slot, a);
+    }
+    expect(groupFeatures(pool.keys(), 0, null, pool, new Map()).sharedPrefixDensity).toBe(1);
+    // Keyed on a /24 every member used: two of them also share another, the third does not.
+    const onKey = new Map<number, AccountState>();
+    for (const [slot, other] of [0xc10001, 0xc10001, 0xc10002].entries()) {
+      const a = new AccountState(slot, `keyed${slot}`, 0);
+      a.seenFrom(0xc10000);
+      a.seenFrom(other);
+      onKey.set(slot, a);
+    }
+    const keyed = groupFeatures(onKey.keys(), 0, null, onKey, new Map(), null, 0xc10000);
+    expect(keyed.sharedPrefixDensity).toBeCloseTo(2 / 3);
   });
 
   it("continues from a checkpoint with network groups exactly as if it had never stopped", () => {
