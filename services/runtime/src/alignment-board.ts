@@ -69,8 +69,8 @@ export function kafkaAlignmentBoard(opts: {
           const [group, topic, partition] = key.split("\u0000");
           if (group !== opts.groupId || topic === undefined || !wanted.has(topic) || !message.value) return;
           try {
-            const v = JSON.parse(message.value.toString()) as { w: number; b: boolean; at: number };
-            if (!Number.isFinite(v.w) || !Number.isFinite(v.at)) return;
+            const v = JSON.parse(message.value.toString()) as { w: number | null; b: boolean; at: number };
+            if (!(v.w === null || Number.isFinite(v.w)) || !Number.isFinite(v.at)) return;
             seen.set(`${topic}\u0000${partition}`, { watermarkMs: v.w, backlog: v.b === true, at: v.at });
           } catch {
             // Not a clock (another version's, or garbage): it aligns nothing.

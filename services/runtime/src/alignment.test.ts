@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type PartitionClock, partitionsAhead } from "./alignment.ts";
 
 const policy = { maxDriftMs: 10, staleAfterMs: 1_000 };
-const clock = (watermarkMs: number, backlog: boolean, at = 0): PartitionClock => ({
+const clock = (watermarkMs: number | null, backlog: boolean, at = 0): PartitionClock => ({
   watermarkMs,
   backlog,
   at,
@@ -45,6 +45,28 @@ describe("partitionsAhead", () => {
     ]);
     expect(partitionsAhead(clocks, policy, 999)).toEqual([1, 2]);
     expect(partitionsAhead(clocks, policy, 1_000)).toEqual([2]);
+  });
+
+  it("holds back every partition with a clock while one with input waiting has had no batch yet", () => {
+    const clocks = new Map([
+      [0, clock(100, true)],
+      [1, clock(null, true)],
+      [2, clock(50, false)],
+      [3, clock(null, false)],
+    ]);
+    expect(partitionsAhead(clocks, policy, 0)).toEqual([0, 2]);
+    // Its first batch places it: from then on only the drift counts.
+    clocks.set(1, clock(95, true));
+    expect(partitionsAhead(clocks, policy, 0)).toEqual([]);
+  });
+
+  it("stops waiting for a first batch that does not come within the stale time", () => {
+    const clocks = new Map([
+      [0, clock(100, true, 0)],
+      [1, clock(null, true, 0)],
+    ]);
+    expect(partitionsAhead(clocks, policy, 999)).toEqual([0]);
+    expect(partitionsAhead(clocks, policy, 1_000)).toEqual([]);
   });
 
   it("never holds back every partition with a backlog, nor one within the drift of the slowest", () => {

@@ -13,10 +13,16 @@
  * refreshed for `staleAfterMs` of wall time (a partition whose remaining records never arrive,
  * such as those of a transaction still open): alignment moves work between partitions, it never
  * decides what the results are, so wall time is safe to use here.
+ *
+ * A partition just assigned, with input waiting but no batch yet, has no clock to compare, and
+ * the broker may serve the others first for several fetches (a fetch gives each partition a byte
+ * budget, and a partition whose next record batch is larger than that gets nothing unless it
+ * leads the request). Until its first batch shows where it is, it holds back every partition
+ * that has a clock, so its first fetch is not crowded out.
  */
 export interface PartitionClock {
-  /** The partition's event-time watermark after its last batch. */
-  watermarkMs: number;
+  /** The partition's event-time watermark after its last batch; null: input waiting, no batch yet. */
+  watermarkMs: number | null;
   /** Records were waiting past that batch (the fetch's high watermark was beyond it). */
   backlog: boolean;
   /** Wall time of that batch. */
@@ -38,11 +44,17 @@ export function partitionsAhead<K>(
   nowMs: number,
 ): K[] {
   let low = Number.POSITIVE_INFINITY;
+  let unknown = false;
   for (const c of clocks.values()) {
-    if (c.backlog && nowMs - c.at < policy.staleAfterMs && c.watermarkMs < low) low = c.watermarkMs;
+    if (!c.backlog || nowMs - c.at >= policy.staleAfterMs) continue;
+    if (c.watermarkMs === null) unknown = true;
+    else if (c.watermarkMs < low) low = c.watermarkMs;
   }
-  if (!Number.isFinite(low)) return [];
+  if (unknown) low = Number.NEGATIVE_INFINITY;
+  else if (!Number.isFinite(low)) return [];
   const ahead: K[] = [];
-  for (const [k, c] of clocks) if (c.watermarkMs > low + policy.maxDriftMs) ahead.push(k);
+  for (const [k, c] of clocks) {
+    if (c.watermarkMs !== null && c.watermarkMs > low + policy.maxDriftMs) ahead.push(k);
+  }
   return ahead;
 }

@@ -339,7 +339,39 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
     const w = state === undefined ? null : opts.alignment.watermark(state);
     const prev = clocks.get(k);
     if (w !== null && Number.isFinite(w)) clocks.set(k, { watermarkMs: w, backlog, at: Date.now() });
-    else if (prev) clocks.set(k, { ...prev, backlog, at: Date.now() });
+    else if (prev && prev.watermarkMs !== null) clocks.set(k, { ...prev, backlog, at: Date.now() });
+    // Waiting for a first batch is over once one came, even one whose state has no time yet: a
+    // partition without a clock holds nothing back.
+    else clocks.delete(k);
+    realign();
+  }
+
+  /**
+   * After an assignment: the partitions with input waiting beyond their committed offset (or
+   * from their start, for a group that never committed) get a clock without a time, so they hold
+   * the others back until their first batch (see `alignment.ts`). A failed lookup only loses that.
+   */
+  async function awaitFirstBatches(mine: ReadonlyMap<string, ReadonlySet<number>>) {
+    const admin = opts.kafka.admin();
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId: opts.groupId, topics: [...mine.keys()] });
+      for (const [topic, partitions] of mine) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
+        for (const p of partitions) {
+          const end = ends.find((e) => e.partition === p);
+          if (!end || !owns(topic, p) || clocks.has(key(topic, p))) continue;
+          const at = done.find((c) => c.partition === p)?.offset ?? "-1";
+          const from =
+            BigInt(at) >= 0n ? BigInt(at) : (opts.fromBeginning ?? true) ? BigInt(end.low) : BigInt(end.high);
+          if (BigInt(end.high) > from)
+            clocks.set(key(topic, p), { watermarkMs: null, backlog: true, at: Date.now() });
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
     realign();
   }
 
@@ -636,6 +668,14 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
           if (!owns(t, Number(p))) clocks.delete(k);
         }
         heldBack = new Set([...heldBack].filter((k) => clocks.has(k)));
+        if (policy) {
+          awaitFirstBatches(mine).catch((err) =>
+            log.warn(
+              { reason: err instanceof Error ? err.message : String(err) },
+              "could not look up the partitions' backlogs; alignment starts at their first batches",
+            ),
+          );
+        }
         if (eos) {
           // Every generation starts from what was committed: a member that was a zombie holds
           // stale tasks and fenced producers, and cannot tell. Claiming the producers now, before
