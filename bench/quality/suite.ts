@@ -152,7 +152,12 @@ export const releasedModel = "model-large-2026-03";
 
 const suiteStartMs = Date.parse("2026-03-02T00:00:00Z");
 
-export function scenarioOptions(entry: SuiteEntry, seed: number): ScenarioOptions {
+/** A run's simulator options; test suites draw the campaigns' test variation (`split`). */
+export function scenarioOptions(
+  entry: SuiteEntry,
+  seed: number,
+  split: Suite["split"] = "tune",
+): ScenarioOptions {
   return {
     scenario: entry.scenario,
     seed,
@@ -163,6 +168,8 @@ export function scenarioOptions(entry: SuiteEntry, seed: number): ScenarioOption
     campaignScale: 1,
     ...(entry.proxyPool && entry.proxyPool !== "ipv4" ? { proxyPool: entry.proxyPool } : {}),
     ...(entry.warmup ? { warmupMs: parseDuration(entry.warmup) } : {}),
+    // Absent for tune, so tune runs' cache keys stay what they were.
+    ...(split === "test" ? { split } : {}),
   };
 }
 
@@ -239,7 +246,7 @@ export async function runOne(
   onProgress: (p: RunProgress) => void = () => {},
 ): Promise<RunRecord> {
   const started = performance.now();
-  const options = scenarioOptions(entry, seed);
+  const options = scenarioOptions(entry, seed, suite.split);
   const feedList = [...new Set(feedOptions.feeds)];
   if (feedList.length === 0) throw new Error("no feeds to run");
   if ((feedList.includes("gateway") || feedList.includes("gateway_no_spend")) && !feedOptions.enrich) {

@@ -70,11 +70,17 @@ const program = new Command("dg-sim")
   )
   .addOption(
     new Option(
-      "--phrasings <split>",
-      "with --text corpora: the phrasing families campaigns and learners use (tune for tuning, test for reports)",
+      "--split <split>",
+      "which half of the campaigns' variation: tune (the parameter values and language detector changes are tuned on) or test (wider ranges, ten more languages; for reports); with --text corpora also the phrasing families unless --phrasings says otherwise",
     )
       .choices(["tune", "test"])
       .default("tune"),
+  )
+  .addOption(
+    new Option(
+      "--phrasings <split>",
+      "with --text corpora: the phrasing families campaigns and learners use (default: --split)",
+    ).choices(["tune", "test"]),
   )
   .option("--out <path>", "write events to a file: Avro object container (avro) or JSON lines (litellm)")
   .option("--kafka-topic <topic>", "produce events to this Kafka topic (KAFKA_BROKERS), keyed by account")
@@ -170,7 +176,7 @@ async function main(): Promise<number> {
   bar?.start(100, 0, { events: 0, rate: 0, clock: "" });
   const run = await simulate(scenario, calibration, sinks, {
     mode: o.mode,
-    corpora: o.text === "corpora" ? { corpora: loadCorpora(), split: o.phrasings } : null,
+    corpora: o.text === "corpora" ? { corpora: loadCorpora(), split: o.phrasings ?? o.split } : null,
     maxEvents: o.maxEvents ? Number(o.maxEvents) : undefined,
     onProgress: (clock, events) =>
       bar?.update(Math.floor(((clock - scenario.startMs) / windowMs) * 100), {

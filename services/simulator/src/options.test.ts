@@ -41,6 +41,23 @@ describe("options", () => {
     expect(() => toScenarioOptions({ ...o, warmup: "18h" })).toThrow(/--warmup '18h' must be shorter/);
     expect(() => toScenarioOptions({ ...o, warmup: "soon" })).toThrow(/--warmup: 'soon' is not a duration/);
   });
+
+  it("takes the campaigns' test split, leaves tune out of the options, and names another", () => {
+    const o = {
+      scenario: "hydra",
+      seed: "1",
+      duration: "1h",
+      start: "2026-03-02T00:00:00Z",
+      accounts: "10",
+      releaseAt: "0.25",
+      campaignScale: "1",
+    };
+    expect(toScenarioOptions({ ...o, split: "test" }).split).toBe("test");
+    expect(toScenarioOptions({ ...o, split: "tune" })).not.toHaveProperty("split");
+    expect(() => toScenarioOptions({ ...o, split: "holdout" })).toThrow(
+      /--split 'holdout' must be tune or test/,
+    );
+  });
 });
 
 describe("calibration trace", () => {

@@ -23,6 +23,8 @@ export interface CliOptions {
   proxyPool?: string;
   /** Ordinary traffic before campaigns start, e.g. "6h" (default none). */
   warmup?: string;
+  /** Which half of the campaigns' variation: tune (default) or test. */
+  split?: string;
 }
 
 /** Validates CLI input into ScenarioOptions, naming every bad option at once. */
@@ -70,6 +72,8 @@ export function toScenarioOptions(o: CliOptions): ScenarioOptions {
       errors.push(`--warmup: ${(e as Error).message}`);
     }
   }
+  const split = o.split ?? "tune";
+  if (split !== "tune" && split !== "test") errors.push(`--split '${o.split}' must be tune or test`);
   if (errors.length > 0) throw new Error(errors.join("\n"));
   return {
     scenario: o.scenario,
@@ -81,6 +85,7 @@ export function toScenarioOptions(o: CliOptions): ScenarioOptions {
     campaignScale,
     ...(proxyPool === "ipv4" ? {} : { proxyPool }),
     ...(warmupMs > 0 ? { warmupMs } : {}),
+    ...(split === "test" ? { split } : {}),
   };
 }
 

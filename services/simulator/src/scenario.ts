@@ -1,3 +1,4 @@
+import { LANGUAGES, type Split } from "@distillguard/phrasings";
 import type { Calibration } from "./calibration.ts";
 import { clients, type Network, networks, type Topic, topics, utcOffset } from "./catalog.ts";
 import { cumulative, Rng } from "./random.ts";
@@ -97,6 +98,41 @@ export interface ScenarioOptions {
    * campaign. Campaign timing is relative to the window after it.
    */
   warmupMs?: number;
+  /**
+   * Which half of the campaigns' variation (default tune): `tune` runs have the parameter
+   * values and the language (English) detector changes were tuned on; `test` runs draw every
+   * campaign parameter from wider ranges and write in ten more languages (`testCampaign`).
+   * Benign traffic is the same in both.
+   */
+  split?: Split;
+}
+
+/**
+ * A campaign parameter: its tune value, or with `split: "test"` a draw from the test stream.
+ * The test stream is separate, so tune runs draw exactly what they drew before the split.
+ */
+class CampaignDraw {
+  private readonly t: Rng | null;
+  constructor(seed: number, type: string, split: Split) {
+    this.t = split === "test" ? new Rng(seed, `campaign/${type}/test`) : null;
+  }
+  get test(): boolean {
+    return this.t !== null;
+  }
+  num(tune: number, lo: number, hi: number): number {
+    return this.t ? this.t.uniform(lo, hi) : tune;
+  }
+  int(tune: number, lo: number, hi: number): number {
+    return this.t ? lo + this.t.int(hi - lo + 1) : tune;
+  }
+  logUniform(tune: number, lo: number, hi: number): number {
+    return this.t ? Math.round(lo * (hi / lo) ** this.t.next()) : tune;
+  }
+  /** A campaign family's language: English in tune; in test, English 30% and otherwise one of the ten others. */
+  language(): string {
+    if (!this.t || this.t.chance(0.3)) return "en";
+    return this.t.pick(LANGUAGES.filter((l) => l !== "en"));
+  }
 }
 
 export interface Built {
@@ -535,16 +571,17 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
   // --- campaigns ----------------------------------------------------------------------
   for (const type of preset.campaigns) {
     const r = new Rng(o.seed, `campaign/${type}`);
+    const v = new CampaignDraw(o.seed, type, o.split ?? "tune");
     const lang = (zh: number) => () => (r.chance(zh) ? "zh" : "en");
     const cotFamilies = (n: number, kind: "cot_problem" | "cot_rubric" = "cot_problem") =>
       Array.from({ length: n }, (_, k) =>
-        world.family(k % 3 === 2 ? "cot_rubric" : kind, k % 2 ? "math" : "reasoning"),
+        world.family(k % 3 === 2 ? "cot_rubric" : kind, k % 2 ? "math" : "reasoning", v.language()),
       );
     const scale = o.campaignScale;
     // Each seed draws its own variant of the campaign within the ranges public reports give.
     const logUniform = (lo: number, hi: number) => Math.round(lo * (hi / lo) ** r.next());
     if (type === "heavy") {
-      const perDay = logUniform(20_000, 80_000) * scale;
+      const perDay = v.logUniform(logUniform(20_000, 80_000), 10_000, 150_000) * scale;
       const c = world.campaign("heavy", { perDay });
       const a = world.account("extraction", "heavy", c);
       world.campaigns[c]?.accounts.push(a);
@@ -554,19 +591,19 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
           world,
           r,
           identity(a, r, clients.scripted[0] ?? clients.router),
-          [0, 1, 2, 3].map(() => randomIpIn(net, r)),
+          Array.from({ length: v.int(4, 1, 8) }, () => randomIpIn(net, r)),
           net,
           extractionProfile,
           {
             perDay,
             startMs: campaignStartMs + campaignSpanMs * 0.1 * r.next(),
             endMs: world.endMs,
-            jitter: 0.5,
-            families: cotFamilies(5),
+            jitter: v.num(0.5, 0.2, 0.8),
+            families: cotFamilies(v.int(5, 3, 8)),
             variants: 1,
             topics: ["reasoning", "math", "coding"],
             language: lang(0.3),
-            cotRate: 0.9,
+            cotRate: v.num(0.9, 0.6, 0.95),
             system: -1,
             campaign: c,
             extraction: true,
@@ -575,12 +612,18 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
         ),
       );
     } else if (type === "hydra") {
-      const n = Math.round(logUniform(300, 2_000) * scale);
+      const n = Math.round(v.logUniform(logUniform(300, 2_000), 200, 3_000) * scale);
       const zh = r.uniform(0.2, 0.6);
       const pool = o.proxyPool ?? "ipv4";
+      // Test: 6–13 a day, up to 40 at the full post-release ramp, still under the benign median.
+      const perAccountPerDay = v.num(12, 6, 13);
+      const releaseBoost = v.num(3, 1.5, 40 / perAccountPerDay);
+      const residential = { blocks: v.int(300, 100, 600), perBlock: v.int(6, 3, 10) };
+      const datacenter = { blocks: v.int(20, 0, 40), perBlock: v.int(10, 5, 15) };
+      const lifeFrom = v.num(0.3, 0.15, 0.45);
       const c = world.campaign("hydra", {
         accounts: n,
-        perAccountPerDay: 12,
+        perAccountPerDay: Number(perAccountPerDay.toFixed(1)),
         chineseShare: Number(zh.toFixed(2)),
         ...(pool === "ipv4" ? {} : { proxyPool: pool }),
       });
@@ -593,43 +636,51 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
         ...(pool === "ipv6"
           ? []
           : [
-              ...proxyPool(networks.residential, 300, 6, r),
-              ...proxyPool(networks.datacenterProxy, 20, 10, r),
+              ...proxyPool(networks.residential, residential.blocks, residential.perBlock, r),
+              ...proxyPool(networks.datacenterProxy, datacenter.blocks, datacenter.perBlock, r),
             ]),
         ...(pool === "ipv4"
           ? []
           : [
-              ...proxyPool6(networks.residential, 300, 6, false, r),
-              ...proxyPool6(networks.datacenterProxy, 20, 10, true, r),
+              ...proxyPool6(networks.residential, residential.blocks, residential.perBlock, false, r),
+              ...proxyPool6(networks.datacenterProxy, datacenter.blocks, datacenter.perBlock, true, r),
             ]),
       ];
-      const startMs = campaignStartMs + campaignSpanMs * 0.05;
+      const startMs = campaignStartMs + campaignSpanMs * v.num(0.05, 0, 0.15);
       // Live accounts ≈ half of n; 12 requests/day each, 36 at the full post-release ramp, keeps
       // every account below the benign median (40/day).
       sources.push(
         new HydraSource(world, r, extractionProfile, {
           campaign: c,
           accounts,
-          lifeShare: [0.3, 0.6],
-          perDay: (n / 2) * 12,
-          releaseBoost: 3,
+          lifeShare: [lifeFrom, lifeFrom + v.num(0.3, 0.2, 0.4)],
+          perDay: (n / 2) * perAccountPerDay,
+          releaseBoost,
           startMs,
           endMs: world.endMs,
           proxies,
           clients: clients.scripted,
-          families: cotFamilies(6),
-          variants: 3,
-          cotRate: 0.85,
+          families: cotFamilies(v.int(6, 3, 9)),
+          variants: v.int(3, 2, 5),
+          cotRate: v.num(0.85, 0.6, 0.95),
           language: lang(zh),
         }),
       );
     } else if (type === "router") {
-      const share = r.uniform(0.15, 0.4);
+      const share = v.num(r.uniform(0.15, 0.4), 0.08, 0.5);
+      const resellerPerDay = v.logUniform(45_000, 20_000, 90_000);
       const c = world.campaign("router", { extractionShare: Number(share.toFixed(2)) });
       const a = cloudUser(
         "reseller",
         "masked",
-        { perDay: 45_000, families: chatApps, templateRate: 0.2, endUsers: 5_000, topics, cotRate: 0.05 },
+        {
+          perDay: resellerPerDay,
+          families: chatApps,
+          templateRate: 0.2,
+          endUsers: v.int(5_000, 2_000, 10_000),
+          topics,
+          cotRate: 0.05,
+        },
         clients.router,
       );
       const info = world.accounts[a];
@@ -649,16 +700,16 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
           net,
           extractionProfile,
           {
-            // The reseller itself sends 45k/day; extraction adds share / (1 − share) of that.
-            perDay: ((45_000 * share) / (1 - share)) * scale,
-            startMs: campaignStartMs + campaignSpanMs * 0.1,
+            // The reseller's own traffic plus extraction at share / (1 − share) of it.
+            perDay: ((resellerPerDay * share) / (1 - share)) * scale,
+            startMs: campaignStartMs + campaignSpanMs * v.num(0.1, 0.05, 0.2),
             endMs: world.endMs,
             jitter: 0.9,
-            families: cotFamilies(4),
-            variants: 2,
+            families: cotFamilies(v.int(4, 3, 6)),
+            variants: v.int(2, 1, 3),
             topics: ["reasoning", "math"],
             language: lang(0.3),
-            cotRate: 0.8,
+            cotRate: v.num(0.8, 0.6, 0.9),
             system: -1,
             campaign: c,
             extraction: true,
@@ -667,15 +718,19 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
         ),
       );
     } else if (type === "slow") {
-      const accounts = 5 + r.int(8);
-      const c = world.campaign("slow", { accounts, perAccountPerDay: 60 });
+      const accounts = v.int(5 + r.int(8), 4, 16);
+      const perDay = v.num(60, 30, 90);
+      const pooled = { blocks: v.int(10, 5, 20), perBlock: v.int(3, 2, 5) };
+      const stagger = v.num(0.05, 0.02, 0.1);
+      const cotRate = v.num(0.7, 0.5, 0.9);
+      const c = world.campaign("slow", { accounts, perAccountPerDay: Number(perDay.toFixed(1)) });
       const families = cotFamilies(3);
       // One work list: each account asks its share, none asks another's (a controller).
       const list = { next: 0 };
       for (let k = 0; k < accounts; k++) {
         const a = world.account("extraction", "slow", c);
         world.campaigns[c]?.accounts.push(a);
-        const pool = proxyPool(networks.residential, 10, 3, r);
+        const pool = proxyPool(networks.residential, pooled.blocks, pooled.perBlock, r);
         const exit = r.pick(pool);
         sources.push(
           new ScriptSource(
@@ -686,15 +741,15 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
             exit.net,
             extractionProfile,
             {
-              perDay: 60 * scale,
-              startMs: campaignStartMs + campaignSpanMs * 0.05 * k,
+              perDay: perDay * scale,
+              startMs: campaignStartMs + campaignSpanMs * stagger * k,
               endMs: world.endMs,
               jitter: 0.95,
               families,
               variants: 30,
               topics: ["reasoning", "math", "science"],
               language: lang(0.5),
-              cotRate: 0.7,
+              cotRate,
               system: -1,
               campaign: c,
               extraction: true,
@@ -705,13 +760,21 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
         );
       }
     } else if (type === "sweep") {
-      const accounts = 10 + r.int(31);
-      const c = world.campaign("sweep", { accounts, perAccountPerDay: 300 });
+      const accounts = v.int(10 + r.int(31), 8, 60);
+      const perDay = v.num(300, 100, 500);
+      const c = world.campaign("sweep", { accounts, perAccountPerDay: Math.round(perDay) });
       const net = r.pick(networks.cloud);
+      // Test: the accounts spread over up to three clouds (tune: one).
+      const nets = [net, ...Array.from({ length: v.int(1, 1, 3) - 1 }, () => r.pick(networks.cloud))];
       const families = [
-        ...Array.from({ length: 3 }, () => world.family("coding_task", "coding")),
-        ...Array.from({ length: 2 }, () => world.family("tool_use_task", "tool_use")),
+        ...Array.from({ length: v.int(3, 2, 5) }, () => world.family("coding_task", "coding")),
+        ...Array.from({ length: v.int(2, 1, 3) }, () =>
+          world.family("tool_use_task", "tool_use", v.language()),
+        ),
       ];
+      const startShare = v.num(0.2, 0.1, 0.4);
+      const jitter = v.num(0.3, 0.2, 0.6);
+      const cotRate = v.num(0.3, 0.2, 0.5);
       const list = { next: 0 };
       for (let k = 0; k < accounts; k++) {
         const a = world.account("extraction", "sweep", c);
@@ -721,19 +784,19 @@ export function buildScenario(o: ScenarioOptions, calibration: Calibration): Bui
             world,
             new Rng(o.seed, `campaign/sweep/${k}`),
             identity(a, r, clients.common[10] ?? clients.router),
-            [randomIpIn(net, r)],
-            net,
+            [randomIpIn(nets[k % nets.length] ?? net, r)],
+            nets[k % nets.length] ?? net,
             { ...extractionProfile, tools: [3, 12], outScale: 2, reasoningRate: 0.4 },
             {
-              perDay: 300 * scale,
-              startMs: campaignStartMs + campaignSpanMs * 0.2,
+              perDay: perDay * scale,
+              startMs: campaignStartMs + campaignSpanMs * startShare,
               endMs: world.endMs,
-              jitter: 0.3,
+              jitter,
               families,
               variants: 1,
               topics: ["coding", "tool_use"],
               language: () => "en",
-              cotRate: 0.3,
+              cotRate,
               system: -1,
               campaign: c,
               extraction: true,

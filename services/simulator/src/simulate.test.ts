@@ -212,6 +212,40 @@ describe("the classes scenario", () => {
   });
 });
 
+describe("the campaigns' tune/test split", () => {
+  const build = (seed: number, split: "tune" | "test") =>
+    buildScenario({ ...base, seed, split }, calibration).world;
+  const campaignFamilies = (w: ReturnType<typeof build>) =>
+    w.families.filter((f) => ["cot_problem", "cot_rubric", "tool_use_task"].includes(f.kind));
+
+  it("leaves tune runs and every benign account as they were", () => {
+    const tune = build(7, "tune");
+    const unset = buildScenario(base, calibration).world;
+    const test = build(7, "test");
+    expect(JSON.stringify(tune.campaigns)).toBe(JSON.stringify(unset.campaigns));
+    const benign = (w: ReturnType<typeof build>) =>
+      w.accounts.filter((a) => a.label !== "extraction" && a.label !== "mixed").map((a) => a.id);
+    expect(benign(test)).toEqual(benign(tune));
+    expect(campaignFamilies(tune).every((f) => f.language === "en")).toBe(true);
+  });
+
+  it("draws test campaigns' parameters outside the tune values, and their languages beyond English", () => {
+    const seeds = [101, 102, 103, 104, 105, 106, 107, 108, 109, 110];
+    const params = (type: string, key: string) =>
+      seeds.map((seed) => Number(build(seed, "test").campaigns.find((c) => c.type === type)?.params[key]));
+    const hydraRate = params("hydra", "perAccountPerDay");
+    expect(new Set(hydraRate).size).toBeGreaterThan(5);
+    expect(hydraRate.every((x) => x >= 6 && x <= 13)).toBe(true);
+    expect(params("slow", "perAccountPerDay").some((x) => x !== 60)).toBe(true);
+    expect(params("sweep", "perAccountPerDay").some((x) => x !== 300)).toBe(true);
+    const languages = new Set(
+      seeds.flatMap((seed) => campaignFamilies(build(seed, "test")).map((f) => f.language)),
+    );
+    expect(languages.size).toBeGreaterThanOrEqual(8);
+    expect(languages.has("en")).toBe(true);
+  });
+});
+
 describe("text mode", () => {
   it("writes LiteLLM JSON whose ingest mapping gives back the simulated request, fingerprints included", async () => {
     const json: string[] = [];
