@@ -29,7 +29,8 @@ const USAGE = `npm run bench:quality [-- options]
   --only hydra,heavy             scenarios of the suite to run
   --seeds 101,102                only these seeds of each scenario (a quick look at one change)
   --feeds gateway,gateway_no_enrichment,gateway_no_spend,oracle
-  --text synthetic|corpora       prompt and answer text (corpora: real corpora, bench/quality/README.md)
+  --text corpora|synthetic       prompt and answer text: the real corpora (default; bench/quality/README.md)
+                                 or the simulator's synthetic word lists
   --elicitation keywords|model|either   the ingest's elicitation scorer
   --evaluate-every 5m            evaluation cadence in event time
   --threads N                    translation and detector workers (default: cores, at most 8)
@@ -59,7 +60,7 @@ const { values } = parseArgs({
     feeds: { type: "string", default: knownFeeds.join(",") },
     threads: { type: "string", default: String(Math.min(availableParallelism(), 8)) },
     cache: { type: "string", default: "reports/quality/cache" },
-    text: { type: "string", default: "synthetic" },
+    text: { type: "string", default: "corpora" },
     elicitation: { type: "string", default: "keywords" },
     "proxy-pool": { type: "string", default: "ipv4" },
     warmup: { type: "string" },
