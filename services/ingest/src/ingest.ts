@@ -48,8 +48,11 @@ export interface Ingest {
   start(): Promise<void>;
   /** Abandons the batch in flight (uncommitted, so it is replayed), then disconnects; safe to call twice. */
   stop(): Promise<void>;
-  /** Totals since start: records read, ApiRequests produced, records dead-lettered. */
-  stats(): { records: number; produced: number; dlq: number; batches: number };
+  /**
+   * Totals since start: records read, ApiRequests produced, records dead-lettered; and the input
+   * partitions the group assigned to this member.
+   */
+  stats(): { records: number; produced: number; dlq: number; batches: number; assigned: number[] };
 }
 
 const SERVICE = "ingest";
@@ -132,7 +135,13 @@ export function createIngest(opts: IngestOptions): Ingest {
     },
     stats: () => {
       const r = runner.stats();
-      return { records: r.records, produced: r.produced, dlq: r.dead, batches: r.batches };
+      return {
+        records: r.records,
+        produced: r.produced,
+        dlq: r.dead,
+        batches: r.batches,
+        assigned: r.assigned,
+      };
     },
   };
 }
