@@ -95,9 +95,27 @@ if (sections.has("lofo")) {
   out();
   out("| Family | Split | Elicits | Model | Keyword list | Either |");
   out("|---|---|---|---|---|---|");
+  // Per language, every eliciting family scored by a model that never saw it (the family left
+  // out for tune families, the production model for test ones).
+  const byLanguage = new Map<string, Rate>(LANGUAGES.map((l) => [l, { hit: 0, n: 0 }]));
+  const worstFamily = new Map<string, { family: string; rate: Rate }>();
   for (const f of FAMILIES) {
     const rows = heldout.filter((p) => p.family === f.id);
     const m = f.split === "tune" ? train(`without ${f.id}`, (p) => p.family !== f.id) : production;
+    if (f.elicits) {
+      for (const lang of LANGUAGES) {
+        const r = tally(
+          rows.filter((p) => p.lang === lang),
+          modelScore(m),
+        );
+        const total = byLanguage.get(lang) as Rate;
+        total.hit += r.hit;
+        total.n += r.n;
+        const worst = worstFamily.get(lang);
+        if (r.n > 0 && (!worst || r.hit / r.n < worst.rate.hit / worst.rate.n))
+          worstFamily.set(lang, { family: f.id, rate: r });
+      }
+    }
     const what = f.elicits ? "recall" : "flagged (false positives)";
     out(
       `| ${f.id} | ${f.split} | ${f.elicits ? "yes" : "no"} | ${what} ${rate(tally(rows, modelScore(m)))} | ${rate(tally(rows, keywordScore))} | ${rate(tally(rows, eitherScore(m)))} |`,
@@ -120,6 +138,17 @@ if (sections.has("lofo")) {
   out(
     `| published CoT triggers also written in a tune phrasing | tune | yes | recall ${rate(tally(publishedSeen, modelScore(production)))} | ${rate(tally(publishedSeen, keywordScore))} | ${rate(tally(publishedSeen, eitherScore(production)))} |`,
   );
+  out();
+  out("### Leave one phrasing family out, per language (each family scored by a model that never saw it)");
+  out();
+  out("| Language | Recall, eliciting families | Weakest family in the language |");
+  out("|---|---|---|");
+  for (const lang of LANGUAGES) {
+    const worst = worstFamily.get(lang);
+    out(
+      `| ${lang} | ${rate(byLanguage.get(lang) as Rate)} | ${worst ? `${worst.family} ${rate(worst.rate)}` : "–"} |`,
+    );
+  }
   out();
 }
 if (sections.has("lolo")) {
