@@ -138,7 +138,7 @@ describe("incremental checkpoints (changes → fromChanges)", () => {
     );
     expect(checked).toBeGreaterThan(100);
     expect(restarts).toBeGreaterThan(30);
-  });
+  }, 30_000); // 40 seeded runs: over 5 s with two benches on the cores
 
   it("a run restarted from incremental checkpoints emits what one restarted from whole checkpoints does", () => {
     fc.assert(

@@ -115,10 +115,9 @@ describe("scoring an account when it reaches minRequests", () => {
     system_prompt_hash: null,
   });
 
-  it("alerts on a heavy account at the request that makes it scorable, not at the next evaluation", () => {
+  /** A detector with an ordinary population measured (150 users, 120 requests each). */
+  const warmed = () => {
     const d = new Detector();
-    const min = defaultDetectorConfig.scorer.minRequests;
-    // An ordinary population the evaluation measures its baselines on.
     let t = T0;
     for (let i = 0; i < 150 * 120; i++) {
       t = T0 + i * 200;
@@ -126,23 +125,64 @@ describe("scoring an account when it reaches minRequests", () => {
       if (d.hasReady) d.scoreReady(t);
     }
     d.evaluate(t + 1);
-    const start = t + 1_000;
+    return { d, start: t + 1_000 };
+  };
+
+  it("alerts on a heavy account at the request that makes it scorable, not at the next evaluation", () => {
+    const { d, start } = warmed();
+    const { paceRequests1h: pace } = defaultDetectorConfig.scorer;
+    const ready: number[] = [];
     let alertAt = -1;
-    let readyAt = -1;
-    for (let k = 0; k < 2 * min; k++) {
+    for (let k = 0; k < 2 * defaultDetectorConfig.scorer.minRequests; k++) {
       const at = start + k * 2_000;
       d.observe(event("heavy", at, true, k));
       if (!d.hasReady) continue;
-      readyAt = k + 1;
+      ready.push(k + 1);
       const out = d.scoreReady(at);
       const open = out.alerts.find((a) => a.subject_id === "heavy" && a.state === "open");
       if (open) alertAt = open.opened_at_ms;
       expect(out.campaigns).toEqual([]);
     }
-    // Ready exactly once, at its minRequests-th request, and alerted then: 3.3 min in, while
-    // the next 5-minute evaluation would have come later.
-    expect(readyAt).toBe(min);
-    expect(alertAt).toBe(start + (min - 1) * 2_000);
+    // Ready at its pace's 30th request in the hour, every 10 requests after it, and at
+    // minRequests; alerted at the first: one minute in, where 100 requests took 3.3 and the
+    // next 5-minute evaluation could come later still.
+    expect(ready).toEqual([30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(alertAt).toBe(start + (pace - 1) * 2_000);
+  });
+
+  it("judges an account below minRequests only at a pace, and never counts it in the population", () => {
+    const min = defaultDetectorConfig.scorer.minRequests;
+    const pace = defaultDetectorConfig.scorer.paceRequests1h;
+    /** `extractors` accounts each sending requests `gapMs` apart, beside the users. */
+    const run = (gapMs: number, extractors: number) => {
+      const { d, start } = warmed();
+      const alerts = new Set<string>();
+      let t = start;
+      // Fewer than minRequests in all: only their pace can make them scorable.
+      for (let k = 0; k < min - 10; k++) {
+        t = start + k * gapMs;
+        for (let j = 0; j < extractors; j++) d.observe(event(`extractor-${j}`, t + j, true, k));
+        if (d.hasReady) for (const a of d.scoreReady(t + extractors).alerts) alerts.add(a.subject_id);
+        // Keep the population active so every evaluation measures it again.
+        if (k % 10 === 0) {
+          for (let u = 0; u < 150; u++) d.observe(event(`user-${u}`, t + 200 + u, false, k * 150 + u));
+          const out = d.evaluate(t + 400);
+          for (const a of out.alerts) if (a.state === "open") alerts.add(a.subject_id);
+        }
+      }
+      return { alerts: [...alerts], baseline: d.scorer.baseline("output_per_request") };
+    };
+    // 30 requests in an hour: judged, and alerted.
+    const fast = run(100_000, 1);
+    expect(fast.alerts).toEqual(["extractor-0"]);
+    // The same requests three minutes apart (20 an hour): not judged before minRequests.
+    expect(run(180_000, 1).alerts).toEqual([]);
+    expect((60 * 60_000) / 180_000).toBeLessThan(pace);
+    // As many paced extractors as users, with 2,500-token answers: the population is still the
+    // users alone, so its output baseline is the users' and every extractor stands out.
+    const many = run(100_000, 150);
+    expect(many.baseline).toEqual(run(100_000, 0).baseline);
+    expect(many.alerts).toHaveLength(150);
   });
 
   it("judges a cold start's first heavy account against the lighter accounts active then, never zeros", () => {

@@ -68,6 +68,9 @@ export interface DetectorOutput {
  * The checkpoint's account windows hold other fields than this version's: written before an
  * upgrade, not corrupt. The caller rebuilds the state from the input instead.
  */
+/** Requests between the readiness checks of an account below minRequests (see `readySlots`). */
+const PACE_STEP = 10;
+
 export class CheckpointLayoutError extends Error {
   override readonly name = "CheckpointLayoutError";
 }
@@ -90,10 +93,11 @@ export class Detector {
   private slotKey: Array<string | undefined> = [];
   private readonly vector = new Float64Array(signalNames.length);
   /**
-   * Slots whose request count just reached minRequests: scored at that event by `scoreReady`
+   * Slots whose request count just reached minRequests, or on the way there every PACE_STEP
+   * requests from paceRequests1h: scored at that event by `scoreReady` (if scorable then)
    * instead of waiting for the next evaluation, so a heavy account is judged as soon as there
-   * is enough of it to judge (at 30 requests/min, 100 requests take 3 min; the cadence adds up
-   * to another 5).
+   * is enough of it to judge (at 7 requests/min, 30 in the hour take 4 min, 100 take 14; the
+   * cadence adds up to another 5).
    */
   private readySlots = new Int32Array(64);
   private readyCount = 0;
@@ -164,7 +168,11 @@ export class Detector {
     }
     const n = (this.slotRequests[slot] as number) + 1;
     this.slotRequests[slot] = n;
-    if (n === this.config.scorer.minRequests) {
+    const { minRequests, paceRequests1h } = this.config.scorer;
+    if (
+      n === minRequests ||
+      (n < minRequests && n >= paceRequests1h && (n - paceRequests1h) % PACE_STEP === 0)
+    ) {
       if (this.readyCount === this.readySlots.length) {
         const more = new Int32Array(this.readySlots.length * 2);
         more.set(this.readySlots);
@@ -195,7 +203,10 @@ export class Detector {
     const out: DetectorOutput = { scores: [], alerts: [], campaigns: [] };
     // Population baselines from a deterministic sample of accounts active since last time.
     const vectors = new Map<string, Float64Array>();
+    // Accounts judged on their pace alone (`paceRequests1h`): scored, not part of the population.
+    const paced = new Map<string, Float64Array>();
     const min = this.config.scorer.minRequests;
+    const pace = this.config.scorer.paceRequests1h;
     const wideMin = this.config.scorer.coldStartMinRequests;
     const store = this.features.store;
     // Lighter active accounts, read only if the scorable ones are too few for a population.
@@ -208,10 +219,12 @@ export class Detector {
       const n = this.slotRequests[slot] as number;
       if (n < min) {
         if (n >= wideMin) this.touchedSlots[lighter++] = slot;
-        continue;
+        if (n < pace) continue;
       }
       const v = new Float64Array(signalNames.length);
-      if (this.features.signalsOfSlot(slot, nowMs, v) && this.scorer.scorable(v)) vectors.set(account, v);
+      if (!this.features.signalsOfSlot(slot, nowMs, v)) continue;
+      if (this.scorer.populates(v)) vectors.set(account, v);
+      else if (this.scorer.scorable(v)) paced.set(account, v);
     }
     const population = [...vectors.values()];
     if (population.length < this.config.scorer.minPopulation) {
@@ -238,8 +251,9 @@ export class Detector {
 
     this.readyCount = 0;
     for (const [account, v] of vectors) this.scoreAccount(account, v, nowMs, out);
+    for (const [account, v] of paced) this.scoreAccount(account, v, nowMs, out);
     for (const a of this.accountAlerts.subjects()) {
-      if (vectors.has(a)) continue;
+      if (vectors.has(a) || paced.has(a)) continue;
       const alert = this.accountAlerts.quiet(a, nowMs);
       if (alert) out.alerts.push(alert);
     }
@@ -251,15 +265,15 @@ export class Detector {
     return out;
   }
 
-  /** Whether an account reached minRequests since the last `scoreReady` or evaluation. */
+  /** Whether an account reached minRequests or a pace step since the last `scoreReady` or evaluation. */
   get hasReady(): boolean {
     return this.readyCount > 0;
   }
 
   /**
-   * Scores, at event time `nowMs`, the accounts that just reached minRequests, against the
-   * population of the last evaluation. Call it after `observe` when `hasReady`; the next
-   * evaluation scores them again as usual. Each account key is ready once.
+   * Scores, at event time `nowMs`, the accounts that just reached minRequests (or a pace step)
+   * and are scorable, against the population of the last evaluation. Call it after `observe`
+   * when `hasReady`; the next evaluation scores them again as usual.
    */
   scoreReady(nowMs: number): DetectorOutput {
     const out: DetectorOutput = { scores: [], alerts: [], campaigns: [] };

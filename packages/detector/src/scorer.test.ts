@@ -216,6 +216,29 @@ describe("AccountScorer", () => {
     const s = new AccountScorer();
     expect(s.scorable(vector({ requests_24h: 99 }))).toBe(false);
     expect(s.scorable(vector({ requests_24h: 100 }))).toBe(true);
+    // ... unless its pace is evidence: 30 in the last hour. Only 100 a day make the population.
+    expect(s.scorable(vector({ requests_24h: 40, requests_1h: 29 }))).toBe(false);
+    expect(s.scorable(vector({ requests_24h: 40, requests_1h: 30 }))).toBe(true);
+    expect(s.populates(vector({ requests_24h: 40, requests_1h: 30 }))).toBe(false);
+    expect(s.populates(vector({ requests_24h: 100, requests_1h: 0 }))).toBe(true);
+  });
+
+  it("asks a smaller sample for longer answers: a harness's first 40 are not its mean", () => {
+    const s = new AccountScorer();
+    s.updateBaselines(population);
+    // Tune heavy seed 8's eval harness: 443 tokens over its first 40 requests, 363 over 100.
+    const harness = { cot_rate: 1, logprobs_rate: 0.53, template_top_share: 1, output_per_request: 270 };
+    const at = (requests_24h: number, output_per_request: number) =>
+      s.score(vector({ ...harness, requests_24h, requests_1h: 40, output_per_request })).score;
+    // The same length, a little over the bar of a full sample (1.5 MADs): flagged at 100 requests,
+    // not at 40, where the bar is √(100/40) times higher.
+    const over = Math.expm1((s.baseline("output_per_request")?.median ?? 0) + 1.7 * 1.4826 * 0.3);
+    const explained = s.score(vector({ ...harness, requests_24h: 100, output_per_request: over }));
+    expect(explained.signals.find((x) => x.name === "output_per_request")?.z).toBeCloseTo(1.7, 5);
+    expect(at(100, over)).toBeGreaterThan(s.config.openScore);
+    expect(at(40, over)).toBeLessThan(s.config.openScore);
+    // An extractor's answers, three times the population's and more, clear it at 30.
+    expect(at(30, 900)).toBeGreaterThan(s.config.openScore);
   });
 
   it("scores over the signals an account's logs carry: absent is neither evidence nor zero", () => {

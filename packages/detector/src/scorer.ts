@@ -20,8 +20,17 @@ export interface SignalRule {
 
 export interface ScorerConfig {
   rules: Partial<Record<SignalName, SignalRule>>;
-  /** Accounts with fewer requests in 24 h are not scored (too little evidence; campaigns catch those). */
+  /**
+   * Accounts with fewer requests in 24 h are not scored (too little evidence; campaigns catch
+   * those), and only accounts with this many make up the population.
+   */
   minRequests: number;
+  /**
+   * ... unless they sent this many in the last hour: a pace (720 a day and up) that is itself
+   * evidence enough to judge the account's rates, against the population of `minRequests`. An
+   * extractor at 10k requests a day reaches 100 after 14 minutes, this after 4.
+   */
+  paceRequests1h: number;
   /**
    * Fewest scored accounts whose logs carry a signal for its baseline to be estimated. A
    * smaller sample keeps the last estimate; before the first one the signal has no baseline
@@ -89,6 +98,7 @@ export const defaultScorerConfig: ScorerConfig = {
     distinct_asns: { weight: 0.5, scale: "log", madFloor: 0.3 },
   },
   minRequests: 100,
+  paceRequests1h: 30,
   minPopulation: 8,
   coldStartMinRequests: 10,
   zCap: 6,
@@ -148,7 +158,13 @@ export class AccountScorer {
     return this.baselines.get(name);
   }
 
+  /** Whether an account is judged: enough requests in 24 h, or at a pace (`paceRequests1h`). */
   scorable(v: Float64Array): boolean {
+    return this.populates(v) || (v[signalIndex.requests_1h] ?? 0) >= this.config.paceRequests1h;
+  }
+
+  /** Whether an account is part of the population the baselines are measured on. */
+  populates(v: Float64Array): boolean {
     return (v[signalIndex.requests_24h] ?? 0) >= this.config.minRequests;
   }
 
@@ -207,10 +223,18 @@ export class AccountScorer {
     // traffic lengthens only its own answers). Output absent or unbaselined: no evidence either way.
     const output = parts.find((p) => p.name === "output_per_request");
     const harvestOutput = parts.find((p) => p.name === "harvest_output_per_request");
+    // An account judged on its pace (fewer than minRequests) has a smaller sample, whose mean
+    // length strays further: the bars rise with 1/√n, to 1.8× at 30 requests. Tune heavy seed 8's
+    // eval harness averaged 443 tokens over its first 40 requests (z 1.70) and 363 over 100
+    // (z 1.26); the extractor's 931 over its first 30 (z 3.49).
+    const stray = Math.sqrt(
+      this.config.minRequests /
+        Math.max(1, Math.min(v[signalIndex.requests_24h] ?? 0, this.config.minRequests)),
+    );
     const long =
       output === undefined ||
-      output.z >= this.config.minOutputZ ||
-      (harvestOutput !== undefined && harvestOutput.z >= this.config.minHarvestOutputZ);
+      output.z >= this.config.minOutputZ * stray ||
+      (harvestOutput !== undefined && harvestOutput.z >= this.config.minHarvestOutputZ * stray);
     // Either may be absent (redacted prompts, no answers in the logs): absent is no evidence.
     const harvest = Math.max(
       present(v[signalIndex.cot_rate]),
