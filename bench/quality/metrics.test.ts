@@ -9,6 +9,7 @@ import {
   campaignMemberFlags,
   earliest,
   evaluateTargets,
+  harvestBefore,
   linkedShare,
   type MethodRunScore,
   medianWithMisses,
@@ -179,6 +180,18 @@ describe("statistics", () => {
     expect(percent(1 / 329_034)).toBe("0.00030%");
   });
 
+  it("counts what a campaign harvested before it was detected, and all of it when it never was", () => {
+    const times = Float64Array.from([10, 20, 20, 30, 40]);
+    expect(harvestBefore(times, 20)).toEqual({ requests_before_detection: 1, share_before_detection: 0.2 });
+    expect(harvestBefore(times, 31)).toEqual({ requests_before_detection: 4, share_before_detection: 0.8 });
+    expect(harvestBefore(times, 5)).toEqual({ requests_before_detection: 0, share_before_detection: 0 });
+    expect(harvestBefore(times, null)).toEqual({ requests_before_detection: 5, share_before_detection: 1 });
+    expect(harvestBefore(undefined, 20)).toEqual({
+      requests_before_detection: null,
+      share_before_detection: null,
+    });
+  });
+
   it("bounds a proportion from above with the Wilson interval", () => {
     expect(wilsonUpper(0, 1000)).toBeCloseTo(1.959964 ** 2 / (1000 + 1.959964 ** 2), 12);
     expect(wilsonUpper(5, 10)).toBeCloseTo(0.7634, 4);
@@ -197,6 +210,8 @@ describe("across runs", () => {
     first_detection_ms: ttd,
     ttd_from_start_ms: ttd,
     ttd_from_one_percent_ms: ttd,
+    requests_before_detection: null,
+    share_before_detection: ttd === null ? 1 : ttd / 1_000_000,
   });
   const score = (s: Partial<MethodRunScore>): MethodRunScore => ({
     accounts: { tp: 0, fp: 0, fn: 0 },
@@ -253,6 +268,8 @@ describe("across runs", () => {
       simulated_days: 1,
       alerts_per_day: 3,
     });
+    // Harvested before detection: 6% of one campaign, all of the missed one's.
+    expect(s?.share_before_detection_median).toBeCloseTo((0.06 + 1) / 2, 12);
     const groups = summarizeBenignGroups(runs, ["detector"]);
     expect(groups.map((g) => [g.group, g.accounts, g.flagged])).toEqual([
       ["plain", 400, 1],

@@ -136,6 +136,27 @@ export function earliest(...flags: Flags[]): Map<string, number> {
   return out;
 }
 
+/** Requests in `times` (ascending) before `first`, and their share; every one when `first` is null. */
+export function harvestBefore(
+  times: Float64Array | undefined,
+  first: number | null,
+): Pick<CampaignOutcome, "requests_before_detection" | "share_before_detection"> {
+  if (times === undefined) return { requests_before_detection: null, share_before_detection: null };
+  let before = times.length;
+  if (first !== null) {
+    let lo = 0;
+    while (lo < before) {
+      const mid = (lo + before) >>> 1;
+      if ((times[mid] as number) < first) lo = mid + 1;
+      else before = mid;
+    }
+  }
+  return {
+    requests_before_detection: before,
+    share_before_detection: times.length > 0 ? before / times.length : null,
+  };
+}
+
 /** Ground truth by account: plain accounts are not listed in the labels and are benign. */
 export interface Truth {
   groupOf(account: string): string;
@@ -174,6 +195,12 @@ export interface CampaignOutcome {
   ttd_from_start_ms: number | null;
   /** From the moment it had sent 1% of its requests; negative when caught before that. */
   ttd_from_one_percent_ms: number | null;
+  /**
+   * Its extraction requests answered before it was detected (all of them if it never was), and
+   * their share of all it sent in the run: what it harvested meanwhile. Null: not recorded.
+   */
+  requests_before_detection: number | null;
+  share_before_detection: number | null;
 }
 
 export interface MethodRunScore {
@@ -194,6 +221,8 @@ export interface MethodRunInput {
   flags: Flags;
   alerts: number;
   chains?: readonly CampaignAlertChain[];
+  /** Event times of each campaign's extraction requests, ascending, by campaign id. */
+  harvest?: ReadonlyMap<string, Float64Array>;
 }
 
 /** One method's outcome on one run: flags joined with ground truth. */
@@ -244,6 +273,7 @@ export function scoreRun(input: MethodRunInput): MethodRunScore {
       first_detection_ms: first,
       ttd_from_start_ms: first !== null && c.first_event_ms !== null ? first - c.first_event_ms : null,
       ttd_from_one_percent_ms: first !== null && c.one_percent_ms !== null ? first - c.one_percent_ms : null,
+      ...harvestBefore(input.harvest?.get(c.campaign_id), first),
     };
   });
 
@@ -334,6 +364,8 @@ export interface ScenarioSummary {
   /** Medians over campaigns, a missed campaign counting as later than any detection. */
   ttd_from_start_median_ms: number | null;
   ttd_from_one_percent_median_ms: number | null;
+  /** Median over campaigns of the share of their requests answered before detection (1 if missed). */
+  share_before_detection_median: number | null;
   benign_accounts: number;
   benign_flagged: number;
   benign_fpr: number | null;
@@ -387,6 +419,9 @@ export function summarizeScenarios(
         account_recall: recall(counts),
         ttd_from_start_median_ms: medianWithMisses(campaigns.map((c) => c.ttd_from_start_ms)),
         ttd_from_one_percent_median_ms: medianWithMisses(campaigns.map((c) => c.ttd_from_one_percent_ms)),
+        share_before_detection_median: medianWithMisses(
+          campaigns.flatMap((c) => (c.share_before_detection === null ? [] : [c.share_before_detection])),
+        ),
         benign_accounts: benignAccounts,
         benign_flagged: benignFlagged,
         benign_fpr: benignAccounts > 0 ? benignFlagged / benignAccounts : null,

@@ -71,6 +71,7 @@ export function scenarioTable(rows: readonly ScenarioSummary[], methods: readonl
       "account recall",
       "TTD from start",
       "TTD from 1%",
+      "harvested before detection",
       "benign FPR",
       "alerts/day",
     ],
@@ -83,10 +84,13 @@ export function scenarioTable(rows: readonly ScenarioSummary[], methods: readonl
       share(r.account_recall),
       r.campaigns === 0 ? "—" : minutes(r.ttd_from_start_median_ms),
       r.campaigns === 0 ? "—" : minutes(r.ttd_from_one_percent_median_ms),
+      r.campaigns === 0 || r.share_before_detection_median === null
+        ? "—"
+        : share(r.share_before_detection_median),
       r.benign_fpr === null ? "—" : `${percent(r.benign_fpr)} (${r.benign_flagged})`,
       r.alerts_per_day.toFixed(1),
     ]),
-    [false, false, true, true, true, true, true, true, true, true],
+    [false, false, true, true, true, true, true, true, true, true, true],
   );
 }
 

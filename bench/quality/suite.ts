@@ -293,10 +293,14 @@ export async function runOne(
     : null;
   const limits = new RateLimitBaseline(suite.limits);
   const active = new Set<string>();
+  // When each campaign's extraction requests were answered: what it harvested before detection.
+  const harvestTimes: number[][] = [];
   const sink: RequestSink = {
     write(d, text) {
       const r = d.record;
       active.add(r.account_id);
+      const c = d.truth.campaignIndex;
+      if (c >= 0 && d.truth.extraction) (harvestTimes[c] ??= []).push(r.event_time_ms);
       limits.observe(r.account_id, r.event_time_ms);
       oracle?.send(r);
       if (gateway) {
@@ -325,6 +329,9 @@ export async function runOne(
     onProgress: (clockMs, events) =>
       onProgress({ done: Math.min(1, (clockMs - options.startMs) / options.durationMs), events }),
   });
+  const harvest = new Map(
+    sim.labels.campaigns.map((c, i) => [c.campaign_id, Float64Array.from(harvestTimes[i] ?? []).sort()]),
+  );
   const methods: Record<string, MethodRunScore> = {};
   const detectorOutput: RunRecord["detector_output"] = {};
   for (const [feed, session] of sessions) {
@@ -335,7 +342,7 @@ export async function runOne(
     }
     Object.assign(
       methods,
-      scoreDetector(sim.labels, active, output, feedMethods[feed].key, feed === feedList[0]),
+      scoreDetector(sim.labels, active, output, feedMethods[feed].key, feed === feedList[0], harvest),
     );
     const campaignAlerts = new Set(
       output.alerts.filter((a) => a.subject_kind === "campaign" && a.state === "open").map((a) => a.alert_id),
@@ -348,7 +355,7 @@ export async function runOne(
       benign_linked: benignLinked(sim.labels, output.campaigns).length,
     };
   }
-  Object.assign(methods, scoreLimits(sim.labels, active, suite.limits, limits));
+  Object.assign(methods, scoreLimits(sim.labels, active, suite.limits, limits, harvest));
   return {
     scenario: entry.scenario,
     seed,
@@ -373,6 +380,7 @@ export function scoreDetector(
   output: Pick<DetectionOutput, "alerts" | "campaigns">,
   key: string,
   withNoLinking: boolean,
+  harvest?: ReadonlyMap<string, Float64Array>,
 ): Record<string, MethodRunScore> {
   const accountFlags = accountAlertFlags(output.alerts);
   const accountAlerts = accountAlertCount(output.alerts);
@@ -384,10 +392,17 @@ export function scoreDetector(
       flags: earliest(accountFlags, campaignMemberFlags(chains)),
       alerts: accountAlerts + chains.length,
       chains,
+      ...(harvest ? { harvest } : {}),
     }),
   };
   if (withNoLinking) {
-    methods.detector_no_linking = scoreRun({ labels, active, flags: accountFlags, alerts: accountAlerts });
+    methods.detector_no_linking = scoreRun({
+      labels,
+      active,
+      flags: accountFlags,
+      alerts: accountAlerts,
+      ...(harvest ? { harvest } : {}),
+    });
   }
   return methods;
 }
@@ -398,11 +413,18 @@ export function scoreLimits(
   active: ReadonlySet<string>,
   limitDefs: readonly RateLimit[],
   limits: RateLimitBaseline,
+  harvest?: ReadonlyMap<string, Float64Array>,
 ): Record<string, MethodRunScore> {
   const methods: Record<string, MethodRunScore> = {};
   for (const l of limitDefs) {
     const caught = limits.caughtBy(l.key);
-    methods[l.key] = scoreRun({ labels, active, flags: caught, alerts: caught.size });
+    methods[l.key] = scoreRun({
+      labels,
+      active,
+      flags: caught,
+      alerts: caught.size,
+      ...(harvest ? { harvest } : {}),
+    });
   }
   return methods;
 }
