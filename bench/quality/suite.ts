@@ -300,7 +300,11 @@ export async function runOne(
       const r = d.record;
       active.add(r.account_id);
       const c = d.truth.campaignIndex;
-      if (c >= 0 && d.truth.extraction) (harvestTimes[c] ??= []).push(r.event_time_ms);
+      if (c >= 0 && d.truth.extraction) {
+        const times = harvestTimes[c] ?? [];
+        harvestTimes[c] = times;
+        times.push(r.event_time_ms);
+      }
       limits.observe(r.account_id, r.event_time_ms);
       oracle?.send(r);
       if (gateway) {
