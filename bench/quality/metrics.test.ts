@@ -294,8 +294,16 @@ describe("across runs", () => {
               outcome("heavy", 4 * 60_000),
               outcome("heavy", 6 * 60_000),
               outcome("heavy", 5 * 60_000),
+              ...Array.from({ length: 4 }, () => outcome("slow", 600 * 60_000)),
+              outcome("slow", null),
+              outcome("sweep", 20 * 60_000),
+              outcome("sweep", null),
             ],
-            benign: { plain: { accounts: 1000, flagged: 1 }, reseller: { accounts: 10, flagged: 1 } },
+            benign: {
+              plain: { accounts: 1000, flagged: 1 },
+              reseller: { accounts: 10, flagged: 1 },
+              eval_harness: { accounts: 100, flagged: 1 },
+            },
           }),
         },
       },
@@ -308,7 +316,11 @@ describe("across runs", () => {
     expect(t.router_ttd).toMatchObject({ met: null, measured: "not in suite" });
     expect(t.benign_fpr_plain).toMatchObject({ value: 0.001, met: true });
     expect(t.benign_fpr_reseller).toMatchObject({ value: 0.1, met: false });
-    expect(t.benign_fpr).toMatchObject({ value: 2 / 1010, met: false });
+    // An archetype is held to 1%, the whole benign population to 0.1%.
+    expect(t.benign_fpr_eval_harness).toMatchObject({ value: 0.01, met: true });
+    expect(t.benign_fpr).toMatchObject({ value: 3 / 1110, met: false });
+    expect(t.slow_detected).toMatchObject({ value: 0.8, met: true, measured: "4/5 seeds" });
+    expect(t.sweep_detected).toMatchObject({ value: 0.5, met: false, measured: "1/2 seeds" });
     expect(t.benign_campaign_alerts).toMatchObject({ value: 0, met: true });
   });
 });

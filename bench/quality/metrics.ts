@@ -495,7 +495,11 @@ export const targetLimits = {
   hydraTtdMs: 30 * 60_000,
   heavyTtdMs: 5 * 60_000,
   routerTtdMs: 60 * 60_000,
+  /** Slow-and-low and capability sweeps: detected at all in this share of seeds. */
+  seedShare: 0.8,
   benignFpr: 0.001,
+  /** Every benign archetype (eval harnesses, classes, resellers …) on its own. */
+  archetypeFpr: 0.01,
 };
 
 /** The issue's targets, measured on the `detector` method; TTD from each campaign's first request. */
@@ -519,6 +523,18 @@ export function evaluateTargets(runs: readonly ScoredRun[], method = "detector")
     };
   };
 
+  const detectedTarget = (id: string, type: string): TargetResult => {
+    const cs = outcomes(type);
+    const detected = cs.filter((c) => c.detected).length;
+    return {
+      id,
+      target: `${type}: detected in ≥ ${targetLimits.seedShare * 100}% of seeds`,
+      measured: cs.length === 0 ? "not in suite" : `${detected}/${cs.length} seeds`,
+      value: cs.length > 0 ? detected / cs.length : null,
+      met: cs.length === 0 ? null : detected / cs.length >= targetLimits.seedShare,
+    };
+  };
+
   const hydra = outcomes("hydra");
   const good = hydra.filter(
     (c) => c.detected && (linkedShare(c) ?? 0) >= targetLimits.hydraLinkedShare,
@@ -534,18 +550,21 @@ export function evaluateTargets(runs: readonly ScoredRun[], method = "detector")
     ttdTarget("hydra_ttd", "hydra", targetLimits.hydraTtdMs),
     ttdTarget("heavy_ttd", "heavy", targetLimits.heavyTtdMs),
     ttdTarget("router_ttd", "router", targetLimits.routerTtdMs),
+    detectedTarget("slow_detected", "slow"),
+    detectedTarget("sweep_detected", "sweep"),
   ];
   for (const g of summarizeBenignGroups(runs, [method])) {
-    const id = g.group === "all benign" ? "benign_fpr" : `benign_fpr_${g.group}`;
+    const overall = g.group === "all benign";
+    const limit = overall ? targetLimits.benignFpr : targetLimits.archetypeFpr;
     results.push({
-      id,
-      target: `benign FPR ≤ ${targetLimits.benignFpr * 100}%: ${g.group === "all benign" ? "overall" : g.group}`,
+      id: overall ? "benign_fpr" : `benign_fpr_${g.group}`,
+      target: `benign FPR ≤ ${limit * 100}%: ${overall ? "overall" : g.group}`,
       measured:
         g.fpr === null
           ? "no accounts"
           : `${percent(g.fpr)} (${g.flagged}/${g.accounts}; 95% upper ${percent(g.fpr_upper95 ?? 1)})`,
       value: g.fpr,
-      met: g.fpr === null ? null : g.fpr <= targetLimits.benignFpr,
+      met: g.fpr === null ? null : g.fpr <= limit,
     });
   }
   const withChains = runs.flatMap((r) => {
