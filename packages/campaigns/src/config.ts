@@ -5,6 +5,15 @@ export interface LinkerConfig {
   horizonMs: number;
   /** Smallest group of accounts that can be a campaign. */
   minMembers: number;
+  /**
+   * Smallest content group that can be a campaign when its members show network evidence
+   * (they rotate through networks or share a pool's), below `minMembers`. A slow-and-low
+   * campaign may run on four accounts, each behind proxies of its own; a class of four
+   * students has content and a common start (one handout, opened in one lecture) but one
+   * campus network, and with four members on content and start alone one linked (tune
+   * classes seed 3, docs/detection-quality.md). So a small group needs the kind a class lacks.
+   */
+  minNetworkMembers: number;
   /** A request with cot_elicitation at or above this asks for reasoning traces. */
   cotThreshold: number;
   /** An answer with response_trace at or above this carried one (what a campaign harvests). */
@@ -114,6 +123,7 @@ export interface LinkerConfig {
 export const defaultLinkerConfig: LinkerConfig = {
   horizonMs: 24 * 3_600_000,
   minMembers: 5,
+  minNetworkMembers: 4,
   cotThreshold: 0.5,
   traceThreshold: 0.5,
   glueShare: 0.25,

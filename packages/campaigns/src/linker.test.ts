@@ -1481,3 +1481,74 @@ describe("members of a content group show the network evidence on their own", ()
     expect(members.filter((m) => !m.startsWith("bot"))).toEqual([]);
   });
 });
+
+describe("small campaigns: below minMembers on network evidence only", () => {
+  const runAll = (events: LinkEvent[], config: LinkerConfig = defaultLinkerConfig) => {
+    const sorted = [...events].sort((x, y) => x.event_time_ms - y.event_time_ms);
+    return run(new CampaignLinker(config), sorted, sorted[sorted.length - 1]?.event_time_ms ?? 0);
+  };
+
+  it("link four accounts that rotate through proxies and ask for reasoning (slow-and-low)", () => {
+    const r = runAll([...coordinated(4, 0, 8), ...appUsers(40, 0, 4)]);
+    expect(r.campaigns).toHaveLength(1);
+    expect(r.campaigns[0]?.member_count).toBe(4);
+    expect(r.campaigns[0]?.signals.find((s) => s.name === "multi_prefix_share")?.value).toBe(1);
+    // The setting is what admits them: at the general minimum they stay unlinked.
+    const strict = runAll([...coordinated(4, 0, 8), ...appUsers(40, 0, 4)], {
+      ...defaultLinkerConfig,
+      minNetworkMembers: 5,
+    });
+    expect(strict.campaigns).toEqual([]);
+  });
+
+  it("do not link three", () => {
+    expect(runAll([...coordinated(3, 0, 8), ...appUsers(40, 0, 4)]).campaigns).toEqual([]);
+  });
+
+  it("do not link four fresh accounts on content and their start: a class of four has both", () => {
+    // Signed up for it (no spend), asking for and getting worked answers, each on a line of its
+    // own: five such link, four do not, since nothing about their networks is coordinated.
+    const before = [...appUsers(20, 0, 2), ...strangers(600, 30 * M, M)].map((e) => ({
+      ...e,
+      account_spend_usd: 25,
+    }));
+    const lecture = (k: number) =>
+      cohort("class", k, 60 * M, 4).map((e, n) => ({
+        ...e,
+        cot_elicitation: 0.9,
+        response_trace: 0.9,
+        prompt_simhash: prompt(1_000 + n),
+        account_spend_usd: 0,
+      }));
+    const at = 90 * M;
+    expect(run(new CampaignLinker(defaultLinkerConfig), [...before, ...lecture(4)], at).campaigns).toEqual(
+      [],
+    );
+    expect(
+      run(new CampaignLinker(defaultLinkerConfig), [...before, ...lecture(5)], at).campaigns,
+    ).toHaveLength(1);
+  });
+
+  it("leave the population baselines to groups of minMembers or more", () => {
+    // Ordinary groups of four, half of each on a phone too: were they counted, the baselines
+    // of rotation would move.
+    const fours = Array.from({ length: 12 }, (_, g) =>
+      appUsers(4, g, 4).map((e, i) => ({
+        ...e,
+        account_id: `four${g}-${e.account_id}`,
+        client_address: i % 2 === 1 && i % 4 < 2 ? `100.${64 + g}.${i % 4}.7` : `172.${40 + g}.${i % 4}.4`,
+        client_asn: i % 2 === 1 && i % 4 < 2 ? 21_928 : 7_922,
+        prompt_template_hash: template(3_000 + g),
+        system_prompt_hash: null,
+      })),
+    ).flat();
+    const events = [...coordinated(4, 0, 8), ...appUsers(40, 0, 4), ...benignGroups(6, 0.3), ...fours];
+    const small = new CampaignLinker(defaultLinkerConfig);
+    const none = new CampaignLinker({ ...defaultLinkerConfig, minNetworkMembers: 5 });
+    const sorted = [...events].sort((x, y) => x.event_time_ms - y.event_time_ms);
+    const at = sorted[sorted.length - 1]?.event_time_ms ?? 0;
+    run(small, sorted, at);
+    run(none, sorted, at);
+    expect(small.baselines()).toEqual(none.baselines());
+  });
+});

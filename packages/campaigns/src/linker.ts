@@ -231,9 +231,13 @@ export class CampaignLinker {
     // 1. Score every fingerprint and network shared by enough accounts, as a candidate group.
     const glue = Math.max(cfg.glueMinAccounts, cfg.glueShare * this.accounts.size);
     const groups: { fp: FingerprintState; f: GroupFeatures }[] = [];
+    // Content groups smaller than minMembers are scored (they may link on network evidence,
+    // `minNetworkMembers`) but are not part of the population the baselines describe.
+    const smallest = Math.min(cfg.minMembers, cfg.minNetworkMembers);
     for (const table of [this.fingerprints, this.networks]) {
       for (const fp of table.tracked.values()) {
-        if (fp.accounts.size < cfg.minMembers || fp.accounts.size > glue) continue;
+        const least = fp.kind === "ip_prefix" ? cfg.minMembers : smallest;
+        if (fp.accounts.size < least || fp.accounts.size > glue) continue;
         const f = groupFeatures(
           fp.accounts.keys(),
           fp.cot / fp.requests,
@@ -249,7 +253,10 @@ export class CampaignLinker {
         groups.push({ fp, f });
       }
     }
-    const base = populationBaselines(groups, cfg);
+    const base = populationBaselines(
+      smallest < cfg.minMembers ? groups.filter((g) => g.fp.accounts.size >= cfg.minMembers) : groups,
+      cfg,
+    );
     this.lastGroupBaselines = base;
 
     // 2. Link the accounts of every group that behaves as one actor: those of its members that
@@ -265,6 +272,7 @@ export class CampaignLinker {
       const scored = scoreGroup(g.f, base, cfg);
       if (scored.score < cfg.linkScore) continue;
       const kinds = agreeingKinds(scored, cfg.agreeZ);
+      if (g.fp.accounts.size < cfg.minMembers && !memberMayVouch(kinds)) continue;
       if (g.fp.kind === "ip_prefix") {
         if (!kinds.has("content") && !kinds.has("start")) continue;
         pool.add(g.fp.key);
@@ -278,6 +286,7 @@ export class CampaignLinker {
     const linking: FingerprintState[] = [];
     const linked: number[][] = [];
     const linkedBy: GroupScore[] = [];
+    const linkedOnNetwork: boolean[] = [];
     const use = this.prefixUse;
     for (const g of acting) {
       const fits: number[] = [];
@@ -326,15 +335,21 @@ export class CampaignLinker {
           fits.push(...once);
         }
       }
-      if (fits.length < cfg.minMembers) continue;
+      // Rotation or a shared pool is evidence a class does not have: a group that shows it
+      // may be smaller (minNetworkMembers).
+      const networked = memberMayVouch(g.kinds);
+      if (fits.length < (networked ? smallest : cfg.minMembers)) continue;
       linking.push(g.fp);
       linked.push(fits);
       linkedBy.push(g.scored);
+      linkedOnNetwork.push(networked);
       for (let i = 1; i < fits.length; i++) uf.union(fits[0] as number, fits[i] as number);
     }
     const components = new Map<number, Set<number>>();
     // Per component, the strongest group that linked it (a group's fits are all in one).
     const strongest = new Map<number, GroupScore>();
+    // Components a group linked on network evidence: they may be as small as that group.
+    const networked = new Set<number>();
     for (let i = 0; i < linked.length; i++) {
       const slots = linked[i] as number[];
       for (const slot of slots) {
@@ -347,12 +362,15 @@ export class CampaignLinker {
       const s = linkedBy[i] as GroupScore;
       if (s.score > (strongest.get(root)?.score ?? -1)) strongest.set(root, s);
     }
+    for (let i = 0; i < linked.length; i++) {
+      if (linkedOnNetwork[i]) networked.add(uf.find((linked[i] as number[])[0] as number));
+    }
 
     // 3. Campaigns: match components to known campaigns by member overlap (stable ids).
     const out: Evaluation = { campaigns: [], alerts: [] };
     const seen = new Set<string>();
     for (const [root, members] of components) {
-      if (members.size < cfg.minMembers) continue;
+      if (members.size < (networked.has(root) ? smallest : cfg.minMembers)) continue;
       const { campaign: c, absorbed } = matchComponent(this.campaigns, members, nowMs, bySlot, () =>
         anchorOf(linking, members),
       );
