@@ -35,8 +35,9 @@ export interface LinkEvent {
   event_time_ms: number;
   client_address: string;
   client_asn: number | null;
-  user_agent: string | null;
-  tls_fingerprint: string | null;
+  /** Not read by the linker (the links topic does not carry them). */
+  user_agent?: string | null;
+  tls_fingerprint?: string | null;
   prompt_template_hash: Uint8Array;
   system_prompt_hash: Uint8Array | null;
   /** Simhash of the whole prompt: identical prompts have identical ones. Absent: not known. */

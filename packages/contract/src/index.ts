@@ -8,5 +8,15 @@ export {
 } from "./codecs.ts";
 export { ContractError, type ContractErrorKind } from "./errors.ts";
 export type * from "./generated/types.ts";
-export { LINK_HEADERS, type LinkKind, packObservations, unpackObservations } from "./links.ts";
+export {
+  API_REQUEST_VALUES,
+  decodeLinkEvent,
+  encodeLinkEvent,
+  LINK_EVENT_VALUES,
+  LINK_HEADERS,
+  type LinkKind,
+  type LinkObservation,
+  packObservations,
+  unpackObservations,
+} from "./links.ts";
 export { allSchemaVersions, type SchemaVersion, type Subject, schemaVersion } from "./registry.ts";

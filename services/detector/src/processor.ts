@@ -6,6 +6,7 @@ import {
   alertCodec,
   apiRequestCodec,
   ContractError,
+  encodeLinkEvent,
   LINK_HEADERS,
   packObservations,
 } from "@distillguard/contract";
@@ -179,7 +180,7 @@ export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProce
           continue;
         }
         if (d.hasReady) emit(d.scoreReady(t));
-        pending.push({ offset: m.offset, value: m.value as Buffer });
+        pending.push({ offset: m.offset, value: encodeLinkEvent(r) });
         const tick = Math.floor(d.watermarkMs / opts.linkTickMs) * opts.linkTickMs;
         if (tick > task.lastTickMs) {
           task.lastTickMs = tick;

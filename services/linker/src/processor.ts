@@ -1,11 +1,14 @@
 import { CampaignLinker, type LinkerConfig } from "@distillguard/campaigns";
 import {
-  type ApiRequest,
+  API_REQUEST_VALUES,
   alertCodec,
   apiRequestCodec,
   ContractError,
   campaignUpdateCodec,
+  decodeLinkEvent,
+  encodeLinkEvent,
   LINK_HEADERS,
+  type LinkObservation,
   unpackObservations,
 } from "@distillguard/contract";
 import {
@@ -23,8 +26,9 @@ interface Pending {
   t: number;
   source: number;
   offset: bigint;
+  /** The link event's bytes (encodeLinkEvent), kept for checkpoints. */
   bytes: Buffer;
-  event: ApiRequest;
+  event: LinkObservation;
 }
 
 export interface LinkerTask {
@@ -174,7 +178,7 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
           advance(task, campaigns, alerts);
           continue;
         }
-        let packed: { offset: bigint; value: Buffer }[] = [];
+        let packed: ReturnType<typeof unpackObservations>;
         try {
           if (kind !== "observations" || !Number.isInteger(source)) throw new RangeError("not a link record");
           packed = unpackObservations(m.value ?? Buffer.alloc(0));
@@ -185,19 +189,25 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
           );
           continue;
         }
-        for (const o of packed) {
+        // Whole requests come from detectors that predate link events (a rolling upgrade):
+        // kept as link events, so the buffer and checkpoints hold one kind.
+        const requests = packed.version === API_REQUEST_VALUES;
+        for (const o of packed.items) {
           if (o.offset <= (task.maxSeen.get(source) ?? -1n)) continue;
           task.maxSeen.set(source, o.offset);
-          let event: ApiRequest;
+          let event: LinkObservation;
+          let bytes: Buffer;
           try {
-            event = apiRequestCodec.decode(o.value);
+            bytes = requests ? encodeLinkEvent(apiRequestCodec.decode(o.value)) : Buffer.from(o.value);
+            event = decodeLinkEvent(bytes);
           } catch (e) {
-            if (!(e instanceof ContractError)) throw e;
+            if (!(e instanceof ContractError || e instanceof RangeError)) throw e;
+            const why = e instanceof ContractError ? e.kind : "link-event";
             dead.push(
               deadLetter(
                 { ...m, value: o.value },
                 { topic, partition, service: SERVICE },
-                { message: `${e.message} (source offset ${o.offset})`, kind: e.kind },
+                { message: `${e.message} (source offset ${o.offset})`, kind: why },
               ),
             );
             continue;
@@ -211,7 +221,7 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
             t: event.event_time_ms,
             source,
             offset: o.offset,
-            bytes: Buffer.from(o.value),
+            bytes,
             event,
           });
         }
@@ -259,7 +269,8 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
 function snapshot(task: LinkerTask): Uint8Array {
   const head = Buffer.from(
     JSON.stringify({
-      v: 1,
+      // v2: buffered observations are link events; v1 held whole requests.
+      v: 2,
       sources: task.sources,
       watermarks: [...task.watermarks],
       maxSeen: [...task.maxSeen].map(([p, o]) => [p, o.toString()]),
@@ -284,13 +295,14 @@ function restore(bytes: Buffer, config: LinkerConfig, nowMs: number): LinkerTask
     return b;
   };
   const h = JSON.parse(take().toString());
-  if (h.v !== 1) throw new Error(`unsupported linker checkpoint version ${h.v}`);
+  if (h.v !== 1 && h.v !== 2) throw new Error(`unsupported linker checkpoint version ${h.v}`);
   const linker = CampaignLinker.deserialize(take(), config);
   const buffer: Pending[] = [];
   for (const [source, offset, len] of h.buffer as [number, string, number][]) {
-    const b = Buffer.from(bytes.subarray(pos, pos + len));
+    const kept = bytes.subarray(pos, pos + len);
     pos += len;
-    const event = apiRequestCodec.decode(b);
+    const b = h.v === 1 ? encodeLinkEvent(apiRequestCodec.decode(kept)) : Buffer.from(kept);
+    const event = decodeLinkEvent(b);
     buffer.push({ t: event.event_time_ms, source, offset: BigInt(offset), bytes: b, event });
   }
   return {
