@@ -49,6 +49,19 @@ describe("per-record stages are linear on adversarial text (t(2n) / t(n) ≤ 2.5
     }, 120_000);
   }
 
+  it("the measure flags a quadratic stage (so a pass means linear, not an insensitive test)", () => {
+    // Quadratic in the text, thinned by 64 in each loop so that 1M characters stay fast.
+    const quadratic = (text: string) => {
+      let h = 0;
+      for (let i = 0; i < text.length; i += 64) {
+        for (let j = i; j < text.length; j += 64) h = (h + text.charCodeAt(j)) | 0;
+      }
+      return h;
+    };
+    expect(growthRatio(quadratic, (n) => "=".repeat(n), 131_072)).toBeGreaterThan(3);
+    expect(growthRatio(foldText, (n) => "=".repeat(n), 131_072)).toBeLessThan(2.5);
+  }, 120_000);
+
   it("maskFolded, 512K → 1M characters, on the lines the outage was made of", { timeout: 120_000 }, () => {
     const slow: string[] = [];
     for (const a of ADVERSARIES.filter((x) => x.name.startsWith("a line of"))) {
