@@ -20,6 +20,7 @@ import { benignFprSpec, precisionRecallSpec, renderSvg, timeToDetectSpec } from 
 import { type Feed, feedMethods, feeds as knownFeeds } from "./gateway.ts";
 import { evaluateTargets, summarizeBenignGroups, summarizeScenarios, targetLimits } from "./metrics.ts";
 import { type RunTask, runPool } from "./pool.ts";
+import { detectionCodeHash, keepRun, keptRun, runIdentity } from "./records.ts";
 import { type Method, type RunGroup, reportMarkdown } from "./report.ts";
 import { inProcessBackend, pipelineBackend } from "./runner.ts";
 import { detectorMethods, type FeedOptions, type RunRecord, runOne, type Suite, suites } from "./suite.ts";
@@ -37,6 +38,8 @@ const USAGE = `npm run bench:quality [-- options]
   --cache DIR|none               translated gateway records (default reports/quality/cache)
   --out DIR                      JSON, Markdown and plots (default reports/quality)
   --docs                         also write docs/detection-quality.md between its markers
+  --resume                       reuse the runs kept in OUT/runs/ under the same code and options
+                                 (every finished run is kept there); run only the others
   --pipeline                     run the detector through Kafka instead of in process
   --proxy-pool ipv4|ipv6|dual    the hydra's proxy pool address family
   --warmup 6h                    ordinary traffic before campaigns start (a detector already
@@ -56,6 +59,7 @@ const { values } = parseArgs({
     "evaluate-every": { type: "string" },
     out: { type: "string", default: "reports/quality" },
     docs: { type: "boolean", default: false },
+    resume: { type: "boolean", default: false },
     pipeline: { type: "boolean", default: false },
     feeds: { type: "string", default: knownFeeds.join(",") },
     threads: { type: "string", default: String(Math.min(availableParallelism(), 8)) },
@@ -188,7 +192,7 @@ const onProgress = (t: RunTask, p: { done: number; events: number }) => {
     );
   }
 };
-const onDone = (t: RunTask, record: RunRecord) => {
+const onDone = (t: RunTask, record: RunRecord, how = "") => {
   inFlight.delete(t.id);
   finished++;
   const d = record.methods[headline];
@@ -201,7 +205,14 @@ const onDone = (t: RunTask, record: RunRecord) => {
     .join("/");
   const campaigns = d && d.campaigns.length > 0 ? `campaigns ${caught}/${d.campaigns.length} (${ttd}), ` : "";
   const dead = record.gateway ? Object.values(record.gateway.dead_letters).reduce((a, b) => a + b, 0) : 0;
-  const via = record.gateway ? (record.gateway.cached ? " · cached translation" : " · translated") : "";
+  const via =
+    how === "kept"
+      ? " · kept from an earlier process"
+      : record.gateway
+        ? record.gateway.cached
+          ? " · cached translation"
+          : " · translated"
+        : "";
   process.stderr.write(
     `${tty ? "\r" : ""}[${String(finished).padStart(String(total).length)}/${total}] ${label(t)} · ${record.events.toLocaleString("en")} events${via}${dead > 0 ? ` · ${dead} to DLQ` : ""} · ${campaigns}${d?.accounts.fp ?? 0} benign flagged · ${(record.wall_ms / 1000).toFixed(1)} s (total ${((performance.now() - started) / 1000).toFixed(0)} s)${tty ? "\x1b[K" : ""}\n`,
   );
@@ -210,22 +221,55 @@ const onDone = (t: RunTask, record: RunRecord) => {
 process.stderr.write(
   `quality suite '${suite.name}': ${total} runs, ${backend.describe}; feeds ${feedList.join(", ")}; ${values.pipeline ? 1 : Math.min(threads, total)} thread(s); report to ${values.out}/\n`,
 );
-let runs: RunRecord[];
+// Every finished run is kept under OUT/runs; --resume takes the ones kept under this code and
+// these options instead of running them again.
+const runsDir = join(values.out, "runs");
+const code = detectionCodeHash();
+const identity = (t: RunTask) =>
+  runIdentity(code, backend.describe, suite.split, suite.evaluateEvery, t.entry, t.seed, feed);
+const kept = new Map<number, RunRecord>();
+if (values.resume) {
+  for (const t of tasks) {
+    const k = keptRun(runsDir, identity(t));
+    if ("record" in k) kept.set(t.id, k.record);
+    else if (k.missing !== "absent") {
+      process.stderr.write(`  ${label(t)}: kept run not reused (${k.missing}); running it again\n`);
+    }
+  }
+  process.stderr.write(`resuming: ${kept.size} of ${total} runs kept in ${runsDir}/\n`);
+}
+const keepAndReport = (t: RunTask, record: RunRecord) => {
+  keepRun(runsDir, identity(t), record);
+  onDone(t, record);
+};
+for (const t of tasks) {
+  const record = kept.get(t.id);
+  if (record) onDone(t, record, "kept");
+}
+const pending = tasks.filter((t) => !kept.has(t.id));
 if (values.pipeline) {
   // The services run in this process against one broker: one run at a time.
   const calibration = loadAzureTrace(trace);
   const enrich = networks ? networkEnricher(networks) : undefined;
-  runs = [];
-  for (const t of tasks) {
+  for (const t of pending) {
     const record = await runOne(t.entry, t.seed, suite, backend, calibration, { ...feed, enrich }, (p) =>
       onProgress(t, p),
     );
-    onDone(t, record);
-    runs.push(record);
+    keepAndReport(t, record);
+    kept.set(t.id, record);
   }
 } else {
-  runs = await runPool(tasks, { threads, networks, trace, onProgress, onDone });
+  const fresh = await runPool(pending, { threads, networks, trace, onProgress, onDone: keepAndReport });
+  pending.forEach((t, i) => {
+    const record = fresh[i];
+    if (record) kept.set(t.id, record);
+  });
 }
+const runs: RunRecord[] = tasks.map((t) => {
+  const record = kept.get(t.id);
+  if (!record) throw new Error(`${label(t)}: no record`);
+  return record;
+});
 const groups: RunGroup[] = suite.entries.map((entry) => {
   const mine = runs.filter((r) => r.scenario === entry.scenario);
   return {
@@ -271,6 +315,9 @@ const json = {
   node: process.version,
   backend: backend.describe,
   wall_ms: Math.round(wallMs),
+  // sha256 of the sources every run was made with; runs kept from earlier processes match it.
+  code_sha256: code,
+  kept_runs: tasks.length - pending.length,
   suite: {
     name: suite.name,
     split: suite.split,
