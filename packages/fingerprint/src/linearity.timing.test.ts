@@ -2,8 +2,8 @@
  * Issue 12, item 2: every per-record stage runs in time linear in its input. The public
  * functions work on a bounded view (view.test.ts), but a quadratic stage inside a 16K view is
  * still 2.7e8 steps; so the stages are tested here on their own, unbounded, with text built to
- * make them backtrack (testing/adversarial.ts). Measured by ratio, t(2n) / t(n) ≤ 2.5, never by
- * a wall-clock limit.
+ * make them backtrack (testing/adversarial.ts). Measured by the cost per doubling of the
+ * input, ≤ 2.5 (linear 2, quadratic 4) over three doublings, never by a wall-clock limit.
  */
 import { describe, expect, it } from "vitest";
 import { cotScoreNormalized } from "./cot.ts";
@@ -27,7 +27,7 @@ const STAGES: readonly [name: string, run: (text: string) => unknown][] = [
   ["classifyNormalized", classifyNormalized],
 ];
 
-describe("per-record stages are linear on adversarial text (t(2n) / t(n) ≤ 2.5)", () => {
+describe("per-record stages are linear on adversarial text (≤ 2.5x per doubling)", () => {
   // Each stage gets its input in the form the pipeline gives it: folded, or normalized.
   const prepare = (name: string, text: string) =>
     name === "cotScoreNormalized" || name === "classifyNormalized"
@@ -37,12 +37,12 @@ describe("per-record stages are linear on adversarial text (t(2n) / t(n) ≤ 2.5
         : foldText(text);
 
   for (const [name, run] of STAGES) {
-    // 128K and up: V8 changes how it allocates strings below that, which shows as a one-off
-    // 2.8x step in foldText between 64K and 128K that is not the code's growth.
-    it(`${name}, 128K → 256K characters`, () => {
+    // V8 changes how it allocates strings at 64K–128K, a one-off 2.8x step in foldText that
+    // is not the code's growth; over three doublings it is one of three.
+    it(`${name}, 64K → 512K characters`, () => {
       const slow: string[] = [];
       for (const a of ADVERSARIES) {
-        const ratio = growthRatio(run, (n) => prepare(name, a.make(n)), 131_072);
+        const ratio = growthRatio(run, (n) => prepare(name, a.make(n)), 65_536);
         if (ratio > 2.5) slow.push(`${a.name}: ${ratio.toFixed(2)}x`);
       }
       expect(slow).toEqual([]);
@@ -58,11 +58,11 @@ describe("per-record stages are linear on adversarial text (t(2n) / t(n) ≤ 2.5
       }
       return h;
     };
-    expect(growthRatio(quadratic, (n) => "=".repeat(n), 131_072)).toBeGreaterThan(3);
-    expect(growthRatio(foldText, (n) => "=".repeat(n), 131_072)).toBeLessThan(2.5);
+    expect(growthRatio(quadratic, (n) => "=".repeat(n), 65_536)).toBeGreaterThan(3);
+    expect(growthRatio(foldText, (n) => "=".repeat(n), 65_536)).toBeLessThan(2.5);
   }, 120_000);
 
-  it("maskFolded, 512K → 1M characters, on the lines the outage was made of", { timeout: 120_000 }, () => {
+  it("maskFolded, 512K → 4M characters, on the lines the outage was made of", { timeout: 120_000 }, () => {
     const slow: string[] = [];
     for (const a of ADVERSARIES.filter((x) => x.name.startsWith("a line of"))) {
       const ratio = growthRatio(maskFolded, (n) => foldText(a.make(n)), 524_288, 2);
