@@ -65,11 +65,13 @@ describe("codeHash", () => {
   mkdirSync(join(base, "pkg", "src"), { recursive: true });
   const write = (name: string, text: string) => writeFileSync(join(base, "pkg", "src", name), text);
 
-  it("changes with a source file and not with tests or docs", () => {
+  it("changes with a source file and not with tests, test helpers or docs", () => {
     write("a.ts", "export const a = 1;\n");
     const first = codeHash(["pkg/src"], base);
     write("a.test.ts", "test\n");
     write("NOTES.md", "notes\n");
+    mkdirSync(join(base, "pkg", "src", "testing"), { recursive: true });
+    write("testing/helper.ts", "export const h = 1;\n");
     expect(codeHash(["pkg/src"], base)).toBe(first);
     write("a.ts", "export const a = 2;\n");
     expect(codeHash(["pkg/src"], base)).not.toBe(first);

@@ -15,8 +15,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /**
  * sha256 over every non-test source file under `dirs` (relative to the repository), in path
- * order, with the lockfile: the code a run's result depends on. READMEs and tests do not
- * change a result, so they do not change the hash.
+ * order, with the lockfile: the code a run's result depends on. READMEs, tests and test
+ * helpers (src/testing) do not change a result, so they do not change the hash.
  */
 export function codeHash(dirs: readonly string[], base = root): string {
   const h = createHash("sha256");
@@ -24,7 +24,7 @@ export function codeHash(dirs: readonly string[], base = root): string {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(dir, e.name);
       if (e.isDirectory()) {
-        if (e.name !== "node_modules") walk(p);
+        if (e.name !== "node_modules" && e.name !== "testing") walk(p);
       } else if (/\.(ts|mjs|json|avsc)$/.test(e.name) && !/\.test\.ts$/.test(e.name)) {
         h.update(relative(base, p));
         h.update("\0");
