@@ -1,3 +1,4 @@
+import { defaultLinkerConfig } from "@distillguard/campaigns";
 import type { CampaignUpdate } from "@distillguard/contract";
 import { describe, expect, it } from "vitest";
 import { runLinker } from "./run-linker.ts";
@@ -63,6 +64,25 @@ describe("checkpoints", () => {
     const restored = await runLinker(options, undefined, undefined, base.startMs + 3 * 3_600_000);
     expect(restored.alerts).toEqual(straight.alerts);
     expect([...restored.campaigns.values()]).toEqual([...straight.campaigns.values()]);
+  }, 900_000);
+});
+
+describe("fingerprint tables in shards (issue 16)", () => {
+  it("gives the same campaigns, ids and alerts with three shards as with one, restored or not", async () => {
+    const options = { ...base, seed: 8, scenario: "hydra" };
+    const one = await runLinker(options);
+    const three = await runLinker(options, undefined, { ...defaultLinkerConfig, shards: 3 });
+    expect(one.alerts.length).toBeGreaterThan(0);
+    expect(three.alerts).toEqual(one.alerts);
+    expect([...three.campaigns.values()]).toEqual([...one.campaigns.values()]);
+    const restored = await runLinker(
+      options,
+      undefined,
+      { ...defaultLinkerConfig, shards: 3 },
+      base.startMs + 3 * 3_600_000,
+    );
+    expect(restored.alerts).toEqual(one.alerts);
+    expect([...restored.campaigns.values()]).toEqual([...one.campaigns.values()]);
   }, 900_000);
 });
 

@@ -139,7 +139,7 @@ interface Checkpoint {
 }
 
 function fingerprintRows(table: FingerprintTable): FingerprintRow[] {
-  return [...table.tracked.values()].map((f) => [
+  return [...table.inOrder()].map((f) => [
     f.key,
     f.kind,
     f.hex,
@@ -156,8 +156,10 @@ function restoreFingerprints(
   rows: readonly FingerprintRow[],
   admission: number[],
 ): void {
-  for (const [key, kind, hexValue, requests, cot, last, accounts, answers] of rows) {
-    const f = new FingerprintState(kind, key, hexValue, last);
+  // Rows are in admission order; their index is an admission order as good as the one they
+  // had, and fingerprints admitted from here on come after them.
+  rows.forEach(([key, kind, hexValue, requests, cot, last, accounts, answers], seq) => {
+    const f = new FingerprintState(kind, key, hexValue, last, seq);
     f.requests = requests;
     f.cot = cot;
     [f.answered, f.traced] = answers ?? [0, 0];
@@ -167,8 +169,9 @@ function restoreFingerprints(
     // From before echoes were counted: none.
     f.echoed = answers?.[3] ?? 0;
     for (const [slot, count] of accounts) f.accounts.set(slot, old ? packMember(count, count) : count);
-    table.tracked.set(key, f);
-  }
+    table.restore(f);
+  });
+  table.touches = rows.length;
   table.restoreAdmission(admission);
 }
 

@@ -48,6 +48,11 @@ export interface LinkerConfig {
   /** Size of the first-seen table that keeps one-off fingerprints out of memory. */
   admissionSlots: number;
   /**
+   * Shards of the fingerprint and network tables (by admission slot): the same output for any
+   * number; more than one is the in-process form of a linker split over processes (issue 16).
+   */
+  shards: number;
+  /**
    * Hard cap on tracked accounts: beyond it the least recently seen 1/64 are evicted at once
    * (counted in `evictions`), so a flood of fresh accounts cannot exhaust memory.
    */
@@ -136,6 +141,7 @@ export const defaultLinkerConfig: LinkerConfig = {
   severity: { high: 5, critical: 5.5 },
   memberChange: 0.1,
   admissionSlots: 1 << 20,
+  shards: 1,
   maxAccounts: 2_000_000,
   zCap: 6,
   minSignals: 2,

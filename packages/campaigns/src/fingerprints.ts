@@ -48,6 +48,12 @@ export class FingerprintState {
     readonly key: number,
     readonly hex: string,
     t: number,
+    /**
+     * The table's touch count when it was admitted: the order groups are evaluated in (it
+     * decides which union-find root and anchor a component gets), the same however the table
+     * is split into shards.
+     */
+    readonly seq = 0,
   ) {
     this.last = t;
   }
@@ -57,23 +63,35 @@ export class FingerprintState {
  * The shared content fingerprints. A fingerprint is tracked once a second account uses it;
  * until then one slot of a fixed first-seen table (the admission table) remembers its first
  * user. Free-form prompts, each with its own template hash, thus never take memory.
+ *
+ * Split into `shards` by admission slot (slot mod shards): fingerprints that compete for a
+ * slot are in one shard, so each shard admits exactly what the whole table would, and a
+ * shard's work needs nothing from the others. Groups are read in admission order
+ * (`inOrder`), merged across shards by `seq`, so the linker's output does not depend on the
+ * split (linker.test.ts runs one and three). This is the part of the linker that can move to
+ * other processes (services/linker/README.md).
  */
 export class FingerprintTable {
-  readonly tracked = new Map<number, FingerprintState>();
-  private readonly firstKey: Float64Array;
-  private readonly firstUser: Int32Array;
+  private readonly parts: FingerprintShard[];
+  /** Touches so far: each admitted fingerprint's `seq`. */
+  touches = 0;
 
   /** `live`: the slots of accounts still remembered (a first user may have been forgotten). */
   constructor(
     readonly slots: number,
-    private readonly live: ReadonlyMap<number, unknown>,
+    live: ReadonlyMap<number, unknown>,
+    readonly shards = 1,
   ) {
-    this.firstKey = new Float64Array(slots).fill(-1);
-    this.firstUser = new Int32Array(slots).fill(-1);
+    if (!Number.isInteger(shards) || shards < 1 || shards > slots) {
+      throw new RangeError(`shards must be an integer from 1 to the ${slots} admission slots, not ${shards}`);
+    }
+    this.parts = Array.from({ length: shards }, (_, i) => new FingerprintShard(slots, shards, i, live));
   }
 
   get size(): number {
-    return this.tracked.size;
+    let n = 0;
+    for (const p of this.parts) n += p.tracked.size;
+    return n;
   }
 
   /**
@@ -119,23 +137,108 @@ export class FingerprintTable {
     novel: boolean,
     echo = false,
   ): void {
+    const slot = Math.abs(key) % this.slots;
+    const part = this.parts.length === 1 ? (this.parts[0] as FingerprintShard) : this.partOf(slot);
+    part.touch(kind, key, slot, hash, account, t, cot, trace, novel, echo, this.touches++);
+  }
+
+  /** Every tracked fingerprint, in the order it was admitted. */
+  *inOrder(): IterableIterator<FingerprintState> {
+    if (this.parts.length === 1) {
+      yield* (this.parts[0] as FingerprintShard).tracked.values();
+      return;
+    }
+    // Each shard's map is in admission order already (a re-admitted fingerprint is deleted and
+    // inserted again, with a later seq): merge them.
+    const all: FingerprintState[] = [];
+    for (const p of this.parts) for (const f of p.tracked.values()) all.push(f);
+    all.sort((x, y) => x.seq - y.seq);
+    yield* all;
+  }
+
+  /** Forgets fingerprints unseen since `cutoff`, and forgotten accounts from the others. */
+  expire(cutoff: number): void {
+    for (const p of this.parts) p.expire(cutoff);
+  }
+
+  /** The admission table's used slots as flat triples (slot, key, first user), for checkpoints. */
+  admission(): number[] {
+    const out: number[] = [];
+    for (let slot = 0; slot < this.slots; slot++) {
+      const p = this.partOf(slot);
+      const i = Math.floor(slot / this.parts.length);
+      if (p.firstKey[i] !== -1) out.push(slot, p.firstKey[i] as number, p.firstUser[i] as number);
+    }
+    return out;
+  }
+
+  restoreAdmission(triples: readonly number[]): void {
+    for (let i = 0; i < triples.length; i += 3) {
+      const slot = triples[i] as number;
+      const p = this.partOf(slot);
+      const at = Math.floor(slot / this.parts.length);
+      p.firstKey[at] = triples[i + 1] as number;
+      p.firstUser[at] = triples[i + 2] as number;
+    }
+  }
+
+  /** A tracked fingerprint from a checkpoint; restored in admission order. */
+  restore(f: FingerprintState): void {
+    this.partOf(Math.abs(f.key) % this.slots).tracked.set(f.key, f);
+  }
+
+  private partOf(slot: number): FingerprintShard {
+    return this.parts[slot % this.parts.length] as FingerprintShard;
+  }
+}
+
+/** The fingerprints of the admission slots ≡ `index` (mod `shards`), and those slots. */
+class FingerprintShard {
+  readonly tracked = new Map<number, FingerprintState>();
+  readonly firstKey: Float64Array;
+  readonly firstUser: Int32Array;
+
+  constructor(
+    slots: number,
+    private readonly shards: number,
+    index: number,
+    private readonly live: ReadonlyMap<number, unknown>,
+  ) {
+    const mine = Math.ceil((slots - index) / shards);
+    this.firstKey = new Float64Array(mine).fill(-1);
+    this.firstUser = new Int32Array(mine).fill(-1);
+  }
+
+  touch(
+    kind: GroupKind,
+    key: number,
+    slot: number,
+    hash: Uint8Array | null,
+    account: number,
+    t: number,
+    cot: boolean,
+    trace: number,
+    novel: boolean,
+    echo: boolean,
+    seq: number,
+  ): void {
     let fp = this.tracked.get(key);
     if (!fp) {
-      const slot = Math.abs(key) % this.slots;
-      if (this.firstKey[slot] !== key) {
-        this.firstKey[slot] = key;
-        this.firstUser[slot] = account;
+      const at = this.shards === 1 ? slot : Math.floor(slot / this.shards);
+      if (this.firstKey[at] !== key) {
+        this.firstKey[at] = key;
+        this.firstUser[at] = account;
         return;
       }
-      const first = this.firstUser[slot] as number;
+      const first = this.firstUser[at] as number;
       if (first === account) return;
-      fp = new FingerprintState(kind, key, hash ? hex(hash) : networkHex(key), t);
+      fp = new FingerprintState(kind, key, hash ? hex(hash) : networkHex(key), t, seq);
       this.tracked.set(key, fp);
       if (this.live.has(first)) fp.accounts.set(first, packMember(1, 1));
       // The first user's request was its own question, as far as this group can tell.
       fp.requests = 1;
       fp.novel = 1;
-      this.firstKey[slot] = -1;
+      this.firstKey[at] = -1;
     }
     fp.requests++;
     if (novel) fp.novel++;
@@ -149,7 +252,6 @@ export class FingerprintTable {
     fp.accounts.set(account, (fp.accounts.get(account) ?? 0) + (novel ? NOVEL + 1 : 1));
   }
 
-  /** Forgets fingerprints unseen since `cutoff`, and forgotten accounts from the others. */
   expire(cutoff: number): void {
     for (const [key, fp] of this.tracked) {
       if (fp.last < cutoff) {
@@ -157,22 +259,6 @@ export class FingerprintTable {
         continue;
       }
       for (const slot of fp.accounts.keys()) if (!this.live.has(slot)) fp.accounts.delete(slot);
-    }
-  }
-
-  /** The admission table's used slots as flat triples (slot, key, first user), for checkpoints. */
-  admission(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.firstKey.length; i++) {
-      if (this.firstKey[i] !== -1) out.push(i, this.firstKey[i] as number, this.firstUser[i] as number);
-    }
-    return out;
-  }
-
-  restoreAdmission(triples: readonly number[]): void {
-    for (let i = 0; i < triples.length; i += 3) {
-      this.firstKey[triples[i] as number] = triples[i + 1] as number;
-      this.firstUser[triples[i] as number] = triples[i + 2] as number;
     }
   }
 }

@@ -133,8 +133,8 @@ export class CampaignLinker {
   private readonly arrivals = new Arrivals();
 
   constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
-    this.fingerprints = new FingerprintTable(config.admissionSlots, this.accounts.bySlot);
-    this.networks = new FingerprintTable(config.admissionSlots, this.accounts.bySlot);
+    this.fingerprints = new FingerprintTable(config.admissionSlots, this.accounts.bySlot, config.shards);
+    this.networks = new FingerprintTable(config.admissionSlots, this.accounts.bySlot, config.shards);
     this.questions = new QuestionTable(config.admissionSlots);
     this.alerts = campaignAlerts(config);
     this.lastGroupBaselines = { ...config.priors };
@@ -236,7 +236,7 @@ export class CampaignLinker {
     // `minNetworkMembers`) but are not part of the population the baselines describe.
     const smallest = Math.min(cfg.minMembers, cfg.minNetworkMembers);
     for (const table of [this.fingerprints, this.networks]) {
-      for (const fp of table.tracked.values()) {
+      for (const fp of table.inOrder()) {
         const least = fp.kind === "ip_prefix" ? cfg.minMembers : smallest;
         if (fp.accounts.size < least || fp.accounts.size > glue) continue;
         const f = groupFeatures(
