@@ -295,6 +295,8 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
   }
   restoreFingerprints(s.fingerprints, st.fingerprints, st.admission);
   restoreFingerprints(s.networks, st.networks ?? [], st.networkAdmission ?? []);
+  s.fingerprints.forgetAllBut(s.accounts.bySlot);
+  s.networks.forgetAllBut(s.accounts.bySlot);
   s.questions.restore(st.questionBands ?? [], st.questionAskers ?? []);
   for (const c of st.campaigns) {
     s.campaigns.set(c.id, {

@@ -6,9 +6,10 @@ import { FingerprintTable } from "./fingerprints.ts";
  * with accounts forgotten and fingerprints expiring on the way.
  */
 function replay(shards: number) {
-  const live = new Map<number, true>();
-  for (let a = 0; a < 40; a++) live.set(a, true);
-  const table = new FingerprintTable(64, live, shards);
+  const table = new FingerprintTable(64, shards);
+  // Forty users; one forgotten comes back, as in the linker, under a new slot.
+  const slotOf = Array.from({ length: 40 }, (_, i) => i);
+  let nextSlot = 40;
   let x = 12345;
   const next = (n: number) => {
     x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
@@ -18,8 +19,13 @@ function replay(shards: number) {
   for (let i = 0; i < 20_000; i++) {
     const t = i * 1_000;
     const key = next(500) - 250; // negative keys too, as system prompts and IPv6 networks have
-    table.touchKey("ip_prefix", key, null, next(40), t, next(3) === 0, next(3) - 1, next(2) === 0);
-    if (i % 997 === 0) live.delete(next(40));
+    const user = slotOf[next(40)] as number;
+    table.touchKey("ip_prefix", key, null, user, t, next(3) === 0, next(3) - 1, next(2) === 0);
+    if (i % 997 === 0) {
+      const u = next(40);
+      table.forget(slotOf[u] as number);
+      slotOf[u] = nextSlot++;
+    }
     if (i % 2_000 === 1_999) {
       table.expire(t - 600_000);
       snapshots.push({
@@ -41,14 +47,14 @@ describe("FingerprintTable in shards", () => {
 
   it("restores a table's admission slots whatever the split", () => {
     const one = replay(1).table;
-    const three = new FingerprintTable(64, new Map(), 3);
+    const three = new FingerprintTable(64, 3);
     three.restoreAdmission(one.admission());
     expect(three.admission()).toEqual(one.admission());
   });
 
   it("refuses a split it cannot make", () => {
     for (const shards of [0, 1.5, 65]) {
-      expect(() => new FingerprintTable(64, new Map(), shards)).toThrow(/shards must be an integer from 1/);
+      expect(() => new FingerprintTable(64, shards)).toThrow(/shards must be an integer from 1/);
     }
   });
 });

@@ -76,16 +76,14 @@ export class FingerprintTable {
   /** Touches so far: each admitted fingerprint's `seq`. */
   touches = 0;
 
-  /** `live`: the slots of accounts still remembered (a first user may have been forgotten). */
   constructor(
     readonly slots: number,
-    live: ReadonlyMap<number, unknown>,
     readonly shards = 1,
   ) {
     if (!Number.isInteger(shards) || shards < 1 || shards > slots) {
       throw new RangeError(`shards must be an integer from 1 to the ${slots} admission slots, not ${shards}`);
     }
-    this.parts = Array.from({ length: shards }, (_, i) => new FingerprintShard(slots, shards, i, live));
+    this.parts = Array.from({ length: shards }, (_, i) => new FingerprintShard(slots, shards, i));
   }
 
   get size(): number {
@@ -156,9 +154,32 @@ export class FingerprintTable {
     yield* all;
   }
 
+  /**
+   * An account the linker no longer remembers (slots are never reused). Told, not looked up:
+   * a shard in another process cannot read the linker's accounts, so the order of touches and
+   * forgets is all it knows, as here.
+   */
+  forget(slot: number): void {
+    for (const p of this.parts) p.forget(slot);
+  }
+
   /** Forgets fingerprints unseen since `cutoff`, and forgotten accounts from the others. */
   expire(cutoff: number): void {
     for (const p of this.parts) p.expire(cutoff);
+  }
+
+  /**
+   * After a restore: the accounts a checkpoint's fingerprints and first-seen slots name that
+   * are not among `live` were forgotten before it was written (a checkpoint between two
+   * evaluations still names them), and are forgotten again.
+   */
+  forgetAllBut(live: ReadonlyMap<number, unknown>): void {
+    for (const p of this.parts) {
+      for (const fp of p.tracked.values()) {
+        for (const slot of fp.accounts.keys()) if (!live.has(slot)) p.forget(slot);
+      }
+      for (const user of p.firstUser) if (user >= 0 && !live.has(user)) p.forget(user);
+    }
   }
 
   /** The admission table's used slots as flat triples (slot, key, first user), for checkpoints. */
@@ -198,11 +219,17 @@ class FingerprintShard {
   readonly firstKey: Float64Array;
   readonly firstUser: Int32Array;
 
+  /**
+   * Accounts forgotten since the last `expire`, which removes them from every fingerprint and
+   * marks the first-seen slots they held (`GONE`), so the set stays as small as the accounts
+   * forgotten between two evaluations.
+   */
+  private readonly forgotten = new Set<number>();
+
   constructor(
     slots: number,
     private readonly shards: number,
     index: number,
-    private readonly live: ReadonlyMap<number, unknown>,
   ) {
     const mine = Math.ceil((slots - index) / shards);
     this.firstKey = new Float64Array(mine).fill(-1);
@@ -234,7 +261,7 @@ class FingerprintShard {
       if (first === account) return;
       fp = new FingerprintState(kind, key, hash ? hex(hash) : networkHex(key), t, seq);
       this.tracked.set(key, fp);
-      if (this.live.has(first)) fp.accounts.set(first, packMember(1, 1));
+      if (first !== GONE && !this.forgotten.has(first)) fp.accounts.set(first, packMember(1, 1));
       // The first user's request was its own question, as far as this group can tell.
       fp.requests = 1;
       fp.novel = 1;
@@ -252,13 +279,25 @@ class FingerprintShard {
     fp.accounts.set(account, (fp.accounts.get(account) ?? 0) + (novel ? NOVEL + 1 : 1));
   }
 
+  forget(slot: number): void {
+    this.forgotten.add(slot);
+  }
+
   expire(cutoff: number): void {
+    const gone = this.forgotten;
     for (const [key, fp] of this.tracked) {
       if (fp.last < cutoff) {
         this.tracked.delete(key);
         continue;
       }
-      for (const slot of fp.accounts.keys()) if (!this.live.has(slot)) fp.accounts.delete(slot);
+      if (gone.size > 0) for (const slot of fp.accounts.keys()) if (gone.has(slot)) fp.accounts.delete(slot);
     }
+    if (gone.size === 0) return;
+    const users = this.firstUser;
+    for (let i = 0; i < users.length; i++) if (gone.has(users[i] as number)) users[i] = GONE;
+    gone.clear();
   }
 }
+
+/** A first-seen slot's user that the linker has since forgotten (slots are ≥ 0). */
+const GONE = -2;

@@ -133,8 +133,8 @@ export class CampaignLinker {
   private readonly arrivals = new Arrivals();
 
   constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
-    this.fingerprints = new FingerprintTable(config.admissionSlots, this.accounts.bySlot, config.shards);
-    this.networks = new FingerprintTable(config.admissionSlots, this.accounts.bySlot, config.shards);
+    this.fingerprints = new FingerprintTable(config.admissionSlots, config.shards);
+    this.networks = new FingerprintTable(config.admissionSlots, config.shards);
     this.questions = new QuestionTable(config.admissionSlots);
     this.alerts = campaignAlerts(config);
     this.lastGroupBaselines = { ...config.priors };
@@ -556,6 +556,8 @@ export class CampaignLinker {
       }
     }
     this.accounts.remove(a);
+    this.fingerprints.forget(a.slot);
+    this.networks.forget(a.slot);
   }
 
   private expire(nowMs: number): void {
