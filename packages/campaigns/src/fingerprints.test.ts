@@ -30,6 +30,7 @@ function replay(shards: number) {
       table.expire(t - 600_000);
       snapshots.push({
         order: [...table.inOrder()].map((f) => [f.key, f.requests, f.novel, f.cot, [...f.accounts]]),
+        candidates: [...table.candidates(3, 6)].map((f) => f.key),
         admission: table.admission(),
         size: table.size,
       });
@@ -42,6 +43,7 @@ describe("FingerprintTable in shards", () => {
   it("admits, counts, expires and orders exactly as one table", () => {
     const one = replay(1);
     expect(one.table.size).toBeGreaterThan(10);
+    expect(one.snapshots.some((x) => (x as { candidates: number[] }).candidates.length > 2)).toBe(true);
     for (const shards of [2, 3, 7]) expect(replay(shards).snapshots).toEqual(one.snapshots);
   });
 

@@ -236,9 +236,8 @@ export class CampaignLinker {
     // `minNetworkMembers`) but are not part of the population the baselines describe.
     const smallest = Math.min(cfg.minMembers, cfg.minNetworkMembers);
     for (const table of [this.fingerprints, this.networks]) {
-      for (const fp of table.inOrder()) {
-        const least = fp.kind === "ip_prefix" ? cfg.minMembers : smallest;
-        if (fp.accounts.size < least || fp.accounts.size > glue) continue;
+      const least = table === this.networks ? cfg.minMembers : smallest;
+      for (const fp of table.candidates(least, glue)) {
         const f = groupFeatures(
           fp.accounts.keys(),
           fp.cot / fp.requests,
