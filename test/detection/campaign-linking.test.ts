@@ -86,6 +86,20 @@ describe("fingerprint tables in shards (issue 16)", () => {
   }, 900_000);
 });
 
+describe("a linker split by account (issue 16)", () => {
+  it("gives the same campaigns, ids and alerts with one and three account stages as one linker", async () => {
+    const options = { ...base, seed: 8, scenario: "hydra" };
+    const one = await runLinker(options);
+    expect(one.alerts.length).toBeGreaterThan(0);
+    for (const members of [1, 3]) {
+      const split = await runLinker(options, undefined, undefined, undefined, members);
+      expect(split.alerts, `${members} member(s)`).toEqual(one.alerts);
+      expect([...split.campaigns.values()]).toEqual([...one.campaigns.values()]);
+      expect(split.members).toEqual(one.members);
+    }
+  }, 900_000);
+});
+
 describe("benign look-alikes", () => {
   it("raises no campaign alert on the benign population and its archetypes", async () => {
     const r = await runLinker({ ...base, accounts: 20_000, scenario: "baseline" });

@@ -1,4 +1,4 @@
-import { CampaignLinker, defaultLinkerConfig, type LinkerConfig } from "@distillguard/campaigns";
+import { CampaignLinker, defaultLinkerConfig, type LinkerConfig, SplitLinker } from "@distillguard/campaigns";
 import type { Alert, CampaignUpdate } from "@distillguard/contract";
 import type { Labels, ScenarioOptions } from "@distillguard/simulator";
 import { replay } from "./replay.ts";
@@ -21,21 +21,24 @@ export async function runLinker(
   config: LinkerConfig = defaultLinkerConfig,
   /** Checkpoint and restore the linker at the first evaluation at or after this time. */
   checkpointAtMs = Number.POSITIVE_INFINITY,
+  /** Split into this many account stages in front of one link stage (0: one linker). */
+  stages = 0,
 ): Promise<LinkerRun> {
-  let linker = new CampaignLinker(config);
+  const split = stages > 0 ? new SplitLinker(stages, config) : null;
+  let linker = split?.link ?? new CampaignLinker(config);
   let restored = false;
   const alerts: Alert[] = [];
   const campaigns = new Map<string, CampaignUpdate>();
   const { labels, active } = await replay(
     options,
     everyMs,
-    (r) => linker.observe(r),
+    (r) => (split ?? linker).observe(r),
     (t) => {
-      if (!restored && t >= checkpointAtMs) {
+      if (!split && !restored && t >= checkpointAtMs) {
         linker = CampaignLinker.deserialize(linker.serialize(), config);
         restored = true;
       }
-      const e = linker.evaluate(t);
+      const e = (split ?? linker).evaluate(t);
       alerts.push(...e.alerts);
       for (const c of e.campaigns) campaigns.set(c.campaign_id, c);
     },

@@ -54,6 +54,8 @@ export class AccountState {
   /** Prefixes 2..MAX_DISTINCT at [0, MAX_DISTINCT−1), ASNs 2..MAX_DISTINCT after them. */
   more: Float64Array | null = null;
   campaign: string | null = null;
+  /** In an account stage that tracks changes: changed since its totals last went out. */
+  changed = false;
   /**
    * Requests that carried an address / an ASN, and how many of them came from another prefix /
    * ASN than the request before. A proxy pool switches on nearly every request; a person with
@@ -150,21 +152,56 @@ export class AccountState {
 }
 
 /**
+ * Lanes of account slots: an account's slot is drawn from the counter of its lane (a hash of
+ * its id), `count · LANES + lane`. Members of a split linker (account-stage.ts) each own whole
+ * lanes, so every account gets the same slot however many members there are, and the
+ * campaigns, ids and alerts, which follow slots, are the same for any split.
+ */
+export const ACCOUNT_LANES = 64;
+
+/** FNV-1a over the id's UTF-16 code units: the lane of an account. */
+export function laneOf(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % ACCOUNT_LANES;
+}
+
+/**
  * The accounts the linker remembers, by id and by slot: fingerprints and campaigns refer to
  * accounts by slot (a number, never reused), not by their id string.
  */
 export class AccountTable {
   readonly byId = new Map<string, AccountState>();
   readonly bySlot = new Map<number, AccountState>();
-  nextSlot = 0;
+  /** Per lane, the next slot count (never reused: a slot's fingerprint bits outlive it). */
+  readonly laneNext = new Float64Array(ACCOUNT_LANES);
 
   get size(): number {
     return this.byId.size;
   }
 
-  /** A new account at event time `t`, in the next slot. */
+  /** One past the highest slot ever drawn. */
+  get nextSlot(): number {
+    let n = 0;
+    for (let l = 0; l < ACCOUNT_LANES; l++) {
+      const c = this.laneNext[l] as number;
+      if (c > 0) n = Math.max(n, (c - 1) * ACCOUNT_LANES + l + 1);
+    }
+    return n;
+  }
+
+  /** Lane counters that draw no slot below `next` (checkpoints from before lanes). */
+  startAt(next: number): void {
+    for (let l = 0; l < ACCOUNT_LANES; l++)
+      this.laneNext[l] = Math.max(0, Math.ceil((next - l) / ACCOUNT_LANES));
+  }
+
+  /** A new account at event time `t`, in the next slot of its lane. */
   add(id: string, t: number): AccountState {
-    return this.put(new AccountState(this.nextSlot++, id, t));
+    const lane = laneOf(id);
+    const count = this.laneNext[lane] as number;
+    this.laneNext[lane] = count + 1;
+    return this.put(new AccountState(count * ACCOUNT_LANES + lane, id, t));
   }
 
   /** An account as a checkpoint had it (its slot included). */

@@ -107,6 +107,8 @@ interface Checkpoint {
   v: 1 | 2;
   admissionSlots: number;
   nextSlot: number;
+  /** Per account lane, the next slot count; absent before lanes (slots drawn from `nextSlot`). */
+  laneNext?: number[];
   evictions: number;
   baselines: Partial<Baselines>;
   /** Empty since networks are keys; kept so a reader from before can still read the checkpoint. */
@@ -180,6 +182,7 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
     v: 2,
     admissionSlots: s.fingerprints.slots,
     nextSlot: s.accounts.nextSlot,
+    laneNext: Array.from(s.accounts.laneNext),
     evictions: counters.evictions,
     baselines: counters.baselines,
     started: Number.isNaN(counters.startedMs) ? null : counters.startedMs,
@@ -238,7 +241,8 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
   if (st.admissionSlots !== config.admissionSlots) {
     throw new Error(`checkpoint has ${st.admissionSlots} admission slots, config ${config.admissionSlots}`);
   }
-  s.accounts.nextSlot = st.nextSlot;
+  if (st.laneNext) s.accounts.laneNext.set(st.laneNext);
+  else s.accounts.startAt(st.nextSlot);
   const network = networkOfOldId(st.otherPrefixes ?? []);
   for (const [
     slot,

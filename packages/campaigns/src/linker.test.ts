@@ -739,7 +739,8 @@ describe("IPv6 and dual-stack clients", () => {
     const second = sizeAfter(10 * defaultLinkerConfig.horizonMs, 20_000);
     expect(l.activeAccounts).toBe(0);
     expect(JSON.parse(Buffer.from(second).toString()).otherPrefixes).toEqual([]);
-    expect(second.length).toBeLessThanOrEqual(first.length + 64);
+    // What may grow: the slot counters' digits (one per account lane, and the total).
+    expect(second.length).toBeLessThanOrEqual(first.length + 2 * 64 + 8);
   });
 
   it("reads a checkpoint with the old IPv6 prefix table: /64 ids become /48s, made-up prefixes are dropped", () => {

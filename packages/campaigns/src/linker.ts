@@ -1,6 +1,7 @@
 import type { AlertLifecycle } from "@distillguard/alerts";
 import type { Alert, CampaignUpdate, SharedFingerprint } from "@distillguard/contract";
 import { isNoPrompt } from "@distillguard/fingerprint";
+import { AccountStage } from "./account-stage.ts";
 import { type AccountState, AccountTable, Opened } from "./accounts.ts";
 import { campaignAlerts, campaignSummary } from "./alerts.ts";
 import { Arrivals } from "./arrivals.ts";
@@ -22,7 +23,7 @@ import {
   scoreGroup,
   showsStart,
 } from "./grouping.ts";
-import { hash53, networkKey, networkName } from "./keys.ts";
+import { hash53, networkName } from "./keys.ts";
 import { type CampaignState, leave, matchComponent } from "./matching.ts";
 import { ECHO, NEW_QUESTION, QuestionTable } from "./questions.ts";
 import { type Baseline, UnionFind } from "./stats.ts";
@@ -106,7 +107,12 @@ function anchorOf(linking: readonly FingerprintState[], members: Set<number>): s
  * alerts.ts (campaign alerts on packages/alerts), checkpoint.ts.
  */
 export class CampaignLinker {
-  private readonly accounts = new AccountTable();
+  /**
+   * Every account's totals: the account stage's own table when it runs here, a copy kept by
+   * link records when it runs in other processes (link-records.ts).
+   */
+  private readonly accounts: AccountTable;
+  private readonly stage: AccountStage;
   private readonly fingerprints: FingerprintTable;
   /** Networks (/24, /48) two or more accounts used: content-free candidate groups. */
   private readonly networks: FingerprintTable;
@@ -132,7 +138,12 @@ export class CampaignLinker {
   /** When newcomers arrived: what a start burst is measured against. */
   private readonly arrivals = new Arrivals();
 
-  constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
+  constructor(
+    private readonly config: LinkerConfig = defaultLinkerConfig,
+    accounts: AccountTable = new AccountTable(),
+  ) {
+    this.accounts = accounts;
+    this.stage = new AccountStage(config, this, accounts);
     this.fingerprints = new FingerprintTable(config.admissionSlots, config.shards);
     this.networks = new FingerprintTable(config.admissionSlots, config.shards);
     this.questions = new QuestionTable(config.admissionSlots);
@@ -153,73 +164,73 @@ export class CampaignLinker {
 
   /** One request. Per event: no allocation unless the account or a fingerprint is new. */
   observe(e: LinkEvent): void {
+    this.stage.observe(e);
+  }
+
+  /**
+   * The link stage's half of a request, from its account stage (here or in another process):
+   * an account seen for the first time. Its spend, or when the linker started, says whether it
+   * is a newcomer, and what it came for.
+   */
+  opened(a: AccountState, e: LinkEvent): void {
     const t = e.event_time_ms;
     if (!(t >= this.startedMs)) this.startedMs = t;
-    let a = this.accounts.byId.get(e.account_id);
-    if (!a) {
-      if (this.accounts.size >= this.config.maxAccounts) this.evictOldest();
-      a = this.accounts.add(e.account_id, t);
-      const spend = e.account_spend_usd;
-      if (spend === null || spend === undefined) {
-        a.newcomer = t >= this.startedMs + this.config.burst.warmupMs;
-      } else {
-        a.newcomer = spend < this.config.burst.freshSpendUsd;
-        a.opened = a.newcomer ? Opened.FRESH : Opened.OLD;
-        if (a.newcomer) {
-          if (!isNoPrompt(e.prompt_template_hash)) a.cameFor0 = hash53(e.prompt_template_hash);
-          if (e.question_head_hash) a.cameFor1 = hash53(e.question_head_hash);
-          if (e.question_tail_hash) a.cameFor2 = hash53(e.question_tail_hash);
-        }
+    const spend = e.account_spend_usd;
+    if (spend === null || spend === undefined) {
+      a.newcomer = t >= this.startedMs + this.config.burst.warmupMs;
+    } else {
+      a.newcomer = spend < this.config.burst.freshSpendUsd;
+      a.opened = a.newcomer ? Opened.FRESH : Opened.OLD;
+      if (a.newcomer) {
+        if (!isNoPrompt(e.prompt_template_hash)) a.cameFor0 = hash53(e.prompt_template_hash);
+        if (e.question_head_hash) a.cameFor1 = hash53(e.question_head_hash);
+        if (e.question_tail_hash) a.cameFor2 = hash53(e.question_tail_hash);
       }
-      // The reference a start burst must stand out from: every account first seen after the
-      // warm-up, old ones too, and the fresh ones whenever. Fresh ones alone are too few in a
-      // deployment's first hours (a signup rate of 2% a day: ~40 by the sweep of tune seed 1,
-      // under `burst.minReference`), so a sweep of fresh accounts opened together had no burst
-      // to show where the logs carry spend and linked 10–55 min later than where they do not.
-      // Only newcomers count as a group's burst members (old accounts are none: `inStartBurst`).
-      if (a.newcomer || t >= this.startedMs + this.config.burst.warmupMs) this.arrivals.add(t);
     }
-    a.requests++;
-    a.last = Math.max(a.last, t);
-    const cot = e.cot_elicitation >= this.config.cotThreshold;
-    if (cot) a.cot++;
-    a.output += e.usage_output_tokens;
-    a.reasoning += e.usage_reasoning_tokens ?? 0;
-    // An absent or unparseable address is no network at all, never a shared fake one.
-    const p = networkKey(e.client_address);
-    if (!Number.isNaN(p)) a.seenFrom(p);
-    if (e.client_asn !== null) a.seenAsn(e.client_asn);
-    const rt = e.response_trace;
-    const trace = rt === null || rt === undefined ? -1 : rt >= this.config.traceThreshold ? 1 : 0;
-    if (trace >= 0) {
-      a.answered++;
-      a.traced += trace;
-    }
+    // The reference a start burst must stand out from: every account first seen after the
+    // warm-up, old ones too, and the fresh ones whenever. Fresh ones alone are too few in a
+    // deployment's first hours (a signup rate of 2% a day: ~40 by the sweep of tune seed 1,
+    // under `burst.minReference`), so a sweep of fresh accounts opened together had no burst
+    // to show where the logs carry spend and linked 10–55 min later than where they do not.
+    // Only newcomers count as a group's burst members (old accounts are none: `inStartBurst`).
+    if (a.newcomer || t >= this.startedMs + this.config.burst.warmupMs) this.arrivals.add(t);
+  }
+
+  /** The link stage's half of an eviction by the cap: the account leaves its campaign and groups. */
+  evicted(a: AccountState): void {
+    this.forget(a);
+    this.evictions++;
+  }
+
+  /** The link stage's half of a request: the question table and the fingerprints it touches. */
+  touched(slot: number, e: LinkEvent, cot: boolean, trace: number, p: number): void {
+    const t = e.event_time_ms;
+    if (!(t >= this.startedMs)) this.startedMs = t;
     // Redacted logs carry NO_PROMPT: one value every such caller shares, not a template.
     const redacted = isNoPrompt(e.prompt_template_hash);
     // A prompt the log does not carry says nothing about what was asked: it counts as new.
     const sim = e.prompt_simhash;
     const asked =
-      redacted || !sim ? NEW_QUESTION : this.questions.ask(sim, e.request_temperature ?? null, a.slot);
+      redacted || !sim ? NEW_QUESTION : this.questions.ask(sim, e.request_temperature ?? null, slot);
     const novel = asked === NEW_QUESTION;
     const echo = asked === ECHO;
     if (!redacted) {
-      this.fingerprints.touch("template", e.prompt_template_hash, a.slot, t, cot, trace, novel, echo);
+      this.fingerprints.touch("template", e.prompt_template_hash, slot, t, cot, trace, novel, echo);
     }
     if (e.system_prompt_hash) {
-      this.fingerprints.touch("system_prompt", e.system_prompt_hash, a.slot, t, cot, trace, novel, echo);
+      this.fingerprints.touch("system_prompt", e.system_prompt_hash, slot, t, cot, trace, novel, echo);
     }
     // A wrapper around a varying payload: the question's end paragraphs are templates too (the
     // same hash function), so a wrapper used before the payload by one account and after it by
     // another, or sent alone, is one group.
     const head = e.question_head_hash;
     const tail = e.question_tail_hash;
-    if (head) this.fingerprints.touch("template", head, a.slot, t, cot, trace, novel, echo);
+    if (head) this.fingerprints.touch("template", head, slot, t, cot, trace, novel, echo);
     if (tail && !(head && sameHash(head, tail)))
-      this.fingerprints.touch("template", tail, a.slot, t, cot, trace, novel, echo);
+      this.fingerprints.touch("template", tail, slot, t, cot, trace, novel, echo);
     // The network is a candidate group of its own: a pool's accounts meet on its /24s even
     // when every prompt is its own (real problems in a campaign's wrapper never repeat).
-    if (!Number.isNaN(p)) this.networks.touchKey("ip_prefix", p, null, a.slot, t, cot, trace, novel, echo);
+    if (!Number.isNaN(p)) this.networks.touchKey("ip_prefix", p, null, slot, t, cot, trace, novel, echo);
   }
 
   /** Re-links, re-scores and advances alert lifecycles as of event time `nowMs`. */
@@ -537,12 +548,6 @@ export class CampaignLinker {
       arrivals: this.arrivals,
       freshRate: this.freshRate,
     };
-  }
-
-  private evictOldest(): void {
-    const oldest = this.accounts.oldest(Math.max(1, Math.floor(this.config.maxAccounts / 64)));
-    for (const a of oldest) this.forget(a);
-    this.evictions += oldest.length;
   }
 
   /** Removes an account, carrying its totals into its campaign so the leakage account stays whole. */
