@@ -1,4 +1,5 @@
 import { type AccountState, AccountTable, laneOf } from "./accounts.ts";
+import { readStageCheckpoint, writeStageCheckpoint } from "./checkpoint.ts";
 import type { LinkerConfig } from "./config.ts";
 import { networkKey } from "./keys.ts";
 import type { LinkEvent } from "./linker.ts";
@@ -98,6 +99,21 @@ export class AccountStage {
    */
   expire(cutoff: number): void {
     for (const a of this.accounts.byId.values()) if (a.last < cutoff) this.accounts.remove(a);
+  }
+
+  /**
+   * Checkpoint of a stage that tracks changes (accounts, lane counters, which accounts changed
+   * since their totals last went out): restoring it and continuing sends the same records as
+   * never stopping.
+   */
+  serialize(): Uint8Array {
+    return writeStageCheckpoint(this.accounts, this.evictions, this.changed ?? []);
+  }
+
+  static deserialize(bytes: Uint8Array, config: LinkerConfig, sink: AccountSink): AccountStage {
+    const stage = new AccountStage(config, sink, new AccountTable(), true);
+    stage.evictions = readStageCheckpoint(bytes, config, stage.accounts, stage.changed ?? []);
+    return stage;
   }
 
   private evictOldest(): void {

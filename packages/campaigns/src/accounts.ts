@@ -204,6 +204,14 @@ export class AccountTable {
     return this.put(new AccountState(count * ACCOUNT_LANES + lane, id, t));
   }
 
+  /** An account drawn elsewhere (an account stage's): its slot's lane counts past it. */
+  adopt(a: AccountState): AccountState {
+    const lane = a.slot % ACCOUNT_LANES;
+    const count = Math.floor(a.slot / ACCOUNT_LANES) + 1;
+    if ((this.laneNext[lane] as number) < count) this.laneNext[lane] = count;
+    return this.put(a);
+  }
+
   /** An account as a checkpoint had it (its slot included). */
   put(a: AccountState): AccountState {
     this.byId.set(a.id, a);

@@ -188,35 +188,7 @@ export function writeCheckpoint(s: LinkerState, counters: LinkerCounters): Uint8
     started: Number.isNaN(counters.startedMs) ? null : counters.startedMs,
     arrivals: s.arrivals.snapshot(),
     otherPrefixes: [],
-    accounts: [...s.accounts.byId.values()].map((a) => [
-      a.slot,
-      a.id,
-      a.requests,
-      a.cot,
-      a.output,
-      a.reasoning,
-      a.first,
-      a.last,
-      Array.from({ length: a.prefixCount }, (_, i) => a.prefix(i)),
-      Array.from({ length: a.asnCount }, (_, i) => a.asn(i)),
-      a.campaign,
-      [
-        a.addressed,
-        a.prefixSwitches,
-        Number.isNaN(a.lastPrefix) ? null : a.lastPrefix,
-        a.asnSeen,
-        a.asnSwitches,
-        Number.isNaN(a.lastAsn) ? null : a.lastAsn,
-      ],
-      [a.answered, a.traced],
-      a.newcomer,
-      a.opened,
-      [a.cameFor0, a.cameFor1, a.cameFor2].map((k) => (Number.isNaN(k) ? null : k)) as [
-        number | null,
-        number | null,
-        number | null,
-      ],
-    ]),
+    accounts: [...s.accounts.byId.values()].map(accountRow),
     fingerprints: fingerprintRows(s.fingerprints),
     admission: s.fingerprints.admission(),
     networks: fingerprintRows(s.networks),
@@ -244,59 +216,7 @@ export function readCheckpoint(bytes: Uint8Array, config: LinkerConfig, s: Linke
   if (st.laneNext) s.accounts.laneNext.set(st.laneNext);
   else s.accounts.startAt(st.nextSlot);
   const network = networkOfOldId(st.otherPrefixes ?? []);
-  for (const [
-    slot,
-    id,
-    requests,
-    cot,
-    output,
-    reasoning,
-    first,
-    last,
-    prefixes,
-    asns,
-    campaign,
-    switches,
-    answers,
-    newcomer,
-    opened,
-    cameFor,
-  ] of st.accounts) {
-    const a = new AccountState(slot, id, first);
-    a.requests = requests;
-    a.cot = cot;
-    a.output = output;
-    a.reasoning = reasoning;
-    a.last = last;
-    for (const p of prefixes) {
-      const k = network(p);
-      if (!Number.isNaN(k)) a.addPrefix(k);
-    }
-    for (const x of asns) a.addAsn(x);
-    a.campaign = campaign;
-    [a.answered, a.traced] = answers ?? [0, 0];
-    a.newcomer = newcomer ?? (st.started != null && first >= st.started + config.burst.warmupMs);
-    a.opened = opened ?? Opened.UNKNOWN;
-    const [c0, c1, c2] = cameFor ?? [null, null, null];
-    a.cameFor0 = c0 ?? Number.NaN;
-    a.cameFor1 = c1 ?? Number.NaN;
-    a.cameFor2 = c2 ?? Number.NaN;
-    if (switches) {
-      [a.addressed, a.prefixSwitches] = switches;
-      a.lastPrefix = network(switches[2] ?? Number.NaN);
-      [, , , a.asnSeen, a.asnSwitches] = switches;
-      a.lastAsn = switches[5] ?? Number.NaN;
-    } else {
-      // Every distinct value after the first was switched to at least once.
-      a.addressed = prefixes.length > 0 ? requests : 0;
-      a.prefixSwitches = Math.max(0, prefixes.length - 1);
-      a.lastPrefix = network(prefixes.at(-1) ?? Number.NaN);
-      a.asnSeen = asns.length > 0 ? requests : 0;
-      a.asnSwitches = Math.max(0, asns.length - 1);
-      a.lastAsn = asns.at(-1) ?? Number.NaN;
-    }
-    s.accounts.put(a);
-  }
+  for (const row of st.accounts) s.accounts.put(accountOfRow(row, network, st.started ?? null, config));
   restoreFingerprints(s.fingerprints, st.fingerprints, st.admission);
   restoreFingerprints(s.networks, st.networks ?? [], st.networkAdmission ?? []);
   s.fingerprints.forgetAllBut(s.accounts.bySlot);
@@ -356,4 +276,141 @@ function alertsOfV1(campaigns: readonly CampaignRowV1[]): [string, OpenAlertStat
       ],
     ];
   });
+}
+
+function accountRow(a: AccountState): AccountRow {
+  return [
+    a.slot,
+    a.id,
+    a.requests,
+    a.cot,
+    a.output,
+    a.reasoning,
+    a.first,
+    a.last,
+    Array.from({ length: a.prefixCount }, (_, i) => a.prefix(i)),
+    Array.from({ length: a.asnCount }, (_, i) => a.asn(i)),
+    a.campaign,
+    [
+      a.addressed,
+      a.prefixSwitches,
+      Number.isNaN(a.lastPrefix) ? null : a.lastPrefix,
+      a.asnSeen,
+      a.asnSwitches,
+      Number.isNaN(a.lastAsn) ? null : a.lastAsn,
+    ],
+    [a.answered, a.traced],
+    a.newcomer,
+    a.opened,
+    [a.cameFor0, a.cameFor1, a.cameFor2].map((k) => (Number.isNaN(k) ? null : k)) as [
+      number | null,
+      number | null,
+      number | null,
+    ],
+  ];
+}
+
+function accountOfRow(
+  row: AccountRow,
+  network: (id: number) => number,
+  started: number | null,
+  config: LinkerConfig,
+): AccountState {
+  const [
+    slot,
+    id,
+    requests,
+    cot,
+    output,
+    reasoning,
+    first,
+    last,
+    prefixes,
+    asns,
+    campaign,
+    switches,
+    answers,
+    newcomer,
+    opened,
+    cameFor,
+  ] = row;
+  const a = new AccountState(slot, id, first);
+  a.requests = requests;
+  a.cot = cot;
+  a.output = output;
+  a.reasoning = reasoning;
+  a.last = last;
+  for (const p of prefixes) {
+    const k = network(p);
+    if (!Number.isNaN(k)) a.addPrefix(k);
+  }
+  for (const x of asns) a.addAsn(x);
+  a.campaign = campaign;
+  [a.answered, a.traced] = answers ?? [0, 0];
+  a.newcomer = newcomer ?? (started !== null && first >= started + config.burst.warmupMs);
+  a.opened = opened ?? Opened.UNKNOWN;
+  const [c0, c1, c2] = cameFor ?? [null, null, null];
+  a.cameFor0 = c0 ?? Number.NaN;
+  a.cameFor1 = c1 ?? Number.NaN;
+  a.cameFor2 = c2 ?? Number.NaN;
+  if (switches) {
+    [a.addressed, a.prefixSwitches] = switches;
+    a.lastPrefix = network(switches[2] ?? Number.NaN);
+    [, , , a.asnSeen, a.asnSwitches] = switches;
+    a.lastAsn = switches[5] ?? Number.NaN;
+  } else {
+    // Every distinct value after the first was switched to at least once.
+    a.addressed = prefixes.length > 0 ? requests : 0;
+    a.prefixSwitches = Math.max(0, prefixes.length - 1);
+    a.lastPrefix = network(prefixes.at(-1) ?? Number.NaN);
+    a.asnSeen = asns.length > 0 ? requests : 0;
+    a.asnSwitches = Math.max(0, asns.length - 1);
+    a.lastAsn = asns.at(-1) ?? Number.NaN;
+  }
+  return a;
+}
+
+/** An account stage's checkpoint (account-stage.ts): its accounts, lane counters and evictions. */
+interface StageCheckpoint {
+  stage: 1;
+  laneNext: number[];
+  evictions: number;
+  accounts: AccountRow[];
+  /** Slots of the accounts whose totals changed since they last went out, in that order. */
+  changed: number[];
+}
+
+export function writeStageCheckpoint(
+  accounts: AccountTable,
+  evictions: number,
+  changed: readonly AccountState[],
+): Uint8Array {
+  const st: StageCheckpoint = {
+    stage: 1,
+    laneNext: Array.from(accounts.laneNext),
+    evictions,
+    accounts: [...accounts.byId.values()].map(accountRow),
+    changed: changed.filter((a) => a.changed).map((a) => a.slot),
+  };
+  return new TextEncoder().encode(JSON.stringify(st));
+}
+
+/** Fills a fresh stage's `accounts` and `changed` from its checkpoint; returns its evictions. */
+export function readStageCheckpoint(
+  bytes: Uint8Array,
+  config: LinkerConfig,
+  accounts: AccountTable,
+  changed: AccountState[],
+): number {
+  const st = JSON.parse(new TextDecoder().decode(bytes)) as StageCheckpoint;
+  if (st.stage !== 1) throw new Error(`unsupported account stage checkpoint version ${st.stage}`);
+  accounts.laneNext.set(st.laneNext);
+  for (const row of st.accounts) accounts.put(accountOfRow(row, (id) => id, null, config));
+  for (const slot of st.changed) {
+    const a = accounts.bySlot.get(slot);
+    if (!a) throw new Error(`account stage checkpoint: changed slot ${slot} is not one of its accounts`);
+    a.changed = true;
+    changed.push(a);
+  }
+  return st.evictions;
 }

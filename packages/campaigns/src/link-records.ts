@@ -1,5 +1,5 @@
 import type { AccountSink } from "./account-stage.ts";
-import { ACCOUNT_LANES, AccountState, type AccountTable, MAX_DISTINCT } from "./accounts.ts";
+import { AccountState, MAX_DISTINCT } from "./accounts.ts";
 import type { CampaignLinker, LinkEvent } from "./linker.ts";
 
 /**
@@ -150,12 +150,11 @@ export class LinkRecordWriter implements AccountSink {
 }
 
 /**
- * Applies link records to a link stage whose accounts are the copies in `mirror` (the
- * `accounts` it was constructed with). Records from several account stages interleave in
- * event order as their requests did; each stage's totals come before the evaluation they are
- * for.
+ * Applies link records to a link stage, whose accounts are copies its records keep. Records
+ * from several account stages interleave in event order as their requests did; each stage's
+ * totals come before the evaluation they are for.
  */
-export function applyLinkRecords(bytes: Uint8Array, linker: CampaignLinker, mirror: AccountTable): void {
+export function applyLinkRecords(bytes: Uint8Array, linker: CampaignLinker): void {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const e = scratch;
   let at = 0;
@@ -163,7 +162,7 @@ export function applyLinkRecords(bytes: Uint8Array, linker: CampaignLinker, mirr
     const type = v.getUint8(at);
     if (type === TOTALS || type === EVICTED) {
       const slot = v.getUint32(at + 1, true);
-      const a = mirror.bySlot.get(slot);
+      const a = linker.accountAt(slot);
       if (!a) throw new Error(`link records: totals of account slot ${slot}, which was never opened`);
       at = readTotals(v, at + 5, a);
       if (type === EVICTED) linker.evicted(a);
@@ -185,10 +184,7 @@ export function applyLinkRecords(bytes: Uint8Array, linker: CampaignLinker, mirr
       const n = v.getUint16(at, true);
       const id = fromUtf8.decode(bytes.subarray(at + 2, at + 2 + n));
       at += 2 + n;
-      opened = new AccountState(slot, id, t);
-      mirror.put(opened);
-      const lane = slot % ACCOUNT_LANES;
-      mirror.laneNext[lane] = Math.max(mirror.laneNext[lane] as number, Math.floor(slot / ACCOUNT_LANES) + 1);
+      opened = linker.adopt(new AccountState(slot, id, t));
     }
     e.prompt_template_hash = copy8(bytes, at, hashes.template);
     at += 8;

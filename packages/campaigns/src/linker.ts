@@ -108,8 +108,8 @@ function anchorOf(linking: readonly FingerprintState[], members: Set<number>): s
  */
 export class CampaignLinker {
   /**
-   * Every account's totals: the account stage's own table when it runs here, a copy kept by
-   * link records when it runs in other processes (link-records.ts).
+   * Every account's totals: its account stage's own table when that runs here (`observe`),
+   * copies kept by link records when account stages run elsewhere (link-records.ts).
    */
   private readonly accounts: AccountTable;
   private readonly stage: AccountStage;
@@ -138,12 +138,9 @@ export class CampaignLinker {
   /** When newcomers arrived: what a start burst is measured against. */
   private readonly arrivals = new Arrivals();
 
-  constructor(
-    private readonly config: LinkerConfig = defaultLinkerConfig,
-    accounts: AccountTable = new AccountTable(),
-  ) {
-    this.accounts = accounts;
-    this.stage = new AccountStage(config, this, accounts);
+  constructor(private readonly config: LinkerConfig = defaultLinkerConfig) {
+    this.accounts = new AccountTable();
+    this.stage = new AccountStage(config, this, this.accounts);
     this.fingerprints = new FingerprintTable(config.admissionSlots, config.shards);
     this.networks = new FingerprintTable(config.admissionSlots, config.shards);
     this.questions = new QuestionTable(config.admissionSlots);
@@ -194,6 +191,16 @@ export class CampaignLinker {
     // to show where the logs carry spend and linked 10–55 min later than where they do not.
     // Only newcomers count as a group's burst members (old accounts are none: `inStartBurst`).
     if (a.newcomer || t >= this.startedMs + this.config.burst.warmupMs) this.arrivals.add(t);
+  }
+
+  /** A link stage's copy of an account, by slot (link-records.ts). */
+  accountAt(slot: number): AccountState | undefined {
+    return this.accounts.bySlot.get(slot);
+  }
+
+  /** A link stage takes an account its account stage opened (link-records.ts). */
+  adopt(a: AccountState): AccountState {
+    return this.accounts.adopt(a);
   }
 
   /** The link stage's half of an eviction by the cap: the account leaves its campaign and groups. */

@@ -105,6 +105,20 @@ describe("a linker split into account stages and a link stage", () => {
     });
   }
 
+  it("gives the same evaluations when every stage restarts from its checkpoint mid-stream", () => {
+    const split = new SplitLinker(3, config);
+    let n = 0;
+    const restarting = {
+      observe(e: LinkEvent) {
+        split.observe(e);
+        // Between evaluations, with changed accounts whose totals have not gone out yet.
+        if (++n % 20_011 === 0) split.restart();
+      },
+      evaluate: (t: number) => split.evaluate(t),
+    };
+    expect(run(restarting, events)).toEqual(one);
+  });
+
   it("gives the same evaluations under a cap that evicts, with one member", () => {
     const capped = { ...config, maxAccounts: 150 };
     const straight = new CampaignLinker(capped);

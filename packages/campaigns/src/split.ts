@@ -13,25 +13,38 @@ import { CampaignLinker, type Evaluation, type LinkEvent } from "./linker.ts";
  * from one linker.
  */
 export class SplitLinker {
-  readonly link: CampaignLinker;
-  private readonly mirror = new AccountTable();
+  link: CampaignLinker;
   private readonly stages: AccountStage[] = [];
   private readonly writers: LinkRecordWriter[] = [];
   /** Bytes of link records the link stage read, by kind: what a links topic would carry. */
   touchBytes = 0;
   totalsBytes = 0;
+  private readonly memberConfig: LinkerConfig;
 
   constructor(
     readonly members: number,
     private readonly config: LinkerConfig = defaultLinkerConfig,
   ) {
-    this.link = new CampaignLinker(config, this.mirror);
-    const cap = Math.max(1, Math.floor(config.maxAccounts / members));
+    this.link = new CampaignLinker(config);
+    this.memberConfig = { ...config, maxAccounts: Math.max(1, Math.floor(config.maxAccounts / members)) };
     for (let m = 0; m < members; m++) {
       const w = new LinkRecordWriter();
       this.writers.push(w);
-      this.stages.push(new AccountStage({ ...config, maxAccounts: cap }, w, new AccountTable(), true));
+      this.stages.push(new AccountStage(this.memberConfig, w, new AccountTable(), true));
     }
+  }
+
+  /** Every stage restored from its own checkpoint, as after a restart of every member. */
+  restart(): void {
+    for (let m = 0; m < this.members; m++) {
+      const stage = this.stages[m] as AccountStage;
+      this.stages[m] = AccountStage.deserialize(
+        stage.serialize(),
+        this.memberConfig,
+        this.writers[m] as LinkRecordWriter,
+      );
+    }
+    this.link = CampaignLinker.deserialize(this.link.serialize(), this.config);
   }
 
   /** The member that keeps an account: whole lanes, so slots do not depend on `members`. */
@@ -46,7 +59,7 @@ export class SplitLinker {
     (this.stages[m] as AccountStage).observe(e);
     const records = w.take();
     this.touchBytes += records.length;
-    applyLinkRecords(records, this.link, this.mirror);
+    applyLinkRecords(records, this.link);
   }
 
   /** Every member's changed totals, then the link stage's evaluation; members expire as it does. */
@@ -57,7 +70,7 @@ export class SplitLinker {
       stage.drainChanged((a) => w.totals(a));
       const records = w.take();
       this.totalsBytes += records.length;
-      applyLinkRecords(records, this.link, this.mirror);
+      applyLinkRecords(records, this.link);
       stage.expire(nowMs - this.config.horizonMs);
     }
     return this.link.evaluate(nowMs);
