@@ -37,12 +37,14 @@ export function pipelineNames(prefix: string) {
     alertsTopic: `${prefix}-alerts`,
     campaignsTopic: `${prefix}-campaigns`,
     linksTopic: `${prefix}-links`,
+    linkRecordsTopic: `${prefix}-link-records`,
     dlqTopic: `${prefix}-dlq`,
     detectorChangelog: `${prefix}-detector-changelog`,
     detectorClocks: `${prefix}-detector-clocks`,
     linkerChangelog: `${prefix}-linker-changelog`,
     detectorGroup: `${prefix}-detector`,
     linkerGroup: `${prefix}-linker`,
+    linkerAccountsGroup: `${prefix}-linker-accounts`,
   };
 }
 export type PipelineNames = ReturnType<typeof pipelineNames>;
@@ -58,6 +60,7 @@ export function serviceEnv(n: PipelineNames, brokers: string[]): Record<string, 
     DG_ALERTS_TOPIC: n.alertsTopic,
     DG_CAMPAIGNS_TOPIC: n.campaignsTopic,
     DG_LINKS_TOPIC: n.linksTopic,
+    DG_LINK_RECORDS_TOPIC: n.linkRecordsTopic,
     DG_DLQ_TOPIC: n.dlqTopic,
     DG_DETECTOR_CHANGELOG_TOPIC: n.detectorChangelog,
     DG_DETECTOR_CLOCKS_TOPIC: n.detectorClocks,
@@ -65,6 +68,7 @@ export function serviceEnv(n: PipelineNames, brokers: string[]): Record<string, 
     DG_DETECTOR_METRICS_PORT: "0",
     DG_LINKER_CHANGELOG_TOPIC: n.linkerChangelog,
     DG_LINKER_GROUP: n.linkerGroup,
+    DG_LINKER_ACCOUNTS_GROUP: n.linkerAccountsGroup,
     DG_LINKER_METRICS_PORT: "0",
   };
 }
@@ -82,6 +86,8 @@ export function detectorSettingsFor(n: PipelineNames, brokers: string[]): Detect
     alertsTopic: n.alertsTopic,
     campaignsTopic: n.campaignsTopic,
     linksTopic: n.linksTopic,
+    linksPartitions: 1,
+    linkRecordsTopic: n.linkRecordsTopic,
     dlqTopic: n.dlqTopic,
     changelogTopic: n.detectorChangelog,
     clocksTopic: n.detectorClocks,
@@ -99,7 +105,9 @@ export function linkerSettingsFor(n: PipelineNames, brokers: string[]): LinkerSe
   return {
     ...detectorSettingsFor(n, brokers),
     changelogTopic: n.linkerChangelog,
+    role: "all",
     groupId: n.linkerGroup,
+    accountsGroupId: n.linkerAccountsGroup,
     // Off: these tests compare results across interleavings, which idleness would make timing-dependent.
     sourceIdle: 0,
   };

@@ -199,6 +199,64 @@ describe("detector and linker services on Kafka", () => {
     expect(await resultView(kafka, n)).toEqual(await resultView(kafka, reference));
   }, 300_000);
 
+  /**
+   * The linker split by account over three links partitions: `stages` account-stage members in
+   * one group, one link stage. The reference input, so results compare with one linker's.
+   */
+  async function runSplit(n: PipelineNames, stages: number) {
+    const ds = { ...detectorSettingsFor(n, brokers), linksPartitions: 3 };
+    const ls = { ...linkerSettingsFor(n, brokers), linksPartitions: 3 };
+    await ensureTopic(kafka, n.requestsTopic, { partitions: 6, config: REPLAY_TOPIC_CONFIG });
+    await ensureDetectorTopics(kafka, ds);
+    await ensureLinkerTopics(kafka, { ...ls, role: "link" });
+    const detector = createDetectorService(ds, { kafka, logger });
+    const accounts = Array.from({ length: stages }, () =>
+      createLinkerService({ ...ls, role: "accounts" }, { kafka, logger }),
+    );
+    const link = createLinkerService({ ...ls, role: "link" }, { kafka, logger });
+    try {
+      await detector.start();
+      for (const a of accounts) await a.start();
+      await link.start();
+      await waitFor(
+        () => accounts.every((a) => a.stats().assigned.length > 0),
+        60_000,
+        "every account stage holds links partitions",
+      );
+      await copyReferenceInput(n);
+      await waitFor(() => caughtUp(kafka, n.detectorGroup, n.requestsTopic), 120_000, "detector caught up");
+      await waitFor(
+        () => caughtUp(kafka, n.linkerAccountsGroup, n.linksTopic),
+        120_000,
+        "account stages caught up",
+      );
+      await waitFor(
+        () => caughtUp(kafka, n.linkerGroup, n.linkRecordsTopic),
+        120_000,
+        "link stage caught up",
+      );
+      return accounts.map((a) => a.stats());
+    } finally {
+      await detector.stop();
+      for (const a of accounts) await a.stop();
+      await link.stop();
+    }
+  }
+
+  it("splits the linker by account (one and three account stages, one link stage) with the same results as one linker", async () => {
+    const reference_ = await resultView(kafka, reference);
+    for (const stages of [1, 3]) {
+      const n = pipelineNames(testNames(`stream-split${stages}`).topic);
+      const stats = await runSplit(n, stages);
+      expect(stats.flatMap((s) => s.assigned).sort()).toEqual([0, 1, 2]);
+      expect(stats.every((s) => s.records > 0)).toBe(true);
+      // Each account's observations went to one links partition, every partition got some.
+      const ends = await endOffsets(kafka, n.linksTopic);
+      expect([...ends.values()].filter((e) => e > 0n)).toHaveLength(3);
+      expect(await resultView(kafka, n), `${stages} account stage(s)`).toEqual(reference_);
+    }
+  }, 600_000);
+
   it("dead-letters a poison record with the reason and goes on", async () => {
     const n = pipelineNames(testNames("stream-poison").topic);
     await produceScenario(kafka, n.requestsTopic, { ...hydra, durationMs: 600_000, accounts: 200 }, 2_000);

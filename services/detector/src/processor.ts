@@ -1,3 +1,4 @@
+import { laneOf } from "@distillguard/campaigns";
 import {
   type AccountScore,
   type Alert,
@@ -68,6 +69,8 @@ export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProce
   const now = opts.now ?? Date.now;
   let snapshots = new Map<string, Snapshot>();
   const sources = new Map<string, number>();
+  /** Partitions of the links topic: a split linker's account stages each read some (lanes). */
+  let lanes = 1;
   const name = (topic: string, partition: number) => `detector/${topic}/${partition}`;
 
   return {
@@ -75,6 +78,7 @@ export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProce
       const mine = new Set(partitions.map((p) => name(topic, p)));
       snapshots = await opts.changelog.readAll(opts.logger, (n) => mine.has(n));
       sources.set(topic, await opts.partitionCount(topic));
+      lanes = Math.max(1, await opts.partitionCount(opts.topics.links));
     },
 
     async open(topic, partition) {
@@ -142,16 +146,22 @@ export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProce
       const partitions = String(sources.get(topic) ?? 0);
       const p = String(partition);
       const d = task.detector;
-      // Observations since the last watermark, packed into one record before the next one.
-      let pending: { offset: string; value: Buffer }[] = [];
+      // Observations since the last watermark, packed into one record per links partition
+      // before the next one. An account's observations all go to one partition (its lane), so
+      // each account stage of a split linker keeps whole accounts; one partition: one linker.
+      const pending: { offset: string; value: Buffer }[][] = Array.from({ length: lanes }, () => []);
       const flushObservations = () => {
-        if (pending.length === 0) return;
-        links.push({
-          key: p,
-          value: packObservations(pending),
-          headers: { [LINK_HEADERS.kind]: "observations", [LINK_HEADERS.sourcePartition]: p },
-        });
-        pending = [];
+        for (let lane = 0; lane < lanes; lane++) {
+          const items = pending[lane] as { offset: string; value: Buffer }[];
+          if (items.length === 0) continue;
+          links.push({
+            key: p,
+            partition: lane,
+            value: packObservations(items),
+            headers: { [LINK_HEADERS.kind]: "observations", [LINK_HEADERS.sourcePartition]: p },
+          });
+          pending[lane] = [];
+        }
       };
       const emit = (out: { scores: AccountScore[]; alerts: Alert[] }) => {
         for (const s of out.scores) scores.push({ key: s.account_id, value: accountScoreCodec.encode(s) });
@@ -180,21 +190,29 @@ export function detectorProcessor(opts: DetectorProcessorOptions): StatefulProce
           continue;
         }
         if (d.hasReady) emit(d.scoreReady(t));
-        pending.push({ offset: m.offset, value: encodeLinkEvent(r) });
+        (pending[lanes === 1 ? 0 : laneOf(r.account_id) % lanes] as { offset: string; value: Buffer }[]).push(
+          {
+            offset: m.offset,
+            value: encodeLinkEvent(r),
+          },
+        );
         const tick = Math.floor(d.watermarkMs / opts.linkTickMs) * opts.linkTickMs;
         if (tick > task.lastTickMs) {
           task.lastTickMs = tick;
           flushObservations();
-          links.push({
-            key: "watermark",
-            value: null,
-            headers: {
-              [LINK_HEADERS.kind]: "watermark",
-              [LINK_HEADERS.sourcePartition]: p,
-              [LINK_HEADERS.sourcePartitions]: partitions,
-              [LINK_HEADERS.watermarkMs]: String(tick),
-            },
-          });
+          for (let lane = 0; lane < lanes; lane++) {
+            links.push({
+              key: "watermark",
+              partition: lane,
+              value: null,
+              headers: {
+                [LINK_HEADERS.kind]: "watermark",
+                [LINK_HEADERS.sourcePartition]: p,
+                [LINK_HEADERS.sourcePartitions]: partitions,
+                [LINK_HEADERS.watermarkMs]: String(tick),
+              },
+            });
+          }
         }
       }
       flushObservations();

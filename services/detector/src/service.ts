@@ -9,6 +9,7 @@ import {
   kafkaAlignmentBoard,
   type Logger,
   type ProcessorRunner,
+  partitionCount,
   type RunnerStats,
   runProcessor,
 } from "@distillguard/runtime";
@@ -29,7 +30,7 @@ export interface DetectorService {
 export async function ensureDetectorTopics(kafka: Kafka, s: DetectorSettings): Promise<void> {
   await ensureTopic(kafka, s.scoresTopic, { partitions: 3 });
   await ensureTopic(kafka, s.alertsTopic, { partitions: 3 });
-  await ensureTopic(kafka, s.linksTopic, { partitions: 1 });
+  await ensureTopic(kafka, s.linksTopic, { partitions: s.linksPartitions });
   await ensureTopic(kafka, s.dlqTopic, { partitions: 1 });
   await Changelog.ensure(kafka, s.changelogTopic);
   await ensureAlignmentTopic(kafka, s.clocksTopic);
@@ -86,16 +87,7 @@ export function createDetectorService(
           evaluateEveryMs: s.evaluateEvery,
           linkTickMs: LINK_TICK_MS,
           checkpointEveryMs: s.checkpointEvery,
-          partitionCount: async (topic) => {
-            const admin = deps.kafka.admin();
-            await admin.connect();
-            try {
-              const md = await admin.fetchTopicMetadata({ topics: [topic] });
-              return md.topics[0]?.partitions.length ?? 0;
-            } finally {
-              await admin.disconnect();
-            }
-          },
+          partitionCount: (topic) => partitionCount(deps.kafka, topic),
         }),
       });
       await runner.start();

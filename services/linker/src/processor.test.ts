@@ -158,7 +158,7 @@ describe("linker processor: link events", () => {
     expect(before.task.buffer.map((o) => o.bytes.toString("hex"))).toEqual(
       after.task.buffer.map((o) => o.bytes.toString("hex")),
     );
-    expect(after.task.buffer.map((o) => o.event.account_id)).toEqual(["acct-0", "acct-1", "acct-2"]);
+    expect(after.task.buffer.map((o) => o.event?.account_id)).toEqual(["acct-0", "acct-1", "acct-2"]);
   });
 
   it("sends a malformed link event to the DLQ with its source offset and keeps the others", async () => {
@@ -180,7 +180,7 @@ describe("linker processor: link events", () => {
       ],
       noHeartbeat,
     )) as BatchOutput;
-    expect(task.buffer.map((o) => o.event.account_id)).toEqual(["acct-0"]);
+    expect(task.buffer.map((o) => o.event?.account_id)).toEqual(["acct-0"]);
     expect(out.dead).toHaveLength(1);
     const reason = JSON.stringify(out.dead[0]?.headers);
     expect(reason).toContain("truncated link event (source offset 6)");

@@ -1,4 +1,10 @@
-import { CampaignLinker, type LinkerConfig } from "@distillguard/campaigns";
+import {
+  AccountStage,
+  applyLinkRecords,
+  CampaignLinker,
+  type LinkerConfig,
+  LinkRecordWriter,
+} from "@distillguard/campaigns";
 import {
   API_REQUEST_VALUES,
   alertCodec,
@@ -18,21 +24,45 @@ import {
   type Logger,
   type StatefulProcessor,
 } from "@distillguard/runtime";
-import type { Message } from "kafkajs";
+import type { KafkaMessage, Message } from "kafkajs";
 import type { LinkerMetrics } from "./metrics.ts";
+import { packUnits, RECORD_KINDS, type Unit, unpackUnits } from "./records.ts";
 import { combinedWatermark, idleSources } from "./watermarks.ts";
+
+/**
+ * What a linker process does (DG_LINKER_ROLE): `all`, the whole linker over a one-partition
+ * links topic; a linker split by account has `accounts` members, one account stage per links
+ * partition sending link records (records.ts), and one `link` member reading them.
+ */
+export type LinkerRole = "all" | "accounts" | "link";
 
 interface Pending {
   t: number;
   source: number;
   offset: bigint;
-  /** The link event's bytes (encodeLinkEvent), kept for checkpoints. */
+  /** The link event's bytes (encodeLinkEvent), or in the link role the unit's link records. */
   bytes: Buffer;
-  event: LinkObservation;
+  /** The link event; null in the link role. */
+  event: LinkObservation | null;
+}
+
+/** A link stage's pending totals: an account stage's (lane's) changed accounts for evaluation `t`. */
+interface Totals {
+  t: number;
+  lane: number;
+  bytes: Buffer;
 }
 
 export interface LinkerTask {
-  linker: CampaignLinker;
+  /** Roles all and link; null in the accounts role. */
+  linker: CampaignLinker | null;
+  /** The accounts role: the account stage and the writer of its link records. */
+  stage: AccountStage | null;
+  writer: LinkRecordWriter | null;
+  /** The link role: totals received for evaluations not reached yet. */
+  totals: Totals[];
+  /** The accounts role: the last watermark sent to the link stage. */
+  sentWatermarkMs: number | null;
   /** Source partitions of the detectors' input, learnt from their watermarks. */
   sources: number;
   watermarks: Map<number, number>;
@@ -55,9 +85,14 @@ export interface LinkerTask {
 
 export interface LinkerProcessorOptions {
   config: LinkerConfig;
+  /** Default all. */
+  role?: LinkerRole;
   changelog: Changelog;
   logger: Logger;
-  topics: { campaigns: string; alerts: string };
+  /** `records`: the split linker's records topic (roles accounts and link). */
+  topics: { campaigns: string; alerts: string; records?: string };
+  /** Partitions of a topic (the accounts role tells the link stage how many stages there are). */
+  partitionCount?: (topic: string) => Promise<number>;
   evaluateEveryMs: number;
   checkpointEveryMs: number;
   /** Wall time after which a silent source partition stops holding the clock back; 0: never. */
@@ -79,12 +114,22 @@ const SERVICE = "linker";
 export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor<LinkerTask> {
   const now = opts.now ?? Date.now;
   const idleMs = opts.sourceIdleMs ?? 0;
+  const role = opts.role ?? "all";
+  const recordsTopic = opts.topics.records ?? "";
+  if (role !== "all" && !recordsTopic) throw new Error(`the ${role} role needs the link records topic`);
   let snapshots = new Map<string, { bytes: Buffer; meta: Record<string, unknown> }>();
+  /** The accounts role: partitions of the links topic, the link stage's sources. */
+  let lanes = 0;
   const name = (topic: string, partition: number) => `linker/${topic}/${partition}`;
 
   function fresh(): LinkerTask {
+    const writer = role === "accounts" ? new LinkRecordWriter() : null;
     return {
-      linker: new CampaignLinker(opts.config),
+      linker: role === "accounts" ? null : new CampaignLinker(opts.config),
+      stage: writer ? new AccountStage(opts.config, writer, undefined, true) : null,
+      writer,
+      totals: [],
+      sentWatermarkMs: null,
       sources: 0,
       watermarks: new Map(),
       lastInputAt: new Map(),
@@ -99,21 +144,70 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
     };
   }
 
-  /** Applies buffered observations before `untilMs`, in a fixed order. */
-  function apply(task: LinkerTask, untilMs: number): void {
+  /**
+   * Applies buffered observations before `untilMs`, in a fixed order; the accounts role
+   * collects the units it sends.
+   */
+  function apply(task: LinkerTask, untilMs: number, units: Unit[]): void {
     const ready: Pending[] = [];
     const rest: Pending[] = [];
     for (const o of task.buffer) (o.t < untilMs ? ready : rest).push(o);
     ready.sort(
       (a, b) => a.t - b.t || a.source - b.source || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0),
     );
-    for (const o of ready) task.linker.observe(o.event);
+    const { linker, stage, writer } = task;
+    for (const o of ready) {
+      if (stage && writer && o.event) {
+        stage.observe(o.event);
+        units.push({ t: o.t, source: o.source, offset: o.offset, bytes: Buffer.from(writer.take()) });
+      } else if (linker && o.event) linker.observe(o.event);
+      else if (linker) applyLinkRecords(o.bytes, linker);
+    }
     task.buffer = rest;
     task.appliedUntilMs = untilMs;
   }
 
+  /** What the role does at evaluation time `t`, its observations before `t` applied. */
+  function evaluateAt(task: LinkerTask, t: number, lane: number, units: Unit[], out: Outputs): void {
+    const { linker, stage, writer } = task;
+    if (stage && writer) {
+      // The stage's units before `t`, then its changed accounts' totals for `t`.
+      flushUnits(lane, units, out);
+      stage.drainChanged((a) => writer.totals(a));
+      out.records.push(recordsMessage(RECORD_KINDS.totals, lane, Buffer.from(writer.take()), t));
+      stage.expire(t - opts.config.horizonMs);
+      return;
+    }
+    if (!linker) return;
+    // Link role: every stage's totals for `t` (each stage sent them before its watermark passed
+    // `t`), in lane order, then the evaluation.
+    const due = task.totals.filter((x) => x.t <= t).sort((a, b) => a.t - b.t || a.lane - b.lane);
+    task.totals = task.totals.filter((x) => x.t > t);
+    for (const x of due) applyLinkRecords(x.bytes, linker);
+    const result = linker.evaluate(t);
+    for (const c of result.campaigns)
+      out.campaigns.push({ key: c.campaign_id, value: campaignUpdateCodec.encode(c) });
+    for (const a of result.alerts) out.alerts.push({ key: a.subject_id, value: alertCodec.encode(a) });
+  }
+
+  function flushUnits(lane: number, units: Unit[], out: Outputs): void {
+    if (units.length === 0) return;
+    out.records.push(recordsMessage(RECORD_KINDS.touches, lane, packUnits(units)));
+    units.length = 0;
+  }
+
+  function recordsMessage(kind: string, lane: number, value: Buffer | null, t?: number): Message {
+    const headers: Record<string, string> = {
+      [LINK_HEADERS.kind]: kind,
+      [LINK_HEADERS.sourcePartition]: String(lane),
+      [LINK_HEADERS.sourcePartitions]: String(lanes),
+    };
+    if (t !== undefined) headers[LINK_HEADERS.watermarkMs] = String(t);
+    return { key: String(lane), partition: 0, value, headers };
+  }
+
   /** Advances to the lowest watermark over the sources not idle: apply, evaluate on the way. */
-  function advance(task: LinkerTask, campaigns: Message[], alerts: Message[]): void {
+  function advance(task: LinkerTask, lane: number, out: Outputs): void {
     const clocks = { ...task, since: task.openedAt };
     const idle = idleSources(clocks, now(), idleMs);
     if (idle.join() !== task.idle.join()) {
@@ -133,22 +227,32 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
       for (const o of task.buffer) if (o.t < low) first = Math.min(first, o.t);
       task.nextEvalMs = (Math.floor(first / opts.evaluateEveryMs) + 1) * opts.evaluateEveryMs;
     }
+    const units: Unit[] = [];
     while (task.nextEvalMs <= low) {
-      apply(task, task.nextEvalMs);
-      const out = task.linker.evaluate(task.nextEvalMs);
-      for (const c of out.campaigns)
-        campaigns.push({ key: c.campaign_id, value: campaignUpdateCodec.encode(c) });
-      for (const a of out.alerts) alerts.push({ key: a.subject_id, value: alertCodec.encode(a) });
+      apply(task, task.nextEvalMs, units);
+      evaluateAt(task, task.nextEvalMs, lane, units, out);
       task.nextEvalMs += opts.evaluateEveryMs;
     }
-    apply(task, low);
+    apply(task, low, units);
+    if (role === "accounts") {
+      flushUnits(lane, units, out);
+      if (task.sentWatermarkMs === null || low > task.sentWatermarkMs) {
+        out.records.push(recordsMessage(RECORD_KINDS.watermark, lane, null, low));
+        task.sentWatermarkMs = low;
+      }
+    }
   }
 
   return {
     async prepare(topic, partitions) {
-      if (partitions.length > 1 || (partitions[0] ?? 0) !== 0) {
+      if (role === "accounts") {
+        lanes = (await opts.partitionCount?.(topic)) ?? 0;
+        if (lanes < 1) throw new Error(`cannot tell how many partitions ${topic} has`);
+      } else if (partitions.length > 1 || (partitions[0] ?? 0) !== 0) {
         throw new Error(
-          `the links topic ${topic} must have exactly one partition: the linker needs every observation (got ${partitions.join(", ")})`,
+          role === "all"
+            ? `the links topic ${topic} must have exactly one partition: the linker needs every observation (got ${partitions.join(", ")}); with more, split the linker (DG_LINKER_ROLE=accounts and link)`
+            : `the link records topic ${topic} must have exactly one partition: the link stage needs every record (got ${partitions.join(", ")})`,
         );
       }
       const mine = new Set(partitions.map((p) => name(topic, p)));
@@ -158,12 +262,14 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
     async open(topic, partition) {
       const snap = snapshots.get(name(topic, partition));
       if (!snap) return { state: fresh(), resumeAt: null };
-      return { state: restore(snap.bytes, opts.config, now()), resumeAt: String(snap.meta.nextOffset) };
+      return {
+        state: restore(snap.bytes, opts.config, role, now()),
+        resumeAt: String(snap.meta.nextOffset),
+      };
     },
 
     process(task, topic, partition, messages): BatchOutput {
-      const campaigns: Message[] = [];
-      const alerts: Message[] = [];
+      const out: Outputs = { campaigns: [], alerts: [], records: [] };
       const dead: Message[] = [];
       const lateBefore = task.late;
       for (const m of messages) {
@@ -175,7 +281,11 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
           task.sources = Math.max(task.sources, Number(h(LINK_HEADERS.sourcePartitions) ?? 0));
           const w = Number(h(LINK_HEADERS.watermarkMs));
           if (w > (task.watermarks.get(source) ?? Number.NEGATIVE_INFINITY)) task.watermarks.set(source, w);
-          advance(task, campaigns, alerts);
+          advance(task, partition, out);
+          continue;
+        }
+        if (role === "link") {
+          linkRecord(task, m, kind, source, topic, partition, dead);
           continue;
         }
         let packed: ReturnType<typeof unpackObservations>;
@@ -236,10 +346,13 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
         opts.metrics.buffer(task.buffer.length, hi > lo ? hi - lo : 0);
       }
       return {
-        outputs: [
-          { topic: opts.topics.campaigns, messages: campaigns },
-          { topic: opts.topics.alerts, messages: alerts },
-        ],
+        outputs:
+          role === "accounts"
+            ? [{ topic: recordsTopic, messages: out.records }]
+            : [
+                { topic: opts.topics.campaigns, messages: out.campaigns },
+                { topic: opts.topics.alerts, messages: out.alerts },
+              ],
         dead,
         late: task.late - lateBefore,
       };
@@ -260,33 +373,93 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
     },
 
     size(task) {
-      return task.buffer.length * 300 + task.linker.activeAccounts * 400;
+      const accounts = task.linker?.activeAccounts ?? task.stage?.accounts.size ?? 0;
+      return task.buffer.length * 300 + accounts * 400;
     },
   };
+
+  /** The link role: a batch of units or a lane's totals from an account stage. */
+  function linkRecord(
+    task: LinkerTask,
+    m: KafkaMessage,
+    kind: string | undefined,
+    lane: number,
+    topic: string,
+    partition: number,
+    dead: Message[],
+  ): void {
+    try {
+      if (!Number.isInteger(lane)) throw new RangeError("a link record without its lane");
+      if (kind === RECORD_KINDS.totals) {
+        const t = Number(m.headers?.[LINK_HEADERS.watermarkMs]?.toString());
+        if (!Number.isFinite(t)) throw new RangeError("totals without their evaluation time");
+        if (task.nextEvalMs !== null && t < task.nextEvalMs) task.late++;
+        else task.totals.push({ t, lane, bytes: Buffer.from(m.value ?? Buffer.alloc(0)) });
+        return;
+      }
+      if (kind !== RECORD_KINDS.touches) throw new RangeError(`not a link record (kind ${kind})`);
+      for (const u of unpackUnits(m.value ?? Buffer.alloc(0))) {
+        if (task.appliedUntilMs !== null && u.t < task.appliedUntilMs) {
+          task.late++;
+          continue;
+        }
+        task.buffer.push({
+          t: u.t,
+          source: u.source,
+          offset: u.offset,
+          bytes: Buffer.from(u.bytes),
+          event: null,
+        });
+      }
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      dead.push(
+        deadLetter(m, { topic, partition, service: SERVICE }, { message: e.message, kind: "link-record" }),
+      );
+    }
+  }
 }
 
-/** Checkpoint: a JSON head, the linker's own bytes, then the buffered observations' bytes. */
+interface Outputs {
+  campaigns: Message[];
+  alerts: Message[];
+  /** The accounts role: to the link records topic. */
+  records: Message[];
+}
+
+/**
+ * Checkpoint: a JSON head, the linker's (or account stage's) own bytes, the buffered
+ * observations' bytes, then in the link role the pending totals' bytes.
+ */
 function snapshot(task: LinkerTask): Uint8Array {
   const head = Buffer.from(
     JSON.stringify({
-      // v2: buffered observations are link events; v1 held whole requests.
+      // v2: buffered observations are link events; v1 held whole requests. The split roles'
+      // checkpoints add what they keep (`stage`, `sentWatermarkMs`, `totals`, unit times).
       v: 2,
       sources: task.sources,
       watermarks: [...task.watermarks],
       maxSeen: [...task.maxSeen].map(([p, o]) => [p, o.toString()]),
-      buffer: task.buffer.map((o) => [o.source, o.offset.toString(), o.bytes.length]),
+      buffer: task.buffer.map((o) =>
+        o.event
+          ? [o.source, o.offset.toString(), o.bytes.length]
+          : [o.source, o.offset.toString(), o.bytes.length, o.t],
+      ),
       appliedUntilMs: task.appliedUntilMs,
       nextEvalMs: task.nextEvalMs,
       late: task.late,
+      ...(task.stage ? { stage: true, sentWatermarkMs: task.sentWatermarkMs } : {}),
+      ...(task.totals.length > 0 ? { totals: task.totals.map((x) => [x.t, x.lane, x.bytes.length]) } : {}),
     }),
   );
-  const linker = task.linker.serialize();
-  const parts: Buffer[] = [u32(head.length), head, u32(linker.length), Buffer.from(linker)];
+  const state = task.stage ? task.stage.serialize() : (task.linker as CampaignLinker).serialize();
+  const parts: Buffer[] = [u32(head.length), head, u32(state.length), Buffer.from(state)];
   for (const o of task.buffer) parts.push(o.bytes);
+  for (const x of task.totals) parts.push(x.bytes);
   return Buffer.concat(parts);
 }
 
-function restore(bytes: Buffer, config: LinkerConfig, nowMs: number): LinkerTask {
+function restore(bytes: Buffer, config: LinkerConfig, role: LinkerRole, nowMs: number): LinkerTask {
   let pos = 0;
   const take = () => {
     const n = bytes.readUInt32BE(pos);
@@ -296,17 +469,38 @@ function restore(bytes: Buffer, config: LinkerConfig, nowMs: number): LinkerTask
   };
   const h = JSON.parse(take().toString());
   if (h.v !== 1 && h.v !== 2) throw new Error(`unsupported linker checkpoint version ${h.v}`);
-  const linker = CampaignLinker.deserialize(take(), config);
+  if ((h.stage === true) !== (role === "accounts")) {
+    throw new Error(
+      `a checkpoint of ${h.stage ? "an account stage" : "a linker"} cannot start the ${role} role`,
+    );
+  }
+  const writer = role === "accounts" ? new LinkRecordWriter() : null;
+  const state = take();
+  const stage = writer ? AccountStage.deserialize(state, config, writer) : null;
+  const linker = stage ? null : CampaignLinker.deserialize(state, config);
   const buffer: Pending[] = [];
-  for (const [source, offset, len] of h.buffer as [number, string, number][]) {
+  for (const [source, offset, len, t] of h.buffer as [number, string, number, number?][]) {
     const kept = bytes.subarray(pos, pos + len);
     pos += len;
+    if (role === "link") {
+      buffer.push({ t: t as number, source, offset: BigInt(offset), bytes: Buffer.from(kept), event: null });
+      continue;
+    }
     const b = h.v === 1 ? encodeLinkEvent(apiRequestCodec.decode(kept)) : Buffer.from(kept);
     const event = decodeLinkEvent(b);
     buffer.push({ t: event.event_time_ms, source, offset: BigInt(offset), bytes: b, event });
   }
+  const totals: Totals[] = [];
+  for (const [t, lane, len] of (h.totals ?? []) as [number, number, number][]) {
+    totals.push({ t, lane, bytes: Buffer.from(bytes.subarray(pos, pos + len)) });
+    pos += len;
+  }
   return {
     linker,
+    stage,
+    writer,
+    totals,
+    sentWatermarkMs: h.sentWatermarkMs ?? null,
     sources: h.sources,
     watermarks: new Map(h.watermarks),
     lastInputAt: new Map(),

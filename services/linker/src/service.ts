@@ -7,6 +7,7 @@ import {
   ensureTopic,
   type Logger,
   type ProcessorRunner,
+  partitionCount,
   type RunnerStats,
   runProcessor,
 } from "@distillguard/runtime";
@@ -22,7 +23,8 @@ export interface LinkerService {
 }
 
 export async function ensureLinkerTopics(kafka: Kafka, s: LinkerSettings): Promise<void> {
-  await ensureTopic(kafka, s.linksTopic, { partitions: 1 });
+  await ensureTopic(kafka, s.linksTopic, { partitions: s.linksPartitions });
+  if (s.role !== "all") await ensureTopic(kafka, s.linkRecordsTopic, { partitions: 1 });
   await ensureTopic(kafka, s.campaignsTopic, { partitions: 3 });
   await ensureTopic(kafka, s.alertsTopic, { partitions: 3 });
   await ensureTopic(kafka, s.dlqTopic, { partitions: 1 });
@@ -33,7 +35,7 @@ export function createLinkerService(
   s: LinkerSettings,
   deps: { kafka: Kafka; logger: Logger; onFatal?: (e: Error) => void },
 ): LinkerService {
-  const logger = deps.logger.child({ service: "linker" });
+  const logger = deps.logger.child({ service: "linker", role: s.role });
   let producer: Producer | undefined;
   let runner: ProcessorRunner | undefined;
   return {
@@ -44,8 +46,8 @@ export function createLinkerService(
         kafka: deps.kafka,
         logger,
         metrics: createMetrics("linker"),
-        groupId: s.groupId,
-        topics: [s.linksTopic],
+        groupId: s.role === "accounts" ? s.accountsGroupId : s.groupId,
+        topics: [s.role === "link" ? s.linkRecordsTopic : s.linksTopic],
         dlqTopic: s.dlqTopic,
         onFatal: deps.onFatal,
         // Outputs, checkpoint and offsets of a batch in one transaction: a member that wakes
@@ -54,9 +56,11 @@ export function createLinkerService(
         transactionTimeoutMs: s.transactionTimeout,
         processor: linkerProcessor({
           config: defaultLinkerConfig,
+          role: s.role,
           changelog: new Changelog(deps.kafka, s.changelogTopic, producer),
           logger,
-          topics: { campaigns: s.campaignsTopic, alerts: s.alertsTopic },
+          topics: { campaigns: s.campaignsTopic, alerts: s.alertsTopic, records: s.linkRecordsTopic },
+          partitionCount: (topic) => partitionCount(deps.kafka, topic),
           evaluateEveryMs: s.evaluateEvery,
           checkpointEveryMs: s.checkpointEvery,
           sourceIdleMs: s.sourceIdle,

@@ -1,4 +1,4 @@
-import { duration, integer, type Parsed, string } from "@distillguard/config";
+import { duration, integer, oneOf, type Parsed, string } from "@distillguard/config";
 import { connectionSettings, topicName, topicSettings } from "@distillguard/runtime";
 
 export const linkerSettings = {
@@ -10,10 +10,21 @@ export const linkerSettings = {
     default: "dg-linker-changelog",
     ...topicName,
   }),
+  role: oneOf({
+    env: "DG_LINKER_ROLE",
+    doc: "all: one linker over the links topic (one partition). A linker split by account: 'accounts' members (a consumer group over the links topic's partitions) keep per-account totals and send link records; one 'link' member groups, scores and alerts (README)",
+    default: "all",
+    values: ["all", "accounts", "link"] as const,
+  }),
   groupId: string({
     env: "DG_LINKER_GROUP",
-    doc: "Consumer group of the linker (one active member)",
+    doc: "Consumer group of the linker, or of a split linker's link stage (one active member)",
     default: "dg-linker",
+  }),
+  accountsGroupId: string({
+    env: "DG_LINKER_ACCOUNTS_GROUP",
+    doc: "Consumer group of a split linker's account stages (DG_LINKER_ROLE=accounts): its members share the links topic's partitions",
+    default: "dg-linker-accounts",
   }),
   evaluateEvery: duration({
     env: "DG_LINKER_EVALUATE_EVERY",

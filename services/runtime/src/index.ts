@@ -24,7 +24,7 @@ export {
   deadLetter,
   readDeadLetter,
 } from "./dead-letter.ts";
-export { createKafka, createProducer, ensureTopic, REPLAY_TOPIC_CONFIG } from "./kafka.ts";
+export { createKafka, createProducer, ensureTopic, partitionCount, REPLAY_TOPIC_CONFIG } from "./kafka.ts";
 export { createLogger, type LogFormat, type Logger } from "./logger.ts";
 export { createMetrics, defaultRegistry, type ServiceMetrics, serveMetrics } from "./metrics.ts";
 export {

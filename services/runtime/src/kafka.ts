@@ -103,6 +103,18 @@ export async function ensureTopic(
   }
 }
 
+/** How many partitions `topic` has (0: no such topic). */
+export async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const md = await admin.fetchTopicMetadata({ topics: [topic] });
+    return md.topics[0]?.partitions.length ?? 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 const SETTLING = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
 
 /** Polls metadata until every partition of a new topic has a leader, for up to `timeoutMs`. */

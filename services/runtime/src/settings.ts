@@ -1,4 +1,4 @@
-import { brokerList, oneOf, optional, type Parsed, string, url } from "@distillguard/config";
+import { brokerList, integer, oneOf, optional, type Parsed, string, url } from "@distillguard/config";
 
 export const SECURITY_PROTOCOLS = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] as const;
 export const SASL_MECHANISMS = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
@@ -160,8 +160,21 @@ export const topicSettings = {
   }),
   linksTopic: string({
     env: "DG_LINKS_TOPIC",
-    doc: "Link observations and watermarks from the detectors to the linker (one partition)",
+    doc: "Link observations and watermarks from the detectors to the linker",
     default: "links",
+    ...topicName,
+  }),
+  linksPartitions: integer({
+    env: "DG_LINKS_PARTITIONS",
+    doc: "Partitions the links topic is created with: 1 for one linker (DG_LINKER_ROLE=all); more to split the linker by account over up to that many account-stage members (detectors send each account's observations to one partition). Read from the topic once it exists",
+    default: 1,
+    min: 1,
+    max: 64,
+  }),
+  linkRecordsTopic: string({
+    env: "DG_LINK_RECORDS_TOPIC",
+    doc: "A split linker's link records, from its account stages to its link stage (one partition)",
+    default: "link-records",
     ...topicName,
   }),
   dlqTopic: string({
