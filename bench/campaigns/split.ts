@@ -1,8 +1,9 @@
 // The linker split by account (packages/campaigns SplitLinker): what each stage costs on one
 // core, from one recorded stream, in one process. The account stages run on their own cores
 // and the link stage on one, so a split deployment keeps up with events ÷ the slowest of them.
-//   node --expose-gc --import tsx bench/campaigns/split.ts [--duration 2h] [--accounts 60000]
+//   node --expose-gc --import tsx bench/campaigns/split.ts [--duration 2h] [--accounts 60000] [--plot docs/benchmarks/linker-split.svg]
 
+import { writeFileSync } from "node:fs";
 import {
   AccountStage,
   applyLinkRecords,
@@ -13,10 +14,15 @@ import {
   laneOf,
   AccountTable as Table,
 } from "@distillguard/campaigns";
+import { renderSvg, type TopLevelSpec } from "@distillguard/plots";
 import { loadAzureTrace, simulate } from "@distillguard/simulator";
 import { benchArgs } from "../scenario.ts";
 
-const { values, options } = benchArgs({ duration: "2h", accounts: "60000", scenario: "all" }, {});
+const { values, options } = benchArgs(
+  { duration: "2h", accounts: "60000", scenario: "all" },
+  { plot: { type: "string", default: "" } },
+);
+const plotted: { members: number; what: string; rate: number }[] = [];
 const everyMs = 5 * 60_000;
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 const strings = new Map<string, string>();
@@ -183,7 +189,39 @@ for (const members of [1, 2, 3]) {
   const memberLive = Math.min(...memberSeconds.map((s) => n / s));
   const linkLive = live((linkSeconds - evaluateSeconds) / n, evaluateSeconds / evaluations);
   const splitLive = Math.min(memberLive, linkLive);
+  plotted.push(
+    { members, what: "account stages (each on its own core)", rate: memberLive },
+    { members, what: "link stage (one core)", rate: linkLive },
+    { members, what: "split linker: the slower of the two", rate: splitLive },
+    { members, what: "one linker", rate: oneLive },
+  );
   console.log(
     `${members} member(s): account stages ${memberSeconds.map(us).join(" / ")} µs per event of the stream; link stage apply ${us(linkSeconds - evaluateSeconds)} µs/event, ${ms(evaluateSeconds)} ms per evaluation; replayed ${fmt(n / slowest)} events/s (${(one / slowest).toFixed(2)}x); live ${fmt(splitLive)} events/s, ${(splitLive / oneLive).toFixed(2)}x one linker (account stages alone ${fmt(memberLive)}, link stage alone ${fmt(linkLive)}); link records ${(touchBytes / n).toFixed(1)} B/event + totals ${(totalsBytes / n).toFixed(1)} B/event`,
   );
+}
+
+if (values.plot) {
+  const spec: TopLevelSpec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: `Live link events/s a linker keeps up with, split by account (scenario ${options.scenario}, ${fmt(n)} events)`,
+    width: 420,
+    height: 260,
+    data: { values: plotted },
+    mark: { type: "line", point: true },
+    encoding: {
+      x: { field: "members", type: "ordinal", title: "account-stage members", axis: { labelAngle: 0 } },
+      y: { field: "rate", type: "quantitative", title: "events/s (live, one core per process)" },
+      color: {
+        field: "what",
+        type: "nominal",
+        title: null,
+        legend: { orient: "bottom", columns: 2, labelLimit: 300 },
+      },
+    },
+  };
+  writeFileSync(
+    values.plot,
+    await renderSvg(spec, "Link events per second a split linker keeps up with, by members"),
+  );
+  console.log(`wrote ${values.plot}`);
 }
