@@ -24,12 +24,14 @@ export function runScopedEnv(prefix: string): Record<string, string> {
     DG_ALERTS_TOPIC: `${prefix}-alerts`,
     DG_CAMPAIGNS_TOPIC: `${prefix}-campaigns`,
     DG_LINKS_TOPIC: `${prefix}-links`,
+    DG_LINK_RECORDS_TOPIC: `${prefix}-link-records`,
     DG_DLQ_TOPIC: `${prefix}-dlq`,
     DG_DETECTOR_CHANGELOG_TOPIC: `${prefix}-detector-changelog`,
     DG_DETECTOR_CLOCKS_TOPIC: `${prefix}-detector-clocks`,
     DG_DETECTOR_GROUP: `${prefix}-detector`,
     DG_LINKER_CHANGELOG_TOPIC: `${prefix}-linker-changelog`,
     DG_LINKER_GROUP: `${prefix}-linker`,
+    DG_LINKER_ACCOUNTS_GROUP: `${prefix}-linker-accounts`,
     DG_SINK_GROUP: `${prefix}-sink`,
   };
 }
