@@ -161,4 +161,31 @@ describe("a linker split by account, role by role", () => {
       expect(values(a as Message[])).toEqual(values(alerts as Message[]));
     }
   }, 120_000);
+
+  it("dead-letters a malformed records message with the reason and keeps the rest", async () => {
+    const p = member("link", 1, new Map());
+    await p.prepare?.("link-records", [0]);
+    const task = (await p.open("link-records", 0)).state as LinkerTask;
+    const lane = { [LINK_HEADERS.sourcePartition]: "0", [LINK_HEADERS.sourcePartitions]: "1" };
+    const out = (await p.process(
+      task,
+      "link-records",
+      0,
+      asKafka([
+        { value: Buffer.from([0x55, 1, 0, 0]), headers: { ...lane, [LINK_HEADERS.kind]: "touches" } },
+        { value: Buffer.from([1, 2, 3]), headers: { ...lane, [LINK_HEADERS.kind]: "totals" } },
+        { value: Buffer.from([0x55, 1]), headers: { ...lane, [LINK_HEADERS.kind]: "touches" } },
+      ]),
+      noHeartbeat,
+    )) as BatchOutput;
+    expect(out.dead).toHaveLength(2);
+    expect(JSON.stringify(out.dead[0]?.headers)).toContain("truncated link record unit");
+    expect(JSON.stringify(out.dead[1]?.headers)).toContain("totals without their evaluation time");
+    expect(task.buffer).toEqual([]);
+  });
+
+  it("refuses to start one linker on a links topic of several partitions, and says what to do", async () => {
+    const p = member("all", 3, new Map());
+    await expect(p.prepare?.("links", [0, 1, 2])).rejects.toThrow(/DG_LINKER_ROLE=accounts and link/);
+  });
 });
