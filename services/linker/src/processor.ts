@@ -121,12 +121,17 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
   /** The accounts role: partitions of the links topic, the link stage's sources. */
   let lanes = 0;
   const name = (topic: string, partition: number) => `linker/${topic}/${partition}`;
+  /** An account stage keeps its share of the cap: the stages together keep what one linker would. */
+  const stageConfig = (): LinkerConfig => ({
+    ...opts.config,
+    maxAccounts: Math.max(1, Math.floor(opts.config.maxAccounts / Math.max(1, lanes))),
+  });
 
   function fresh(): LinkerTask {
     const writer = role === "accounts" ? new LinkRecordWriter() : null;
     return {
       linker: role === "accounts" ? null : new CampaignLinker(opts.config),
-      stage: writer ? new AccountStage(opts.config, writer, undefined, true) : null,
+      stage: writer ? new AccountStage(stageConfig(), writer, undefined, true) : null,
       writer,
       totals: [],
       sentWatermarkMs: null,
@@ -263,7 +268,7 @@ export function linkerProcessor(opts: LinkerProcessorOptions): StatefulProcessor
       const snap = snapshots.get(name(topic, partition));
       if (!snap) return { state: fresh(), resumeAt: null };
       return {
-        state: restore(snap.bytes, opts.config, role, now()),
+        state: restore(snap.bytes, role === "accounts" ? stageConfig() : opts.config, role, now()),
         resumeAt: String(snap.meta.nextOffset),
       };
     },

@@ -347,32 +347,60 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
   }
 
   /**
+   * At an assignment, before its first fetch: every newly owned partition gets a clock without
+   * a time, so none runs ahead of the others before it is known which have input waiting. A
+   * lookup done after the fetches began let a partition of small records run several batches
+   * ahead of one of large records on a loaded machine (test/integration/alignment.test.ts).
+   */
+  function awaitAssigned(mine: ReadonlyMap<string, ReadonlySet<number>>) {
+    for (const [topic, partitions] of mine) {
+      for (const p of partitions) {
+        const k = key(topic, p);
+        if (!clocks.has(k)) clocks.set(k, { watermarkMs: null, backlog: true, at: Date.now() });
+      }
+    }
+  }
+
+  /**
    * After an assignment: the partitions with input waiting beyond their committed offset (or
-   * from their start, for a group that never committed) get a clock without a time, so they hold
-   * the others back until their first batch (see `alignment.ts`). A failed lookup only loses that.
+   * from their start, for a group that never committed) keep their clock without a time, so
+   * they hold the others back until their first batch (see `alignment.ts`); the others (caught
+   * up, empty) lose it. A failed lookup drops them all: alignment then starts at first batches.
    */
   async function awaitFirstBatches(mine: ReadonlyMap<string, ReadonlySet<number>>) {
+    const waiting = (topic: string, p: number) => {
+      const c = clocks.get(key(topic, p));
+      return c !== undefined && c.watermarkMs === null;
+    };
     const admin = opts.kafka.admin();
-    await admin.connect();
     try {
+      await admin.connect();
       const committed = await admin.fetchOffsets({ groupId: opts.groupId, topics: [...mine.keys()] });
       for (const [topic, partitions] of mine) {
         const ends = await admin.fetchTopicOffsets(topic);
         const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
         for (const p of partitions) {
+          if (!owns(topic, p) || !waiting(topic, p)) continue;
           const end = ends.find((e) => e.partition === p);
-          if (!end || !owns(topic, p) || clocks.has(key(topic, p))) continue;
           const at = done.find((c) => c.partition === p)?.offset ?? "-1";
-          const from =
-            BigInt(at) >= 0n ? BigInt(at) : (opts.fromBeginning ?? true) ? BigInt(end.low) : BigInt(end.high);
-          if (BigInt(end.high) > from)
-            clocks.set(key(topic, p), { watermarkMs: null, backlog: true, at: Date.now() });
+          const from = !end
+            ? 0n
+            : BigInt(at) >= 0n
+              ? BigInt(at)
+              : (opts.fromBeginning ?? true)
+                ? BigInt(end.low)
+                : BigInt(end.high);
+          if (!end || BigInt(end.high) <= from) clocks.delete(key(topic, p));
         }
       }
+    } catch (err) {
+      for (const [topic, partitions] of mine)
+        for (const p of partitions) if (waiting(topic, p)) clocks.delete(key(topic, p));
+      throw err;
     } finally {
       await admin.disconnect();
+      realign();
     }
-    realign();
   }
 
   /** Holds back this member's partitions ahead of the slowest anywhere in the group (that it knows of). */
@@ -669,6 +697,7 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
         }
         heldBack = new Set([...heldBack].filter((k) => clocks.has(k)));
         if (policy) {
+          awaitAssigned(mine);
           awaitFirstBatches(mine).catch((err) =>
             log.warn(
               { reason: err instanceof Error ? err.message : String(err) },
