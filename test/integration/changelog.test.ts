@@ -6,6 +6,7 @@ import {
   type DetectorConfig,
   type DetectorEvent,
   defaultDetectorConfig,
+  networkEntityKinds,
 } from "@distillguard/detector";
 import {
   Changelog,
@@ -21,8 +22,10 @@ import { servers, testNames } from "../harness/context.ts";
 
 const logger = createLogger("test", "warn", "json");
 const kafka = createKafka({ clientId: "dg-test-changelog", brokers: servers().kafkaBrokers, logger });
+// Entity windows (off by default) on, so their records go through the changelog too.
 const config: DetectorConfig = {
   ...defaultDetectorConfig,
+  entities: networkEntityKinds,
   link: false,
   scorer: { ...defaultDetectorConfig.scorer, minRequests: 3 },
 };
@@ -173,6 +176,7 @@ describe("incremental changelog", () => {
     expect(Buffer.from(again.r.detector.serialize()).equals(whole(r.detector))).toBe(true);
     const live = await liveRecords(topic);
     expect(live.a).toBe(20);
+    expect(live.e).toBeGreaterThan(0);
     expect(live.e).toBe(r.detector.entities?.store.size);
   });
 

@@ -9,12 +9,15 @@ import {
   type DetectorOutput,
   defaultDetectorConfig,
 } from "./detector.ts";
+import { networkEntityKinds } from "./entities.ts";
 
 const T0 = Date.UTC(2026, 2, 2);
 const HOUR = 3_600_000;
 // Few requests make an account scorable, so touched flags, ready accounts and alerts all occur.
+// Entity windows (off by default) on, so their changes are checkpointed too.
 const config: DetectorConfig = {
   ...defaultDetectorConfig,
+  entities: networkEntityKinds,
   link: false,
   baselineSample: 50,
   scorer: { ...defaultDetectorConfig.scorer, minRequests: 3 },

@@ -22,6 +22,9 @@ export const entityKinds = [
 ] as const;
 export type EntityKind = (typeof entityKinds)[number];
 
+/** The network and client kinds: the detector's default until nothing read them (detector.ts). */
+export const networkEntityKinds: readonly EntityKind[] = ["ip_prefix", "asn", "tls", "user_agent"];
+
 /** The fields entity features read: a structural subset of ApiRequest. */
 export interface EntityEvent {
   account_id: string;

@@ -17,6 +17,7 @@ export {
   type EntityReading,
   entityKinds,
   entitySpec,
+  networkEntityKinds,
 } from "./entities.ts";
 export { AccountFeatures, type FeatureEvent, type SignalName, signalIndex, signalNames } from "./features.ts";
 export { AccountScorer, defaultScorerConfig, type ScorerConfig, type SignalRule } from "./scorer.ts";
