@@ -50,4 +50,10 @@ export {
   topicName,
   topicSettings,
 } from "./settings.ts";
-export { isFencedError, type Sender, transactionalId } from "./transactions.ts";
+export {
+  isConcurrentTransactions,
+  isFencedError,
+  retryConcurrentTransactions,
+  type Sender,
+  transactionalId,
+} from "./transactions.ts";

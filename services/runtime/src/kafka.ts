@@ -26,13 +26,24 @@ const levelNames: Record<number, "error" | "warn" | "info" | "debug"> = {
 const IDEMPOTENT_RETRIES_WARNING =
   "Limiting retries for the idempotent producer may invalidate EoS guarantees";
 
+/**
+ * The broker's CONCURRENT_TRANSACTIONS text, which kafkajs logs as an error on every response
+ * that carries it, although the producer (sends) and the runtime (`retryConcurrentTransactions`)
+ * retry it within milliseconds: routine between back-to-back transactions, so debug.
+ */
+const CONCURRENT_TRANSACTIONS_TEXT = "another concurrent operation on the same transaction";
+
 /** kafkajs logs through pino so one process has one log format. */
 function pinoLogCreator(logger: Logger): logCreator {
   return () =>
     ({ level, log }) => {
       const { message, timestamp: _ts, logger: _l, ...extra } = log;
       if (message === IDEMPOTENT_RETRIES_WARNING) return;
-      logger[levelNames[level] ?? "info"]({ kafkajs: log.namespace ?? undefined, ...extra }, message);
+      const routine =
+        String(message).includes(CONCURRENT_TRANSACTIONS_TEXT) ||
+        String(extra.error ?? "").includes(CONCURRENT_TRANSACTIONS_TEXT);
+      const name = routine ? "debug" : (levelNames[level] ?? "info");
+      logger[name]({ kafkajs: log.namespace ?? undefined, ...extra }, message);
     };
 }
 

@@ -16,7 +16,12 @@ import { DLQ_HEADERS, readDeadLetter } from "./dead-letter.ts";
 import { createProducer } from "./kafka.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 import { readRanges } from "./reader.ts";
-import { isFencedError, PartitionProducers, type Sender } from "./transactions.ts";
+import {
+  isFencedError,
+  PartitionProducers,
+  retryConcurrentTransactions,
+  type Sender,
+} from "./transactions.ts";
 
 /** What processing one batch of one partition produced. */
 export interface BatchOutput {
@@ -456,10 +461,13 @@ export function runProcessor<S>(opts: ProcessorRunnerOptions<S>): ProcessorRunne
       tx = await producer.transaction();
       await body?.(tx);
       if (offsets.length > 0) {
-        await tx.sendOffsets({
-          consumerGroupId: opts.groupId,
-          topics: [{ topic, partitions: offsets.map((o) => ({ partition: p, offset: o.offset })) }],
-        });
+        const open = tx;
+        await retryConcurrentTransactions(() =>
+          open.sendOffsets({
+            consumerGroupId: opts.groupId,
+            topics: [{ topic, partitions: offsets.map((o) => ({ partition: p, offset: o.offset })) }],
+          }),
+        );
       }
       await tx.commit();
     } catch (err) {
