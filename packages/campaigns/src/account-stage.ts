@@ -57,22 +57,14 @@ export class AccountStage {
       a = this.accounts.add(e.account_id, t);
       this.sink.opened(a, e);
     }
-    a.requests++;
-    a.last = Math.max(a.last, t);
     const cot = e.cot_elicitation >= this.config.cotThreshold;
-    if (cot) a.cot++;
-    a.output += e.usage_output_tokens;
-    a.reasoning += e.usage_reasoning_tokens ?? 0;
+    const rt = e.response_trace;
+    const trace = rt === null || rt === undefined ? -1 : rt >= this.config.traceThreshold ? 1 : 0;
+    a.took(t, cot, e.usage_output_tokens, e.usage_reasoning_tokens ?? 0, trace);
     // An absent or unparseable address is no network at all, never a shared fake one.
     const p = networkKey(e.client_address);
     if (!Number.isNaN(p)) a.seenFrom(p);
     if (e.client_asn !== null) a.seenAsn(e.client_asn);
-    const rt = e.response_trace;
-    const trace = rt === null || rt === undefined ? -1 : rt >= this.config.traceThreshold ? 1 : 0;
-    if (trace >= 0) {
-      a.answered++;
-      a.traced += trace;
-    }
     if (this.changed && !a.changed) {
       a.changed = true;
       this.changed.push(a);

@@ -178,7 +178,7 @@ export function groupFeatures(
       firstSeen[newcomers] = a.first;
       const v = perMember?.get(slot);
       newcomerNovel[newcomers] = v === undefined ? Number.NaN : novelOn(v);
-      newcomerNetwork[newcomers++] = a.prefixCount > 0 ? a.prefix0 : Number.NaN;
+      newcomerNetwork[newcomers++] = a.prefixCount > 0 ? a.prefix(0) : Number.NaN;
     }
     if (a.opened !== Opened.UNKNOWN) {
       withSpend++;
