@@ -433,6 +433,20 @@ describe("lateness, expiry and eviction", () => {
     expect(out[s.outputIndex("gaps.count@c")]).toBe(0);
   });
 
+  it("expires several idle keys least recently updated first, not in slot order", () => {
+    const log: string[] = [];
+    const s = new WindowStore(spec(10, 60_000), hooksLog(log));
+    for (const k of ["a", "b", "c", "d", "e"]) s.update(k, 1000); // slots 0..4
+    // Updated again (late, so the newest event time stays 1000) in another order: the
+    // recency order is d, b, e, a, then c, which stays live.
+    for (const k of ["d", "b", "e", "a"]) s.update(k, 900);
+    s.update("c", 50_000);
+    log.length = 0;
+    expect(s.expire(61_001)).toBe(4);
+    expect(log).toEqual(["evict d idle 1000", "evict b idle 1000", "evict e idle 1000", "evict a idle 1000"]);
+    expect(s.keysByRecency()).toEqual(["c"]);
+  });
+
   it("rejects non-finite event times", () => {
     const s = new WindowStore(spec(2));
     expect(() => s.update("a", Number.NaN)).toThrow(RangeError);

@@ -326,7 +326,19 @@ export class WindowStore {
   /** Removes keys whose newest event is older than nowMs − idleTimeoutMs, least recently updated first. */
   expire(nowMs: number): number {
     const threshold = nowMs - this.layout.spec.idleTimeoutMs;
-    const idle = this.liveSlots().filter((s) => this.lastOf(s) < threshold);
+    // Only the idle slots are ordered (every evaluation calls this; sorting every live slot
+    // was a sort of the whole store each time). The order is liveSlots': a stable sort of
+    // the slots in slot order by recency.
+    const found: number[] = [];
+    for (let s = 0; s < this.highWater; s++) {
+      if (this.keys[s] !== undefined && this.lastOf(s) < threshold) found.push(s);
+    }
+    const stamps = new Float64Array(found.length);
+    for (let i = 0; i < found.length; i++) stamps[i] = this.recencyOf(found[i] as number);
+    const idle = found
+      .map((_, i) => i)
+      .sort((a, b) => (stamps[a] as number) - (stamps[b] as number))
+      .map((i) => found[i] as number);
     for (const s of idle) this.remove(s, "idle");
     this.expired += idle.length;
     return idle.length;
@@ -352,10 +364,15 @@ export class WindowStore {
     for (let s = 0; s < this.highWater; s++) {
       if (this.keys[s] === undefined) continue;
       slots.push(s);
-      const base = this.at(s);
-      stamps[s] = this.mem.f64[(base >>> 3) + 1] ?? 0;
+      stamps[s] = this.recencyOf(s);
     }
     return slots.sort((a, b) => (stamps[a] as number) - (stamps[b] as number));
+  }
+
+  /** Recency stamp of a live slot: what least recently updated orders by. */
+  private recencyOf(slot: number): number {
+    const base = this.at(slot);
+    return this.mem.f64[(base >>> 3) + 1] ?? 0;
   }
 
   /** Newest event time of a live slot. */
