@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadNetworkTables, networkEnricher } from "@distillguard/ingest";
@@ -68,5 +68,33 @@ describe("the tiny suite end to end", () => {
       expect(again.methods).toEqual(first?.methods);
       expect(again.detector_output).toEqual(first?.detector_output);
     }
+  }, 60_000);
+
+  it("resumes a killed run's translation after its last complete record, to the same stream and scores", async () => {
+    const entry = tinySuite.entries[0];
+    if (!entry) throw new Error("the tiny suite has no entries");
+    const frames = readdirSync(cacheDir).find(
+      (f) => f.startsWith(`${entry.scenario}-s`) && f.endsWith(".frames"),
+    );
+    if (!frames) throw new Error(`no cache of ${entry.scenario}`);
+    const path = join(cacheDir, frames);
+    const whole = readFileSync(path);
+    // A run killed mid-write: its temporary file ends partway through a record.
+    renameSync(path, `${path}.partial`);
+    truncateSync(`${path}.partial`, Math.floor(statSync(`${path}.partial`).size * 0.6));
+    const resumed = await runOne(entry, entry.seeds[0] ?? 1, tinySuite, backend, calibration, {
+      feeds,
+      enrich,
+      cacheDir,
+    });
+    const first = live[entry.scenario];
+    expect(resumed.gateway?.cached).toBe(false);
+    expect(resumed.gateway?.resumed).toBeGreaterThan(0);
+    expect(resumed.gateway?.resumed).toBeLessThan(first?.gateway?.translated ?? 0);
+    expect(resumed.gateway?.translated).toBe(first?.gateway?.translated);
+    expect(resumed.methods).toEqual(first?.methods);
+    expect(resumed.detector_output).toEqual(first?.detector_output);
+    expect(readFileSync(path).equals(whole)).toBe(true);
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith(".partial"))).toHaveLength(0);
   }, 60_000);
 });
