@@ -13,7 +13,6 @@ import {
   readFileSync,
   readSync,
   renameSync,
-  truncateSync,
   writeSync,
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -52,11 +51,6 @@ export interface GatewayStats {
   /** Whether the translated stream came from the on-disk cache. */
   cached: boolean;
   /**
-   * Records replayed from a killed run's partial cache before translating the rest (a run
-   * resumed where it stopped; absent when none was).
-   */
-  resumed?: number;
-  /**
    * Client addresses the ingest wrote, by family, and how many differ from the simulator's own
    * (canonical) address: gateways log `::ffff:`, ports and forwarded chains, and the ingest must
    * bring each back to the one text, so `differs` should be 0.
@@ -87,11 +81,6 @@ export interface GatewayStream {
  * Live: LiteLLM JSON of each simulated request → `translateRecord` (the ingest service's
  * function) → Avro bytes → decoded. Writes the translated stream to `cachePath` when given
  * (to a temporary name, renamed when complete, so a killed run leaves no half cache).
- *
- * A killed run's temporary file is kept and resumed: its complete frames are replayed (each
- * checked against the simulated request it stands for, as a cache is) and translation goes on
- * after the last of them. A run of a 50k-account day takes longer than some sessions of the
- * machine the suite runs on; translation is most of it.
  */
 export function liveGateway(
   enrich: Enricher | undefined,
@@ -99,29 +88,10 @@ export function liveGateway(
   mapping: MappingOptions = {},
 ): GatewayStream {
   const stats: GatewayStats = { translated: 0, dead_letters: {}, cached: false };
-  const partial = cachePath ? `${cachePath}.partial` : null;
-  let replay = partial && existsSync(partial) ? new FrameReader(partial) : null;
-  let writer = partial && !replay ? new FrameWriter(partial) : null;
-  if (replay) stats.resumed = 0;
-  /** Stops replaying: the partial file keeps its complete frames, the rest is written after them. */
-  const endReplay = (r: FrameReader, path: string) => {
-    const kept = r.offset;
-    r.close();
-    truncateSync(path, kept);
-    replay = null;
-  };
+  const writer = cachePath ? new FrameWriter(`${cachePath}.partial`) : null;
   return {
     stats,
     next(d, text) {
-      if (replay && partial) {
-        const f = replay.nextComplete();
-        if (f !== null) {
-          if (stats.resumed !== undefined) stats.resumed++;
-          return replayFrame(f, d, stats, partial);
-        }
-        endReplay(replay, partial);
-        writer = new FrameWriter(partial, true);
-      }
       if (!text) throw new Error("the gateway feed needs prompt text: simulate in gateway mode");
       const json = JSON.stringify(
         toStandardLoggingPayload(toExchange(d, text as Parameters<typeof toExchange>[1])),
@@ -140,34 +110,12 @@ export function liveGateway(
       return { ok: true, request };
     },
     close() {
-      if (!cachePath || !partial) return;
-      if (replay) {
-        // Killed after its last record and before the rename: the file is the whole run.
-        if (replay.nextComplete() !== null)
-          throw new Error(`${partial} has records past the simulation's end`);
-        endReplay(replay, partial);
+      if (writer && cachePath) {
+        writer.close();
+        renameSync(`${cachePath}.partial`, cachePath);
       }
-      writer?.close();
-      renameSync(partial, cachePath);
     },
   };
-}
-
-/** One cached frame as the simulated request `d` it must stand for. */
-function replayFrame(f: Buffer | string, d: Draft, stats: GatewayStats, path: string): GatewayRecord {
-  if (typeof f === "string") {
-    stats.dead_letters[f] = (stats.dead_letters[f] ?? 0) + 1;
-    return { ok: false, kind: f };
-  }
-  const request = apiRequestCodec.decode(f);
-  if (request.request_id !== d.record.request_id) {
-    throw new Error(
-      `${path} is out of step with the simulation (${request.request_id} for ${d.record.request_id}): delete it and rerun`,
-    );
-  }
-  stats.translated++;
-  countAddress(stats, request.client_address, d.record.client_address);
-  return { ok: true, request };
 }
 
 /** Replays a cached stream; each record is checked against the simulated request it stands for. */
@@ -179,7 +127,19 @@ export function cachedGateway(cachePath: string): GatewayStream {
     next(d) {
       const f = reader.next();
       if (f === null) throw new Error(`${cachePath} ends before the simulation: delete it and rerun`);
-      return replayFrame(f, d, stats, cachePath);
+      if (typeof f === "string") {
+        stats.dead_letters[f] = (stats.dead_letters[f] ?? 0) + 1;
+        return { ok: false, kind: f };
+      }
+      const request = apiRequestCodec.decode(f);
+      if (request.request_id !== d.record.request_id) {
+        throw new Error(
+          `${cachePath} is out of step with the simulation (${request.request_id} for ${d.record.request_id}): delete it and rerun`,
+        );
+      }
+      stats.translated++;
+      countAddress(stats, request.client_address, d.record.client_address);
+      return { ok: true, request };
     },
     close() {
       if (reader.next() !== null) throw new Error(`${cachePath} has records past the simulation's end`);
@@ -291,9 +251,8 @@ class FrameWriter {
   private fd: number;
   private buf = Buffer.allocUnsafe(4 << 20);
   private at = 0;
-  /** `append`: after what the file holds (a resumed run's complete frames). */
-  constructor(path: string, append = false) {
-    this.fd = openSync(path, append ? "a" : "w");
+  constructor(path: string) {
+    this.fd = openSync(path, "w");
   }
   record(bytes: Buffer): void {
     this.frame(bytes.length, bytes);
@@ -326,26 +285,17 @@ class FrameReader {
   private start = 0;
   private end = 0;
   private eof = false;
-  /** Bytes of the file in the frames read so far. */
-  offset = 0;
   constructor(path: string) {
     this.fd = openSync(path, "r");
   }
   /** The next record's bytes, a dead letter's reason kind, or null at the end. */
   next(): Buffer | string | null {
-    const f = this.nextComplete();
-    if (f === null && this.end > this.start) throw new Error("cache file truncated mid-record");
-    return f;
-  }
-  /** As `next`, but a frame cut short (a killed writer's last) is the end too. */
-  nextComplete(): Buffer | string | null {
     if (!this.ensure(4)) return null;
     const head = this.buf.readUInt32LE(this.start);
     const len = head & ~DEAD & 0x7fff_ffff;
-    if (!this.ensure(4 + len)) return null;
+    if (!this.ensure(4 + len)) throw new Error("cache file truncated mid-record");
     const body = this.buf.subarray(this.start + 4, this.start + 4 + len);
     this.start += 4 + len;
-    this.offset += 4 + len;
     return head & DEAD ? body.toString("utf8") : body;
   }
   private ensure(n: number): boolean {

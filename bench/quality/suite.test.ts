@@ -1,4 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync } from "node:fs";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadNetworkTables, networkEnricher } from "@distillguard/ingest";
@@ -96,5 +105,39 @@ describe("the tiny suite end to end", () => {
     expect(resumed.detector_output).toEqual(first?.detector_output);
     expect(readFileSync(path).equals(whole)).toBe(true);
     expect(readdirSync(cacheDir).filter((f) => f.endsWith(".partial"))).toHaveLength(0);
+  }, 60_000);
+
+  it("resumes a run killed again while translating the rest of a resumed one", async () => {
+    const entry = tinySuite.entries[1];
+    if (!entry) throw new Error("the tiny suite has fewer than two entries");
+    const frames = readdirSync(cacheDir).find(
+      (f) => f.startsWith(`${entry.scenario}-s`) && f.endsWith(".frames"),
+    );
+    if (!frames) throw new Error(`no cache of ${entry.scenario}`);
+    const path = join(cacheDir, frames);
+    const whole = readFileSync(path);
+    const ends: number[] = [];
+    for (let at = 0; at < whole.length; ) {
+      at += 4 + (whole.readUInt32LE(at) & 0x7fff_ffff);
+      ends.push(at);
+    }
+    const cut = (i: number) => ends[Math.floor(ends.length * i)] as number;
+    // The first kill left 30% and part of a record; the second, the next 30% of the rest.
+    writeFileSync(`${path}.partial`, whole.subarray(0, cut(0.3) + 3));
+    writeFileSync(`${path}.more.partial`, whole.subarray(cut(0.3), cut(0.6) + 7));
+    rmSync(path);
+    const resumed = await runOne(entry, entry.seeds[0] ?? 1, tinySuite, backend, calibration, {
+      feeds,
+      enrich,
+      cacheDir,
+    });
+    const first = live[entry.scenario];
+    expect(resumed.gateway?.resumed).toBe(Math.floor(ends.length * 0.6) + 1);
+    expect(resumed.gateway?.translated).toBe(first?.gateway?.translated);
+    expect(resumed.methods).toEqual(first?.methods);
+    expect(readFileSync(path).equals(whole)).toBe(true);
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith(".partial") || f.endsWith(".more"))).toHaveLength(
+      0,
+    );
   }, 60_000);
 });

@@ -22,7 +22,6 @@ import {
   cacheFile,
   type Feed,
   feedMethods,
-  type GatewayStats,
   liveGateway,
   withoutEnrichment,
   withoutSpend,
@@ -37,6 +36,7 @@ import {
   scoreRun,
 } from "./metrics.ts";
 import { type RateLimit, RateLimitBaseline } from "./rate-limits.ts";
+import { type ResumedStats, resumableGateway } from "./resume.ts";
 import type { DetectionBackend, DetectionOutput } from "./runner.ts";
 
 export interface SuiteEntry {
@@ -189,7 +189,7 @@ export interface RunRecord {
   /** Wall time of this run (simulation + translation + detection + scoring). */
   wall_ms: number;
   /** What the ingest made of the run's gateway records (gateway feeds only). */
-  gateway: GatewayStats | null;
+  gateway: ResumedStats | null;
   /** Raw counts of what each feed's detector emitted, before merged campaign alerts are joined. */
   detector_output: Partial<
     Record<
@@ -289,7 +289,9 @@ export async function runOne(
   const gateway = viaGateway
     ? cached && cachePath
       ? cachedGateway(cachePath)
-      : liveGateway(enrich, cachePath, { elicitation: feedOptions.elicitation ?? "keywords" })
+      : cachePath
+        ? resumableGateway(enrich, cachePath, { elicitation: feedOptions.elicitation ?? "keywords" })
+        : liveGateway(enrich, null, { elicitation: feedOptions.elicitation ?? "keywords" })
     : null;
   const limits = new RateLimitBaseline(suite.limits);
   const active = new Set<string>();
