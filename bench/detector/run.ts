@@ -20,8 +20,12 @@ const { values, options } = benchArgs(
     "naive-events": { type: "string", default: "500000" },
     entities: { type: "string", default: "none" },
     record: { type: "string", default: "objects" },
+    // off: the detector service's share (it runs no linker; services/linker does).
+    link: { type: "string", default: "on" },
   },
 );
+if (values.link !== "on" && values.link !== "off")
+  throw new Error(`--link must be on or off, not ${values.link}`);
 if (values.record !== "objects" && values.record !== "avro")
   throw new Error(`--record must be objects or avro, not ${values.record}`);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -138,7 +142,7 @@ function runDetector(events: EventSource): {
   };
   const entities = choices[values.entities];
   if (!entities) throw new Error(`--entities must be none, network or all, not ${values.entities}`);
-  const detector = new Detector({ ...defaultDetectorConfig, entities });
+  const detector = new Detector({ ...defaultDetectorConfig, entities, link: values.link === "on" });
   let next = options.startMs + 15 * 60_000;
   let evalSeconds = 0;
   const start = performance.now();
